@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Vigil's demo and tests need on a fresh Debian machine: system packages when missing,
+# npm packages when the lock file changed. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v nats-server >/dev/null || need+=(nats-server)
+command -v ip >/dev/null || need+=(iproute2)
+command -v arping >/dev/null || need+=(arping)
+command -v nft >/dev/null || need+=(nftables)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v fuser >/dev/null || need+=(psmisc)
+command -v curl >/dev/null || need+=(curl)
+[ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing ${need[*]}; run as root (or install them) to get the full lab" >&2
+  else
+    echo "setup: installing ${need[*]} with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null 2>&1 || true
+    apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
+
+stamp=node_modules/.vigil-lock
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "setup: installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi

@@ -1,0 +1,114 @@
+// Every fact Vigil records is one of these events. They are validated on the way into the outbox and
+// on the way out of the log, so a malformed message never reaches the fold.
+import { z } from "zod";
+
+export const EVENT_VERSION = 1;
+
+const Envelope = z.object({
+  v: z.literal(EVENT_VERSION),
+  /** Unique id; also the JetStream msgID, so a retried publish is stored once. */
+  id: z.string().min(1).max(128),
+  /** The node that recorded the event (for operator commands: the node named by `--as`, or "cli"). */
+  node: z.string().min(1),
+  /** ISO-8601 time at which the recording node observed the fact. */
+  time: z.iso.datetime(),
+  /** Why this happened: a short sentence, and the id of the event that caused it when there is one. */
+  cause: z.string().default(""),
+  causeId: z.string().optional(),
+});
+
+const ev = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  Envelope.extend({ type: z.literal(type), ...shape });
+
+const Peer = { peer: z.string().min(1) };
+const GroupRef = { group: z.string().min(1) };
+const ResourceRef = { group: z.string().min(1), resource: z.string().min(1) };
+const Op = z.enum(["start", "stop", "monitor", "validate"]);
+
+export const VigilEvent = z.discriminatedUnion("type", [
+  // agent life
+  ev("AgentStarted", { generation: z.number().int(), version: z.string(), pid: z.number().int() }),
+  ev("AgentStopping", { reason: z.string() }),
+  ev("AgentStopped", {}),
+  ev("ConfigLoaded", {
+    nodes: z.array(z.string()),
+    groups: z.array(z.object({ id: z.string(), preferredNode: z.string(), resources: z.array(z.string()) })),
+    autoFailback: z.enum(["on", "off", "legacy"]),
+    keepaliveMs: z.number(),
+    deadtimeMs: z.number(),
+  }),
+  ev("ConfigRejected", { errors: z.array(z.string()) }),
+  // membership, as the recording node sees it
+  ev("NodeUp", { ...Peer, generation: z.number().int() }),
+  ev("NodeLate", { ...Peer, silentMs: z.number() }),
+  ev("NodeDead", { ...Peer, silentMs: z.number() }),
+  ev("NodeReturned", { ...Peer, generation: z.number().int() }),
+  ev("NodeRestarted", { ...Peer, generation: z.number().int(), previousGeneration: z.number().int() }),
+  ev("MembershipChanged", { members: z.array(z.string()), quorum: z.boolean() }),
+  ev("PacketsDropped", { counts: z.record(z.string(), z.number().int()) }),
+  ev("QuorumLost", { members: z.array(z.string()) }),
+  ev("QuorumRegained", { members: z.array(z.string()) }),
+  // placement and resources
+  ev("PlacementDecided", {
+    placement: z.record(z.string(), z.string().nullable()),
+    reasons: z.record(z.string(), z.string()),
+  }),
+  ev("GroupStarting", GroupRef),
+  ev("GroupStarted", GroupRef),
+  ev("GroupStopping", GroupRef),
+  ev("GroupStopped", GroupRef),
+  ev("GroupBlocked", { ...GroupRef, reason: z.string() }),
+  ev("GroupMoved", { ...GroupRef, from: z.string().nullable(), to: z.string() }),
+  ev("ResourceStarting", ResourceRef),
+  ev("ResourceStarted", ResourceRef),
+  ev("ResourceStopping", ResourceRef),
+  ev("ResourceStopped", ResourceRef),
+  ev("ResourceFailed", {
+    ...ResourceRef,
+    op: Op,
+    rc: z.number().int(),
+    message: z.string(),
+    failcount: z.number().int(),
+  }),
+  // operator commands (written by the CLI; agents act once the log has them)
+  ev("StandbyRequested", { target: z.string() }),
+  ev("OnlineRequested", { target: z.string() }),
+  ev("MoveRequested", { ...GroupRef, target: z.string() }),
+  ev("MoveCleared", GroupRef),
+  ev("CleanupRequested", GroupRef),
+  ev("FailcountCleared", { ...GroupRef, on: z.string() }),
+  // fencing
+  ev("FenceRequested", { victim: z.string() }),
+  ev("Fenced", { victim: z.string(), ok: z.boolean(), rc: z.number().int(), message: z.string() }),
+]);
+export type VigilEvent = z.infer<typeof VigilEvent>;
+export type EventType = VigilEvent["type"];
+export type EventOf<T extends EventType> = Extract<VigilEvent, { type: T }>;
+
+/** The payload of an event of type T: everything but the envelope, which `makeEvent` fills in. */
+export type EventBody<T extends EventType> = Omit<EventOf<T>, "v" | "id" | "node" | "time" | "cause" | "causeId">;
+
+export const EVENT_TYPES = VigilEvent.options.map((o) => o.shape.type.value) as EventType[];
+
+/** Builds a valid event. `id` and `time` are inputs so the deciding code stays pure. */
+export function makeEvent<T extends EventType>(
+  type: T,
+  body: EventBody<T>,
+  meta: { id: string; node: string; time: Date | number; cause?: string; causeId?: string },
+): EventOf<T> {
+  const time = new Date(meta.time).toISOString();
+  const raw = { v: EVENT_VERSION, type, id: meta.id, node: meta.node, time, cause: meta.cause ?? "", ...body };
+  if (meta.causeId) Object.assign(raw, { causeId: meta.causeId });
+  return VigilEvent.parse(raw) as EventOf<T>;
+}
+
+/** The JetStream subject an event is published on: `vigil.<cluster>.ev.<type>.<node>`. */
+export function eventSubject(cluster: string, e: Pick<VigilEvent, "type" | "node">): string {
+  return `vigil.${cluster}.ev.${e.type}.${subjectToken(e.node)}`;
+}
+
+export const streamName = (cluster: string) => `VIGIL_${cluster.toUpperCase().replace(/[^A-Z0-9_]/g, "_")}`;
+export const streamSubjects = (cluster: string) => [`vigil.${cluster}.ev.>`];
+
+/** Node names may hold dots (FQDNs); NATS subject tokens may not. */
+export const subjectToken = (s: string) => s.replace(/[.*> ]/g, "_");
