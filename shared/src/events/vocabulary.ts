@@ -97,7 +97,7 @@ export function makeEvent<T extends EventType>(
   meta: { id: string; node: string; time: Date | number; cause?: string; causeId?: string },
 ): EventOf<T> {
   const time = new Date(meta.time).toISOString();
-  const raw = { v: EVENT_VERSION, type, id: meta.id, node: meta.node, time, cause: meta.cause ?? "", ...body };
+  const raw = { ...body, v: EVENT_VERSION, type, id: meta.id, node: meta.node, time, cause: meta.cause ?? "" };
   if (meta.causeId) Object.assign(raw, { causeId: meta.causeId });
   return VigilEvent.parse(raw) as EventOf<T>;
 }
