@@ -86,7 +86,7 @@ export type EventType = VigilEvent["type"];
 export type EventOf<T extends EventType> = Extract<VigilEvent, { type: T }>;
 
 /** The payload of an event of type T: everything but the envelope, which `makeEvent` fills in. */
-export type EventBody<T extends EventType> = Omit<EventOf<T>, "v" | "id" | "node" | "time" | "cause" | "causeId">;
+export type EventBody<T extends EventType> = Omit<EventOf<T>, "v" | "type" | "id" | "node" | "time" | "cause" | "causeId">;
 
 export const EVENT_TYPES = VigilEvent.options.map((o) => o.shape.type.value) as EventType[];
 

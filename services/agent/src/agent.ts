@@ -1,0 +1,197 @@
+// The node daemon: wires the heartbeat service, the membership view, the outbox and the event log
+// together. Everything deciding lives in pure modules; this file is the imperative shell.
+import { hostname } from "node:os";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { loadConfig } from "@vigil/shared/config/load-config";
+import { formatConfigError } from "@vigil/shared/config/config-error";
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import { makeEvent, type EventBody, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
+import { HeartbeatService } from "./heartbeat/heartbeat-service.js";
+import { members, onTransition, type MembershipState, type PeerTransition } from "./membership/membership-events.js";
+import { Outbox } from "./events/outbox.js";
+import { Publisher } from "./events/publisher.js";
+import { connectNats, parseNatsUrls } from "./nats/connection.js";
+import { ensureEventStream } from "./nats/event-stream.js";
+import { ensureLocalNats, type LocalNats } from "./nats/local-server.js";
+import { bumpGeneration } from "./state-dir.js";
+import { agentLogger } from "./logger.js";
+
+export const VERSION = "0.1.0";
+
+export interface AgentOptions {
+  configDir: string;
+  node?: string;
+  nats?: string[];
+  stateDir?: string;
+}
+
+export class Agent {
+  readonly node: string;
+  readonly log: Logger;
+  private cfg!: ClusterConfig;
+  private generation = 0;
+  private counter = 0;
+  private outbox!: Outbox;
+  private publisher!: Publisher;
+  private nc!: NatsConnection;
+  private localNats: LocalNats | null = null;
+  private hb!: HeartbeatService;
+  private membership!: MembershipState;
+  private lastDropped = "";
+  private statsTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly o: AgentOptions) {
+    this.node = o.node ?? hostname();
+    this.log = agentLogger(this.node);
+  }
+
+  /** Returns config errors (already formatted) instead of starting when the config is bad. */
+  async start(): Promise<string[] | null> {
+    const loaded = await loadConfig(this.o.configDir, { localNode: this.node });
+    if (!loaded.ok) return loaded.errors.map(formatConfigError);
+    this.cfg = loaded.value;
+    const { haCf } = this.cfg;
+    const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
+    this.generation = bumpGeneration(stateDir, Date.now());
+    this.outbox = Outbox.open(stateDir);
+    this.membership = { self: this.node, alive: new Set() };
+
+    let servers = this.o.nats && this.o.nats.length > 0 ? parseNatsUrls(this.o.nats) : parseNatsUrls(haCf.nats);
+    if (servers.length === 0) {
+      this.localNats = await ensureLocalNats(`${stateDir}/nats`);
+      servers = [this.localNats.url];
+      this.log.info({ url: this.localNats.url }, "no NATS configured: using a local nats-server");
+    }
+    this.nc = await connectNats({ servers, name: `vigil-agent-${this.node}`, waitOnFirstConnect: true });
+    this.publisher = new Publisher(this.nc, { cluster: haCf.cluster, outbox: this.outbox, log: this.log });
+    this.publisher.start();
+    void this.ensureStream(servers.length >= 3 ? 3 : 1);
+    this.watchNats();
+
+    this.record("AgentStarted", { generation: this.generation, version: VERSION, pid: process.pid }, "agent started");
+    this.record("ConfigLoaded", configSummary(this.cfg), `configuration read from ${this.cfg.dir}`);
+
+    this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
+    this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
+    await this.hb.start();
+    this.statsTimer = setInterval(() => this.reportDrops(), 10_000);
+    this.statsTimer.unref();
+    this.log.info({ generation: this.generation, servers, media: haCf.media.length }, "agent running");
+    return null;
+  }
+
+  /** SIGTERM: leave the cluster cleanly, publish what is pending (bounded), exit 0. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({ reason }, "agent stopping");
+      this.record("AgentStopping", { reason }, reason);
+      if (this.statsTimer) clearInterval(this.statsTimer);
+      await this.hb?.stop();
+      this.record("AgentStopped", {}, reason);
+      const left = await this.publisher.drain(5_000);
+      if (left > 0) this.log.warn({ pending: left }, "events still in the outbox; they are published at next start");
+      await this.publisher.stop();
+      this.outbox.close();
+      await this.nc.close().catch(() => {});
+      await this.localNats?.stop();
+    })();
+    return this.stopping;
+  }
+
+  /** Writes an event to the outbox (durable) and lets the publisher send it. */
+  record<T extends EventType>(type: T, body: EventBody<T>, cause: string, causeId?: string): VigilEvent {
+    const e = makeEvent(type, body, {
+      id: `${this.node}.${this.generation}.${++this.counter}`,
+      node: this.node,
+      time: Date.now(),
+      cause,
+      ...(causeId ? { causeId } : {}),
+    });
+    this.outbox.append(e);
+    this.publisher.kick();
+    return e;
+  }
+
+  private onPeerTransition(t: PeerTransition): void {
+    const before = members(this.membership).join(",");
+    const { state, events } = onTransition(this.membership, t, {
+      id: () => `${this.node}.${this.generation}.${++this.counter}`,
+      node: this.node,
+      time: t.at,
+    });
+    this.membership = state;
+    for (const e of events) {
+      this.outbox.append(e);
+      this.log.info({ event: e.type, peer: t.peer, silentMs: t.silentMs }, e.cause);
+    }
+    const now = members(state);
+    if (now.join(",") !== before) {
+      const quorum = now.length * 2 > this.cfg.haCf.nodes.length;
+      this.record("MembershipChanged", { members: now, quorum }, `${t.peer} is ${t.to}`);
+    }
+    this.publisher.kick();
+  }
+
+  private reportDrops(): void {
+    const counts = this.hb.stats().dropped as Record<string, number>;
+    const key = JSON.stringify(counts);
+    if (key === this.lastDropped || Object.values(counts).every((n) => n === 0)) return;
+    this.lastDropped = key;
+    this.record("PacketsDropped", { counts }, "heartbeat packets dropped (totals since start)");
+  }
+
+  private async ensureStream(replicas: number): Promise<void> {
+    // Bounded only by the agent's life: the stream is needed as soon as NATS is reachable.
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await ensureEventStream(this.nc, this.cfg.haCf.cluster, replicas);
+        return;
+      } catch (e) {
+        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err: (e as Error).message, attempt }, "event stream not ready");
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
+      }
+    }
+  }
+
+  private watchNats(): void {
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type === "disconnect" || s.type === "reconnect") this.log.info({ nats: s.type, server: (s as { server?: string }).server }, "NATS connection");
+      }
+    })();
+  }
+}
+
+export function configSummary(c: ClusterConfig) {
+  return {
+    nodes: c.haCf.nodes,
+    groups: c.groups.map((g) => ({ id: g.id, preferredNode: g.preferredNode, resources: g.resources.map((r) => r.id) })),
+    autoFailback: c.haCf.autoFailback,
+    keepaliveMs: c.haCf.keepaliveMs,
+    deadtimeMs: c.haCf.deadtimeMs,
+  };
+}
+
+/** `vigil agent`: runs until SIGTERM/SIGINT, then stops cleanly. Resolves with the exit code. */
+export async function runAgent(o: AgentOptions): Promise<number> {
+  const agent = new Agent(o);
+  let errors: string[] | null;
+  try {
+    errors = await agent.start();
+  } catch (e) {
+    agent.log.fatal({ err: (e as Error).message }, "agent failed to start");
+    process.stderr.write(`vigil agent: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (errors) {
+    for (const line of errors) process.stderr.write(line + "\n");
+    return 2;
+  }
+  return new Promise<number>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => void agent.stop(`received ${sig}`).then(() => resolve(0));
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  });
+}

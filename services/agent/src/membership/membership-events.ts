@@ -1,0 +1,52 @@
+// Turns the failure detector's per-peer transitions into log events and the membership view.
+// Pure: the caller supplies ids and time through `meta`.
+import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
+
+export type PeerState = "init" | "up" | "late" | "dead";
+
+export interface PeerTransition {
+  peer: string;
+  from: PeerState;
+  to: PeerState;
+  at: number;
+  silentMs: number;
+  generation: number | null;
+  returned?: boolean;
+  restarted?: boolean;
+  previousGeneration?: number | null;
+}
+
+export interface MembershipState {
+  self: string;
+  /** Peers currently heard (up or late: late is a warning, not a death). */
+  alive: Set<string>;
+}
+
+type Meta = { id: () => string; node: string; time: number };
+
+export function onTransition(s: MembershipState, t: PeerTransition, meta: Meta): { state: MembershipState; events: VigilEvent[] } {
+  const events: VigilEvent[] = [];
+  const m = (cause: string) => ({ id: meta.id(), node: meta.node, time: t.at, cause });
+  const gen = t.generation ?? 0;
+  if (t.restarted) {
+    events.push(makeEvent("NodeRestarted", { peer: t.peer, generation: gen, previousGeneration: t.previousGeneration ?? 0 }, m(`${t.peer} came back with a new generation`)));
+  }
+  if (t.to === "up" && t.from === "init") {
+    events.push(makeEvent("NodeUp", { peer: t.peer, generation: gen }, m(`first heartbeat from ${t.peer}`)));
+  } else if (t.to === "up" && t.from === "dead") {
+    events.push(makeEvent("NodeReturned", { peer: t.peer, generation: gen }, m(`heartbeats from ${t.peer} resumed after ${t.silentMs} ms`)));
+  } else if (t.to === "late") {
+    events.push(makeEvent("NodeLate", { peer: t.peer, silentMs: t.silentMs }, m(`no heartbeat from ${t.peer} for ${t.silentMs} ms (warntime)`)));
+  } else if (t.to === "dead") {
+    const why = t.from === "init" ? `never heard from ${t.peer} within initdead` : `no heartbeat from ${t.peer} for ${t.silentMs} ms (deadtime)`;
+    events.push(makeEvent("NodeDead", { peer: t.peer, silentMs: t.silentMs }, m(why)));
+  }
+  const alive = new Set(s.alive);
+  if (t.to === "up" || t.to === "late") alive.add(t.peer);
+  else alive.delete(t.peer);
+  return { state: { ...s, alive }, events };
+}
+
+export function members(s: MembershipState): string[] {
+  return [s.self, ...s.alive].sort();
+}

@@ -1,0 +1,130 @@
+// Operator commands: events written to the log; agents act once the log has them.
+// `vigil node standby|online NODE`, `vigil resource move|clear|cleanup GROUP [NODE]`, `--wait`.
+import { randomUUID } from "node:crypto";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { foldLog } from "@vigil/agent/nats/fold-log";
+import { readEvents } from "@vigil/agent/nats/event-reader";
+import { applyEvent, nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
+import { eventSubject, makeEvent, type EventBody, type EventType } from "@vigil/shared/events/vocabulary";
+import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
+
+export interface OperatorFlags extends CommonFlags {
+  wait?: boolean;
+  timeout?: string;
+  as?: string;
+}
+
+export type OperatorCommand =
+  | { kind: "standby"; node: string }
+  | { kind: "online"; node: string }
+  | { kind: "move"; group: string; node: string }
+  | { kind: "clear"; group: string }
+  | { kind: "cleanup"; group: string };
+
+/** Refuses what the cluster cannot carry out, with the reason. Pure, on the folded view. */
+export function checkCommand(v: ClusterView, c: OperatorCommand): string | null {
+  const nodeNames = [...v.nodes.keys()];
+  if (nodeNames.length === 0) return "the event log holds no cluster configuration yet (is any agent running?)";
+  if ("node" in c && !v.nodes.has(c.node)) return `unknown node "${c.node}" (nodes: ${nodeNames.join(", ")})`;
+  if ("group" in c && !v.groups.has(c.group)) return `unknown group "${c.group}" (groups: ${[...v.groups.keys()].join(", ") || "none"})`;
+  const alive = [...v.nodes.values()].filter((n) => n.alive).length;
+  // Two-node clusters keep quorum with one node plus a witness; the log being reachable is one.
+  const quorum = nodeNames.length === 2 ? alive >= 1 : alive * 2 > nodeNames.length;
+  if (!quorum) return `the cluster has no quorum (${alive} of ${nodeNames.length} nodes alive)`;
+  if (c.kind === "move") {
+    const n = v.nodes.get(c.node)!;
+    if (nodeState(n) !== "online") return `node ${c.node} is ${nodeState(n)}; a group can move only to an online node`;
+  }
+  return null;
+}
+
+function toEvent(c: OperatorCommand): { type: EventType; body: EventBody<EventType>; cause: string } {
+  switch (c.kind) {
+    case "standby":
+      return { type: "StandbyRequested", body: { target: c.node } as never, cause: `operator: node standby ${c.node}` };
+    case "online":
+      return { type: "OnlineRequested", body: { target: c.node } as never, cause: `operator: node online ${c.node}` };
+    case "move":
+      return { type: "MoveRequested", body: { group: c.group, target: c.node } as never, cause: `operator: resource move ${c.group} ${c.node}` };
+    case "clear":
+      return { type: "MoveCleared", body: { group: c.group } as never, cause: `operator: resource clear ${c.group}` };
+    case "cleanup":
+      return { type: "CleanupRequested", body: { group: c.group } as never, cause: `operator: resource cleanup ${c.group}` };
+  }
+}
+
+/** When `--wait` is done: null = keep waiting, true = carried out, string = cannot (why). */
+export function carriedOut(v: ClusterView, c: OperatorCommand, commandSeq: number): true | string | null {
+  const groups = [...v.groups.values()];
+  const settled = (g: (typeof groups)[number]) => g.state === "started" || g.state === "stopped" || g.state === "failed" || g.state === "blocked";
+  switch (c.kind) {
+    case "standby":
+      return groups.every((g) => g.node !== c.node && settled(g)) ? true : null;
+    case "online":
+    case "clear":
+      return v.lastSeq > commandSeq && groups.every(settled) ? true : null;
+    case "move": {
+      const g = v.groups.get(c.group)!;
+      if (g.node === c.node && g.state === "started") return true;
+      if (g.state === "blocked" || g.state === "failed") return `group ${c.group} is ${g.state}${g.reason ? `: ${g.reason}` : ""}`;
+      return null;
+    }
+    case "cleanup": {
+      const g = v.groups.get(c.group)!;
+      return g.resources.every((r) => Object.values(r.failcounts).every((n) => n === 0)) ? true : null;
+    }
+  }
+}
+
+export async function operatorCommand(c: OperatorCommand, f: OperatorFlags, out: (s: string) => void): Promise<number> {
+  const timeoutMs = f.timeout ? Number(f.timeout) * 1000 : 30_000;
+  if (!(timeoutMs > 0)) throw new CliError(`--timeout: "${f.timeout}" is not a number of seconds`, 2);
+  const { nc, cluster } = await connectCli(f);
+  try {
+    const view = await foldLog(nc, cluster);
+    const why = checkCommand(view, c);
+    if (why) throw new CliError(`cannot ${c.kind}: ${why}`);
+    const { type, body, cause } = toEvent(c);
+    const e = makeEvent(type, body, { id: `cli.${randomUUID()}`, node: f.as ?? "cli", time: Date.now(), cause });
+    const js = jetstream(nc, { timeout: 5_000 });
+    const ack = await js.publish(eventSubject(cluster, e), JSON.stringify(e), { msgID: e.id }).catch((err: Error) => {
+      throw new CliError(`the event log did not accept the command: ${err.message}`);
+    });
+    applyEvent(view, e, ack.seq);
+    out(f.json ? JSON.stringify({ ok: true, seq: ack.seq, id: e.id, type }) : `${type} recorded as #${ack.seq}`);
+    if (!f.wait) return 0;
+    return await waitCarriedOut(nc, cluster, view, c, ack.seq, timeoutMs, out, !!f.json);
+  } finally {
+    await nc.close().catch(() => {});
+  }
+}
+
+async function waitCarriedOut(
+  nc: NatsConnection,
+  cluster: string,
+  view: ClusterView,
+  c: OperatorCommand,
+  seq: number,
+  timeoutMs: number,
+  out: (s: string) => void,
+  json: boolean,
+): Promise<number> {
+  const deadline = setTimeout(() => void nc.close(), timeoutMs);
+  try {
+    for await (const { seq: s, event } of readEvents(nc, cluster, { follow: true, fromSeq: seq + 1 })) {
+      applyEvent(view, event, s);
+      const done = carriedOut(view, c, seq);
+      if (done === true) {
+        out(json ? JSON.stringify({ ok: true, done: true, seq: s }) : `carried out (#${s})`);
+        return 0;
+      }
+      if (typeof done === "string") throw new CliError(`cannot ${c.kind}: ${done}`);
+    }
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+  } finally {
+    clearTimeout(deadline);
+  }
+  throw new CliError(`${c.kind} is in the log but was not carried out within ${timeoutMs / 1000} s`);
+}
