@@ -1,0 +1,41 @@
+// The thin shell around a group machine: start an actor with the agent's clock, forward its notices,
+// and wait for it to settle (used on SIGTERM: STOP every group, then wait for stopped or blocked).
+import { createActor, waitFor, type Actor, type SnapshotFrom } from "xstate";
+import { groupMachine, type GroupMachine } from "./group-machine.js";
+import type { GroupInput } from "./group-context.js";
+import type { GroupNotice } from "./group-notices.js";
+import { groupView, type GroupState } from "./group-view.js";
+
+export type GroupActor = Actor<GroupMachine>;
+
+/** XState's Clock: the real one by default, a SimulatedClock in tests and in the simulator. */
+export interface GroupClock {
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+export interface GroupActorOptions {
+  clock?: GroupClock;
+  onNotice?: (notice: GroupNotice) => void;
+}
+
+export function startGroupActor(input: GroupInput, opts: GroupActorOptions = {}): GroupActor {
+  const actor = createActor(groupMachine, { input, ...(opts.clock ? { clock: opts.clock } : {}) });
+  if (opts.onNotice) actor.on("*", opts.onNotice);
+  actor.start();
+  return actor;
+}
+
+/** States in which the group waits for a command rather than acting on its own. */
+const SETTLED: readonly GroupState[] = ["started", "stopped", "failed", "blocked"];
+
+/** Resolves once the group is in one of `states` (default: any settled state). */
+export function whenGroup(
+  actor: GroupActor,
+  states: readonly GroupState[] = SETTLED,
+  opts: { timeoutMs?: number } = {},
+): Promise<SnapshotFrom<GroupMachine>> {
+  return waitFor(actor, (s) => states.includes(groupView(s).state) && !s.matches("probing"), {
+    timeout: opts.timeoutMs ?? Infinity,
+  });
+}
