@@ -15,6 +15,10 @@ import { connectNats, parseNatsUrls } from "./nats/connection.js";
 import { ensureEventStream } from "./nats/event-stream.js";
 import { ensureLocalNats, type LocalNats } from "./nats/local-server.js";
 import { bumpGeneration } from "./state-dir.js";
+import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
+import { Controller } from "./cluster/controller.js";
+import { buildResources } from "./cluster/resources.js";
+import { LogFollower } from "./nats/log-follower.js";
 import { agentLogger } from "./logger.js";
 
 export const VERSION = "0.1.0";
@@ -41,6 +45,10 @@ export class Agent {
   private lastDropped = "";
   private statsTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  private view!: ClusterView;
+  private follower!: LogFollower;
+  private controller!: Controller;
+  private tickTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -53,6 +61,8 @@ export class Agent {
     if (!loaded.ok) return loaded.errors.map(formatConfigError);
     this.cfg = loaded.value;
     const { haCf } = this.cfg;
+    const built = buildResources(this.cfg);
+    if (!built.ok) return built.errors;
     const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
     this.generation = bumpGeneration(stateDir, Date.now());
     this.outbox = Outbox.open(stateDir);
@@ -74,8 +84,31 @@ export class Agent {
     this.record("ConfigLoaded", configSummary(this.cfg), `configuration read from ${this.cfg.dir}`);
 
     this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
+    this.view = emptyView(haCf.cluster);
+    this.controller = new Controller({
+      cfg: this.cfg,
+      self: this.node,
+      log: this.log,
+      view: this.view,
+      resources: built.resources,
+      record: (type, body, cause) => this.record(type, body, cause),
+      append: (e) => (this.outbox.append(e), this.publisher.kick()),
+      nextId: () => this.nextId(),
+      setPayload: (p) => void this.hb.setPayload(p),
+      witness: () => !this.nc.isClosed() && this.natsUp,
+      now: () => Date.now(),
+      failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
+    });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
+    this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
     await this.hb.start();
+    // Fold what the log already holds (standby, moves, failcounts) before deciding anything, but do not
+    // wait for an absent log longer than initdead: decisions must not depend on NATS being up.
+    this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e));
+    this.follower.start();
+    await Promise.race([this.follower.caughtUp, new Promise((r) => setTimeout(r, haCf.initdeadMs))]);
+    this.controller.start();
+    this.tickTimer = setInterval(() => this.controller.tick(), Math.max(50, haCf.keepaliveMs));
     this.statsTimer = setInterval(() => this.reportDrops(), 10_000);
     this.statsTimer.unref();
     this.log.info({ generation: this.generation, servers, media: haCf.media.length }, "agent running");
@@ -88,7 +121,10 @@ export class Agent {
       this.log.info({ reason }, "agent stopping");
       this.record("AgentStopping", { reason }, reason);
       if (this.statsTimer) clearInterval(this.statsTimer);
+      if (this.tickTimer) clearInterval(this.tickTimer);
+      await this.controller?.stopAll(60_000);
       await this.hb?.stop();
+      await this.follower?.stop();
       this.record("AgentStopped", {}, reason);
       const left = await this.publisher.drain(5_000);
       if (left > 0) this.log.warn({ pending: left }, "events still in the outbox; they are published at next start");
@@ -103,7 +139,7 @@ export class Agent {
   /** Writes an event to the outbox (durable) and lets the publisher send it. */
   record<T extends EventType>(type: T, body: EventBody<T>, cause: string, causeId?: string): VigilEvent {
     const e = makeEvent(type, body, {
-      id: `${this.node}.${this.generation}.${++this.counter}`,
+      id: this.nextId(),
       node: this.node,
       time: Date.now(),
       cause,
@@ -114,10 +150,15 @@ export class Agent {
     return e;
   }
 
+  private nextId(): string {
+    return `${this.node}.${this.generation}.${++this.counter}`;
+  }
+
   private onPeerTransition(t: PeerTransition): void {
+    this.controller.onPeer(t.peer, t.to, t.at);
     const before = members(this.membership).join(",");
     const { state, events } = onTransition(this.membership, t, {
-      id: () => `${this.node}.${this.generation}.${++this.counter}`,
+      id: () => this.nextId(),
       node: this.node,
       time: t.at,
     });
@@ -155,9 +196,13 @@ export class Agent {
     }
   }
 
+  private natsUp = true;
+
   private watchNats(): void {
     void (async () => {
       for await (const s of this.nc.status()) {
+        if (s.type === "disconnect") this.natsUp = false;
+        if (s.type === "reconnect") this.natsUp = true;
         if (s.type === "disconnect" || s.type === "reconnect") this.log.info({ nats: s.type, server: (s as { server?: string }).server }, "NATS connection");
       }
     })();

@@ -55,6 +55,11 @@ export const HaCf = z.object({
   debugfile: z.string().optional(),
   logfacility: z.string().optional(),
   debug: z.number().int().optional(),
+  /** Vigil extension `allow_crc yes|no`: accept authkeys' unsigned `crc` method (default no). */
+  allowCrc: z.boolean(),
+  /** heartbeat directives that mean nothing to Vigil (`respawn`, `apiauth`, `compression`…): accepted
+   *  so that heartbeat's files work unchanged, and listed here so that `vigil config check` shows them. */
+  ignored: z.array(z.object({ line: z.number().int().positive(), directive: z.string() })).optional(),
 });
 export type HaCf = z.infer<typeof HaCf>;
 

@@ -34,12 +34,13 @@ export function onTransition(s: MembershipState, t: PeerTransition, meta: Meta):
   if (t.to === "up" && t.from === "init") {
     events.push(makeEvent("NodeUp", { peer: t.peer, generation: gen }, m(`first heartbeat from ${t.peer}`)));
   } else if (t.to === "up" && t.from === "dead") {
-    events.push(makeEvent("NodeReturned", { peer: t.peer, generation: gen }, m(`heartbeats from ${t.peer} resumed after ${t.silentMs} ms`)));
+    events.push(makeEvent("NodeReturned", { peer: t.peer, generation: gen }, m(`heartbeats from ${t.peer} resumed after ${Math.round(t.silentMs)} ms`)));
   } else if (t.to === "late") {
-    events.push(makeEvent("NodeLate", { peer: t.peer, silentMs: t.silentMs }, m(`no heartbeat from ${t.peer} for ${t.silentMs} ms (warntime)`)));
+    events.push(makeEvent("NodeLate", { peer: t.peer, silentMs: Math.round(t.silentMs) }, m(`no heartbeat from ${t.peer} for ${Math.round(t.silentMs)} ms (warntime)`)));
   } else if (t.to === "dead") {
-    const why = t.from === "init" ? `never heard from ${t.peer} within initdead` : `no heartbeat from ${t.peer} for ${t.silentMs} ms (deadtime)`;
-    events.push(makeEvent("NodeDead", { peer: t.peer, silentMs: t.silentMs }, m(why)));
+    const silent = Math.round(t.silentMs);
+    const why = t.from === "init" ? `never heard from ${t.peer} within initdead` : `no heartbeat from ${t.peer} for ${silent} ms (deadtime)`;
+    events.push(makeEvent("NodeDead", { peer: t.peer, silentMs: silent }, m(why)));
   }
   const alive = new Set(s.alive);
   if (t.to === "up" || t.to === "late") alive.add(t.peer);

@@ -1,0 +1,206 @@
+// Runs this node's share of the cluster: decides placement whenever anything it depends on changes,
+// and drives one group machine per group to match. Decisions use heartbeat membership and the state
+// already folded; they never wait for a log write (DESIGN: "Failover must not wait for the log").
+import type { Logger } from "pino";
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import type { ClusterView } from "@vigil/shared/events/cluster-view";
+import type { EventBody, EventType, VigilEvent } from "@vigil/shared/events/vocabulary";
+import { decidePlacement } from "@vigil/shared/placement/policy";
+import type { Resource } from "@vigil/resource-agents/agent-interface";
+import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
+import { groupView } from "../groups/group-view.js";
+import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
+import { buildPlacementInput, readyToPlace, type HeartbeatPayload, type LocalGroup, type PeerInfo, type PeerLiveness } from "./placement-view.js";
+
+export interface ControllerDeps {
+  cfg: ClusterConfig;
+  self: string;
+  log: Logger;
+  view: ClusterView;
+  resources: ReadonlyMap<string, readonly Resource[]>;
+  record: <T extends EventType>(type: T, body: EventBody<T>, cause: string) => VigilEvent;
+  append: (e: VigilEvent) => void;
+  nextId: () => string;
+  setPayload: (p: HeartbeatPayload) => void;
+  witness: () => boolean;
+  now: () => number;
+  failbackStableMs: number;
+}
+
+export class Controller {
+  private actors = new Map<string, GroupActor>();
+  private peers = new Map<string, PeerInfo>();
+  private lastPlacement = "";
+  private lastQuorum: boolean | null = null;
+  private readonly startedAt: number;
+  private stopped = false;
+  private scheduled = false;
+  private lastHolder = new Map<string, string | null>();
+
+  constructor(private readonly d: ControllerDeps) {
+    this.startedAt = d.now();
+    for (const n of d.cfg.haCf.nodes)
+      if (n !== d.self) this.peers.set(n, { liveness: "init", upSince: null, payload: null, fenced: false });
+  }
+
+  /** Probes every group (finds resources left running by an earlier life) and starts deciding. */
+  start(): void {
+    for (const g of this.d.cfg.groups) {
+      const resources = this.d.resources.get(g.id) ?? [];
+      const failcounts: Record<string, number> = {};
+      for (const r of this.d.view.groups.get(g.id)?.resources ?? []) failcounts[r.id] = r.failcounts[this.d.self] ?? 0;
+      const actor = startGroupActor(
+        { group: g.id, node: this.d.self, resources, failcounts },
+        { onNotice: (n) => this.onNotice(g.id, n) },
+      );
+      actor.subscribe(() => this.changed());
+      this.actors.set(g.id, actor);
+      actor.send({ type: "PROBE", run: false, cause: "agent start: probing what runs here" });
+    }
+    this.publishPayload();
+  }
+
+  onPeer(peer: string, liveness: PeerLiveness, at: number): void {
+    const p = this.peers.get(peer);
+    if (!p) return;
+    if (liveness === "up" && p.liveness !== "up" && p.liveness !== "late") p.upSince = at;
+    if (liveness === "up") p.fenced = false;
+    p.liveness = liveness;
+    this.changed();
+  }
+
+  onPeerPayload(peer: string, payload: unknown): void {
+    const p = this.peers.get(peer);
+    if (!p || !isPayload(payload)) return;
+    p.payload = payload;
+    this.changed();
+  }
+
+  onFenced(victim: string): void {
+    const p = this.peers.get(victim);
+    if (p) p.fenced = true;
+    this.changed();
+  }
+
+  /** The folded log changed (operator command or another node's fact). */
+  onLogEvent(e: VigilEvent): void {
+    if (e.type === "CleanupRequested") {
+      const a = this.actors.get(e.group);
+      a?.send({ type: "CLEANUP", cause: e.cause });
+      if (a) this.d.record("FailcountCleared", { group: e.group, on: this.d.self }, `cleanup of ${e.group} requested`);
+    }
+    this.changed();
+  }
+
+  /** Periodic re-evaluation: initdead expiry, failback stability delay. */
+  tick(): void {
+    this.changed();
+  }
+
+  /** SIGTERM: stop every group, last group first, each right to left; wait until stopped or blocked. */
+  async stopAll(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    for (const g of [...this.d.cfg.groups].reverse()) {
+      const a = this.actors.get(g.id);
+      if (!a) continue;
+      a.send({ type: "STOP", cause: "agent stopping" });
+      await whenGroup(a, ["stopped", "blocked", "failed"], { timeoutMs }).catch(() => this.d.log.error({ group: g.id }, "group did not stop in time"));
+    }
+    this.publishPayload();
+  }
+
+  localGroups(): Map<string, LocalGroup> {
+    const m = new Map<string, LocalGroup>();
+    for (const [id, a] of this.actors) {
+      const v = groupView(a.getSnapshot());
+      m.set(id, { state: v.state, failcounts: Object.fromEntries(v.resources.map((r) => [r.id, r.failcount])) });
+    }
+    return m;
+  }
+
+  private changed(): void {
+    // Coalesce bursts (a notice per resource, several transitions at once) into one decision.
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.reconcile();
+    });
+  }
+
+  private reconcile(): void {
+    this.publishPayload();
+    if (this.stopped) return;
+    const now = this.d.now();
+    if (!readyToPlace(this.peers, this.startedAt, this.d.cfg.haCf.initdeadMs, now)) return;
+    const local = this.localGroups();
+    const { input, quorumReason } = buildPlacementInput({
+      cfg: this.d.cfg,
+      self: this.d.self,
+      peers: this.peers,
+      local,
+      log: this.d.view,
+      witness: this.d.witness(),
+      now,
+      failbackStableMs: this.d.failbackStableMs,
+    });
+    if (this.lastQuorum !== input.quorum.hasQuorum) {
+      const members = input.nodes.filter((n) => n.name === this.d.self || this.peers.get(n.name)?.liveness === "up").map((n) => n.name);
+      if (this.lastQuorum !== null || !input.quorum.hasQuorum)
+        this.d.record(input.quorum.hasQuorum ? "QuorumRegained" : "QuorumLost", { members }, quorumReason);
+      this.lastQuorum = input.quorum.hasQuorum;
+    }
+    const result = decidePlacement(input);
+    const key = JSON.stringify(result.placement);
+    if (key !== this.lastPlacement) {
+      this.lastPlacement = key;
+      this.d.record("PlacementDecided", result, describe(result.placement));
+    }
+    for (const g of this.d.cfg.groups) {
+      const actor = this.actors.get(g.id)!;
+      const state = local.get(g.id)!.state;
+      const want = result.placement[g.id] === this.d.self;
+      const cause = result.reasons[g.id] ?? "";
+      if (want && (state === "stopped" || state === "stopping" || state === "failed")) {
+        this.lastHolder.set(g.id, input.current[g.id] ?? null);
+        actor.send({ type: "START", cause });
+      } else if (!want && (state === "started" || state === "starting")) {
+        actor.send({ type: "STOP", cause });
+      }
+    }
+  }
+
+  private onNotice(group: string, n: GroupNotice): void {
+    const e = noticeToEvent(n, { id: this.d.nextId(), node: this.d.self, time: this.d.now() });
+    this.d.append(e);
+    this.d.log.info({ event: e.type, group, ...("resource" in n ? { resource: n.resource } : {}) }, n.cause);
+    if (n.type === "GroupStarted") {
+      const from = this.lastHolder.get(group) ?? null;
+      if (from !== this.d.self && from !== null) this.d.record("GroupMoved", { group, from, to: this.d.self }, `${group} now runs on ${this.d.self}`);
+      this.lastHolder.set(group, this.d.self);
+    }
+    this.changed();
+  }
+
+  private publishPayload(): void {
+    const r: string[] = [];
+    const b: string[] = [];
+    for (const [id, a] of this.actors) {
+      const s = groupView(a.getSnapshot()).state;
+      if (s === "blocked") b.push(id);
+      else if (s === "started" || s === "starting" || s === "stopping") r.push(id);
+    }
+    this.d.setPayload({ r, b });
+  }
+}
+
+function isPayload(p: unknown): p is HeartbeatPayload {
+  const o = p as HeartbeatPayload;
+  return !!o && Array.isArray(o.r) && Array.isArray(o.b) && o.r.every((x) => typeof x === "string") && o.b.every((x) => typeof x === "string");
+}
+
+function describe(placement: Record<string, string | null>): string {
+  return Object.entries(placement)
+    .map(([g, n]) => `${g} → ${n ?? "nowhere"}`)
+    .join(", ");
+}

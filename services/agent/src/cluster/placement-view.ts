@@ -1,0 +1,120 @@
+// Builds the placement policy's input from what this node knows right now: heartbeat-agreed
+// membership (immediate), peers' heartbeat payloads (which groups they hold), its own group machines,
+// and the state folded from the log (standby, moves, failcounts). Pure: time is an input.
+//
+// The lease rule (docs/architecture.md, "Quorum and the lease"): quorum counts only peers in `up`
+// state, so a node that has not heard a majority within `warntime` loses quorum and stops its groups;
+// peers take a group over only once they call its node dead, after `deadtime`. The stop must finish
+// within deadtime − warntime; a slower stop is covered by fencing.
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import type { ClusterView } from "@vigil/shared/events/cluster-view";
+import { placementGroupsFromConfig, type Failcounts, type NodeState, type PlacementInput } from "@vigil/shared/placement/placement-input";
+import { explainQuorum } from "@vigil/shared/placement/quorum";
+
+export type PeerLiveness = "init" | "up" | "late" | "dead";
+
+/** What a node says about itself in every heartbeat. */
+export interface HeartbeatPayload {
+  /** Groups held here (starting, started, stopping). */
+  r: string[];
+  /** Groups blocked here (a stop failed): this node must be fenced before they run elsewhere. */
+  b: string[];
+}
+
+export interface PeerInfo {
+  liveness: PeerLiveness;
+  /** When (ms) it last became up. */
+  upSince: number | null;
+  payload: HeartbeatPayload | null;
+  /** Fenced after its last payload: whatever it held is known stopped. */
+  fenced: boolean;
+}
+
+export interface LocalGroup {
+  state: "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
+  failcounts: Record<string, number>;
+}
+
+export interface PlacementViewInput {
+  cfg: ClusterConfig;
+  self: string;
+  peers: ReadonlyMap<string, PeerInfo>;
+  local: ReadonlyMap<string, LocalGroup>;
+  log: ClusterView;
+  witness: boolean;
+  now: number;
+  failbackStableMs: number;
+}
+
+const HELD = new Set(["started", "starting", "stopping", "blocked"]);
+
+export function buildPlacementInput(i: PlacementViewInput): { input: PlacementInput; quorumReason: string } {
+  const { cfg, self, peers, log } = i;
+  const nodes = cfg.haCf.nodes.map((name) => {
+    const standby = log.nodes.get(name)?.standby ?? false;
+    if (name === self) return { name, state: (standby ? "standby" : "online") as NodeState };
+    const p = peers.get(name);
+    const alive = p?.liveness === "up" || p?.liveness === "late";
+    let state: NodeState;
+    if (alive) state = standby ? "standby" : "online";
+    else state = p && !p.fenced && (p.payload?.b.length ?? 0) > 0 ? "unclean" : "offline";
+    return { name, state, ...(p?.upSince != null ? { upSince: p.upSince } : {}) };
+  });
+
+  const current: Record<string, string | null> = {};
+  for (const g of cfg.groups) {
+    const here = i.local.get(g.id);
+    if (here && HELD.has(here.state)) current[g.id] = self;
+    else {
+      const holder = cfg.haCf.nodes.find((n) => {
+        const p = peers.get(n);
+        if (!p?.payload || n === self) return false;
+        const alive = p.liveness === "up" || p.liveness === "late";
+        // A dead peer's lease has run out: it stopped what it held, unless it was blocked.
+        return (alive && p.payload.r.includes(g.id)) || (!p.fenced && p.payload.b.includes(g.id));
+      });
+      current[g.id] = holder ?? null;
+    }
+  }
+
+  const moves: Record<string, string> = {};
+  const failcounts: Failcounts = {};
+  for (const g of log.groups.values()) {
+    if (g.movedTo) moves[g.id] = g.movedTo;
+    for (const r of g.resources)
+      for (const [node, n] of Object.entries(r.failcounts)) {
+        ((failcounts[g.id] ??= {})[node] ??= {})[r.id] = n;
+      }
+  }
+  // Local failcounts are known before the log has them.
+  for (const [gid, lg] of i.local)
+    for (const [rid, n] of Object.entries(lg.failcounts)) {
+      const per = ((failcounts[gid] ??= {})[self] ??= {});
+      per[rid] = Math.max(per[rid] ?? 0, n);
+    }
+
+  const reachable = [self, ...[...peers].filter(([, p]) => p.liveness === "up").map(([n]) => n)];
+  const q = explainQuorum({ configuredNodes: cfg.haCf.nodes, reachableNodes: reachable, witnessReachable: i.witness });
+  return {
+    input: {
+      groups: placementGroupsFromConfig(cfg.groups),
+      nodes,
+      autoFailback: cfg.haCf.autoFailback,
+      current,
+      moves,
+      failcounts,
+      migrationThreshold: {},
+      quorum: { hasQuorum: q.hasQuorum },
+      now: i.now,
+      failbackStableMs: i.failbackStableMs,
+    },
+    quorumReason: q.reason,
+  };
+}
+
+/** heartbeat waits `initdead` before acting at start-up, so that a booting preferred node is not
+ *  mistaken for a dead one: act once every peer has been heard or initdead has passed. */
+export function readyToPlace(peers: ReadonlyMap<string, PeerInfo>, startedAt: number, initdeadMs: number, now: number): boolean {
+  if (now - startedAt >= initdeadMs) return true;
+  return [...peers.values()].every((p) => p.liveness !== "init");
+}

@@ -1,0 +1,151 @@
+// The main thread's handle on the heartbeat worker: start it, feed it the payload to advertise,
+// and receive the failure detector's transitions, peers' payloads and packet counters as events.
+import { EventEmitter } from "node:events";
+import { Worker } from "node:worker_threads";
+import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
+import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
+import { MAX_PAYLOAD_BYTES } from "@vigil/shared/heartbeat/packet";
+import { emptyStats, type FromWorker, type HeartbeatStats, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
+
+export type { HeartbeatStats } from "./worker-protocol.js";
+export type { Transition } from "@vigil/shared/heartbeat/failure-detector";
+
+export interface HeartbeatServiceOptions {
+  node: string;
+  /** Bumped at every agent start, so peers can tell a restart from a replay. */
+  generation: number;
+  haCf: HaCf;
+  authKeys: AuthKeys;
+  /** Advertised from the first heartbeat on (default null). */
+  payload?: unknown;
+  /** How often a `stats` event is emitted (default 5000 ms). */
+  statsIntervalMs?: number;
+  /** The built worker script; the default is the one beside this file in `dist/`. */
+  workerUrl?: URL;
+}
+
+export interface HeartbeatServiceEvents {
+  transition: [Transition];
+  payload: [{ peer: string; payload: unknown }];
+  stats: [HeartbeatStats];
+  /** The worker died after start (a bug, not bad input): heartbeats have stopped. */
+  error: [Error];
+}
+
+export type SetPayloadResult = { ok: true } | { ok: false; error: string };
+
+export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
+  private worker: Worker | null = null;
+  private last: HeartbeatStats = emptyStats();
+  private statsWaiters: Array<(s: HeartbeatStats) => void> = [];
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly opts: HeartbeatServiceOptions) {
+    super();
+  }
+
+  /** Resolves once every medium's socket is bound; rejects with the medium and the reason otherwise. */
+  start(): Promise<void> {
+    if (this.worker) return Promise.reject(new Error("heartbeat service already started"));
+    const o = this.opts;
+    const data: WorkerConfig = {
+      node: o.node,
+      generation: o.generation,
+      haCf: o.haCf,
+      authKeys: o.authKeys,
+      payload: o.payload ?? null,
+      statsIntervalMs: o.statsIntervalMs ?? 5000,
+    };
+    const w = new Worker(o.workerUrl ?? new URL("./heartbeat-worker.js", import.meta.url), { workerData: data });
+    this.worker = w;
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      w.on("message", (m: FromWorker) => {
+        switch (m.type) {
+          case "ready":
+            started = true;
+            resolve();
+            break;
+          case "start-failed":
+            this.worker = null;
+            void w.terminate();
+            reject(new Error(m.message));
+            break;
+          case "transition":
+            this.emit("transition", m.transition);
+            break;
+          case "payload":
+            this.emit("payload", { peer: m.peer, payload: m.payload });
+            break;
+          case "stats":
+          case "stopped":
+            this.last = m.stats;
+            for (const f of this.statsWaiters.splice(0)) f(m.stats);
+            if (m.type === "stats") this.emit("stats", m.stats);
+            break;
+        }
+      });
+      w.on("error", (e) => {
+        if (!started) reject(new Error(`heartbeat worker failed to start: ${e.message}`));
+        else if (this.listenerCount("error") > 0) this.emit("error", e);
+      });
+      w.on("exit", (code) => {
+        if (!started) reject(new Error(`heartbeat worker exited with code ${code} before binding its sockets`));
+        this.worker = null;
+        for (const f of this.statsWaiters.splice(0)) f(this.last);
+      });
+    });
+  }
+
+  /** Closes the sockets and ends the worker (forcibly after 2 s). */
+  stop(): Promise<void> {
+    const w = this.worker;
+    if (!w) return Promise.resolve();
+    this.stopping ??= new Promise<void>((resolve) => {
+      const force = setTimeout(() => void w.terminate(), 2000);
+      w.once("exit", () => {
+        clearTimeout(force);
+        this.stopping = null;
+        resolve();
+      });
+      this.post({ type: "stop" });
+    });
+    return this.stopping;
+  }
+
+  /** Sets what the following heartbeats carry (JSON, at most 1 KiB encoded). */
+  setPayload(payload: unknown): SetPayloadResult {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(payload);
+    } catch (e) {
+      return { ok: false, error: `heartbeat payload is not JSON: ${(e as Error).message}` };
+    }
+    if (json === undefined) return { ok: false, error: "heartbeat payload is not JSON" };
+    const size = Buffer.byteLength(json);
+    if (size > MAX_PAYLOAD_BYTES) {
+      return { ok: false, error: `heartbeat payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} fit` };
+    }
+    this.opts.payload = payload;
+    this.post({ type: "payload", payload: JSON.parse(json) as unknown });
+    return { ok: true };
+  }
+
+  /** The counters as of the worker's last report (see `statsIntervalMs`). */
+  stats(): HeartbeatStats {
+    return this.last;
+  }
+
+  /** Asks the worker for its counters now. */
+  currentStats(): Promise<HeartbeatStats> {
+    if (!this.worker) return Promise.resolve(this.last);
+    return new Promise((resolve) => {
+      this.statsWaiters.push(resolve);
+      this.post({ type: "stats" });
+    });
+  }
+
+  private post(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+}

@@ -1,0 +1,132 @@
+// The heartbeat loop, in a worker thread of its own so that neither garbage collection on the main
+// thread nor a slow resource agent delays a keepalive or a verdict (heartbeat ran its own
+// realtime-priority processes for the same reason). It sends every keepalive on every medium,
+// checks what it hears, runs the failure detector on its own timer and posts transitions.
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
+import { createDetector, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
+import { encodePacket } from "@vigil/shared/heartbeat/packet";
+import { admitPacket, emptyFilterState, type FilterContext } from "./receive-filter.js";
+import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
+import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
+
+if (!parentPort) throw new Error("heartbeat-worker must run as a worker thread");
+const port: MessagePort = parentPort;
+const cfg = workerData as WorkerConfig;
+const { haCf } = cfg;
+const post = (m: FromWorker) => port.postMessage(m);
+
+// Monotonic (a wall-clock step must not make a peer look dead), yet close to epoch milliseconds.
+const now = () => performance.timeOrigin + performance.now();
+
+const stats = emptyStats();
+const ctx: FilterContext = {
+  self: cfg.node,
+  cluster: haCf.cluster,
+  nodes: new Set(haCf.nodes),
+  authKeys: cfg.authKeys,
+  allowCrc: haCf.allowCrc === true,
+};
+let filter = emptyFilterState();
+let detector = createDetector(
+  haCf.nodes.filter((n) => n !== cfg.node),
+  { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs },
+  now(),
+);
+let payload = cfg.payload;
+let seq = 0;
+let endpoints: Endpoint[] = [];
+const timers: NodeJS.Timeout[] = [];
+
+function feed(input: DetectorInput): void {
+  const r = step(detector, input, now());
+  detector = r.state;
+  for (const t of r.transitions) post({ type: "transition", transition: t });
+}
+
+function onMessage(msg: Buffer): void {
+  stats.received++;
+  const r = admitPacket(filter, msg, ctx);
+  filter = r.state;
+  const o = r.outcome;
+  if (o.kind === "drop") {
+    stats.dropped[o.reason]++;
+    return;
+  }
+  if (o.kind === "duplicate") {
+    stats.duplicates++;
+    return;
+  }
+  stats.accepted++;
+  feed({ kind: "heard", peer: o.packet.node, generation: o.packet.generation });
+  if (o.payloadChanged) post({ type: "payload", peer: o.packet.node, payload: o.packet.payload });
+}
+
+function onSocketError(e: Error): void {
+  stats.sendErrors++;
+  stats.lastSendError = e.message;
+}
+
+function sendHeartbeat(): void {
+  const enc = encodePacket(
+    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload },
+    cfg.authKeys,
+    { allowCrc: ctx.allowCrc },
+  );
+  if (!enc.ok) {
+    // Only a config problem can cause this (checked at start), so count it like a failed send.
+    onSocketError(new Error(`cannot encode heartbeat: ${enc.reason}`));
+    return;
+  }
+  for (const ep of endpoints) {
+    for (const t of ep.targets) {
+      try {
+        ep.socket.send(enc.bytes, t.port, t.address, (err) => {
+          if (err) onSocketError(new Error(`${ep.label} -> ${t.address}:${t.port}: ${err.message}`));
+          else stats.sent++;
+        });
+      } catch (e) {
+        onSocketError(e as Error); // e.g. the socket closed under us during stop
+      }
+    }
+  }
+}
+
+async function start(): Promise<void> {
+  const probe = encodePacket(
+    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: 0, payload },
+    cfg.authKeys,
+    { allowCrc: ctx.allowCrc },
+  );
+  if (!probe.ok) {
+    post({ type: "start-failed", message: `heartbeat: cannot sign packets: ${probe.reason}` });
+    return;
+  }
+  const opened = await openMedia(haCf, onMessage, onSocketError);
+  if (!opened.ok) {
+    post({ type: "start-failed", message: opened.error });
+    return;
+  }
+  endpoints = opened.endpoints;
+  sendHeartbeat();
+  timers.push(setInterval(sendHeartbeat, Math.max(1, haCf.keepaliveMs)));
+  timers.push(setInterval(() => feed({ kind: "tick" }), Math.max(10, Math.floor(haCf.keepaliveMs / 4))));
+  timers.push(setInterval(() => post({ type: "stats", stats }), Math.max(100, cfg.statsIntervalMs)));
+  post({ type: "ready", endpoints: endpoints.map((e) => e.label) });
+}
+
+async function stop(): Promise<void> {
+  for (const t of timers) clearInterval(t);
+  await closeMedia(endpoints);
+  endpoints = [];
+  post({ type: "stopped", stats });
+  port.close();
+}
+
+port.on("message", (m: ToWorker) => {
+  if (m.type === "payload") payload = m.payload;
+  else if (m.type === "stats") post({ type: "stats", stats });
+  else if (m.type === "stop") void stop();
+});
+
+void start();

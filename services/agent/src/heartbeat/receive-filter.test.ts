@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import type { AuthKeys } from "@vigil/shared/config/schemas";
+import { encodePacket } from "@vigil/shared/heartbeat/packet";
+import { admitPacket, emptyFilterState, type FilterContext, type FilterState } from "./receive-filter.js";
+
+const auth: AuthKeys = { active: 1, method: "sha256", key: "k", keys: { "1": { method: "sha256", key: "k" } } };
+const ctx: FilterContext = { self: "n1", cluster: "c1", nodes: new Set(["n1", "n2"]), authKeys: auth, allowCrc: false };
+
+function packet(over: Partial<{ node: string; cluster: string; generation: number; seq: number; payload: unknown }> = {}, a = auth) {
+  const r = encodePacket({ node: "n2", cluster: "c1", generation: 1, seq: 1, payload: null, ...over }, a);
+  if (!r.ok) throw new Error(r.reason);
+  return r.bytes;
+}
+
+function run(packets: Buffer[], state: FilterState = emptyFilterState()) {
+  return packets.map((p) => {
+    const r = admitPacket(state, p, ctx);
+    state = r.state;
+    return r.outcome.kind === "drop" ? r.outcome.reason : r.outcome.kind;
+  });
+}
+
+describe("receive filter", () => {
+  it("accepts a signed packet from a configured peer", () => {
+    expect(run([packet()])).toEqual(["accept"]);
+  });
+
+  it("names each reason a packet is dropped for", () => {
+    const otherKey: AuthKeys = { ...auth, keys: { "1": { method: "sha256", key: "not-k" } } };
+    expect(
+      run([
+        Buffer.from("hello"),
+        packet({}, otherKey),
+        packet({ cluster: "c2" }),
+        packet({ node: "n1" }),
+        packet({ node: "n9" }),
+      ]),
+    ).toEqual(["malformed", "auth", "wrong-cluster", "self", "unknown-node"]);
+  });
+
+  it("tells a duplicate from a replay older than the window, and drops stale generations", () => {
+    expect(
+      run([
+        packet({ generation: 2, seq: 100 }),
+        packet({ generation: 2, seq: 100 }),
+        packet({ generation: 2, seq: 10 }),
+        packet({ generation: 1, seq: 500 }),
+      ]),
+    ).toEqual(["accept", "duplicate", "replay", "stale"]);
+  });
+
+  it("reports a peer's payload only when it changes", () => {
+    let s = emptyFilterState();
+    const changed = [{ a: 1 }, { a: 1 }, { a: 2 }].map((payload, i) => {
+      const r = admitPacket(s, packet({ seq: i + 1, payload }), ctx);
+      s = r.state;
+      return r.outcome.kind === "accept" && r.outcome.payloadChanged;
+    });
+    expect(changed).toEqual([true, false, true]);
+  });
+});

@@ -1,0 +1,51 @@
+// The checks a received datagram passes before it counts as a heartbeat, in order:
+// signature, cluster, sender, replay window. Pure, so every drop reason can be tested without sockets.
+import type { AuthKeys } from "@vigil/shared/config/schemas";
+import { decodePacket, type HeartbeatPacket } from "@vigil/shared/heartbeat/packet";
+import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
+import type { PacketDropReason } from "./worker-protocol.js";
+
+export interface FilterContext {
+  self: string;
+  cluster: string;
+  nodes: ReadonlySet<string>;
+  authKeys: Pick<AuthKeys, "keys">;
+  allowCrc: boolean;
+}
+
+export interface FilterState {
+  windows: ReplayWindows;
+  /** Each peer's last payload as JSON, to report only changes. */
+  payloads: Readonly<Record<string, string>>;
+}
+
+export type FilterOutcome =
+  | { kind: "accept"; packet: HeartbeatPacket; payloadChanged: boolean }
+  | { kind: "duplicate" }
+  | { kind: "drop"; reason: PacketDropReason };
+
+export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {} });
+
+export function admitPacket(
+  state: FilterState,
+  bytes: Uint8Array,
+  ctx: FilterContext,
+): { state: FilterState; outcome: FilterOutcome } {
+  const drop = (reason: PacketDropReason) => ({ state, outcome: { kind: "drop", reason } as const });
+  const d = decodePacket(bytes, ctx.authKeys, { allowCrc: ctx.allowCrc });
+  if (!d.ok) return drop(d.reason);
+  const p = d.packet;
+  if (p.cluster !== ctx.cluster) return drop("wrong-cluster");
+  // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
+  if (p.node === ctx.self) return drop("self");
+  if (!ctx.nodes.has(p.node)) return drop("unknown-node");
+  const r = checkReplay(state.windows, p.node, p.generation, p.seq);
+  if (r.result.verdict === "stale") return drop("stale");
+  if (r.result.verdict === "replay") {
+    return r.result.duplicate ? { state, outcome: { kind: "duplicate" } } : drop("replay");
+  }
+  const json = JSON.stringify(p.payload);
+  const payloadChanged = state.payloads[p.node] !== json;
+  const payloads = payloadChanged ? { ...state.payloads, [p.node]: json } : state.payloads;
+  return { state: { windows: r.windows, payloads }, outcome: { kind: "accept", packet: p, payloadChanged } };
+}

@@ -1,0 +1,65 @@
+// Messages between the main thread (HeartbeatService) and the heartbeat worker, plus the counters
+// both sides share. Everything here crosses a structured-clone boundary: plain data only.
+import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
+import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
+
+export const DROP_REASONS = [
+  "malformed",
+  "version",
+  "unknown-key",
+  "crc-refused",
+  "auth",
+  "replay",
+  "stale",
+  "unknown-node",
+  "wrong-cluster",
+  "self",
+] as const;
+export type PacketDropReason = (typeof DROP_REASONS)[number];
+
+export interface HeartbeatStats {
+  /** Datagrams sent (one per medium target per keepalive). */
+  sent: number;
+  /** Sends that failed (link down, no route…): counted, never fatal. */
+  sendErrors: number;
+  lastSendError: string | null;
+  /** Datagrams received on any medium, before any check. */
+  received: number;
+  /** Packets that passed every check. */
+  accepted: number;
+  /** The same packet heard again on a redundant medium: expected, not an attack. */
+  duplicates: number;
+  dropped: Record<PacketDropReason, number>;
+}
+
+export function emptyStats(): HeartbeatStats {
+  return {
+    sent: 0,
+    sendErrors: 0,
+    lastSendError: null,
+    received: 0,
+    accepted: 0,
+    duplicates: 0,
+    dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<PacketDropReason, number>,
+  };
+}
+
+export interface WorkerConfig {
+  node: string;
+  generation: number;
+  haCf: HaCf;
+  authKeys: AuthKeys;
+  payload: unknown;
+  statsIntervalMs: number;
+}
+
+export type ToWorker = { type: "payload"; payload: unknown } | { type: "stats" } | { type: "stop" };
+
+export type FromWorker =
+  | { type: "ready"; endpoints: string[] }
+  | { type: "start-failed"; message: string }
+  /** `at` and `silentMs` on the worker's monotonic clock, expressed as epoch milliseconds. */
+  | { type: "transition"; transition: Transition }
+  | { type: "payload"; peer: string; payload: unknown }
+  | { type: "stats"; stats: HeartbeatStats }
+  | { type: "stopped"; stats: HeartbeatStats };
