@@ -17,6 +17,7 @@ import { ensureLocalNats, type LocalNats } from "./nats/local-server.js";
 import { bumpGeneration } from "./state-dir.js";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { Controller } from "./cluster/controller.js";
+import { fenceAgent } from "./cluster/fence-agent.js";
 import { buildResources } from "./cluster/resources.js";
 import { LogFollower } from "./nats/log-follower.js";
 import { agentLogger } from "./logger.js";
@@ -98,6 +99,7 @@ export class Agent {
       witness: () => !this.nc.isClosed() && this.natsUp,
       now: () => Date.now(),
       failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
+      ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
     this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
@@ -155,7 +157,7 @@ export class Agent {
   }
 
   private onPeerTransition(t: PeerTransition): void {
-    this.controller.onPeer(t.peer, t.to, t.at);
+    this.controller.onPeer(t.peer, t.to, t.at, t.generation);
     const before = members(this.membership).join(",");
     const { state, events } = onTransition(this.membership, t, {
       id: () => this.nextId(),

@@ -10,7 +10,7 @@ import type { Resource } from "@vigil/resource-agents/agent-interface";
 import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
 import { groupView } from "../groups/group-view.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
-import { buildPlacementInput, readyToPlace, type HeartbeatPayload, type LocalGroup, type PeerInfo, type PeerLiveness } from "./placement-view.js";
+import { buildPlacementInput, isFencer, mustBeFenced, readyToPlace, type HeartbeatPayload, type LocalGroup, type PeerInfo, type PeerLiveness } from "./placement-view.js";
 
 export interface ControllerDeps {
   cfg: ClusterConfig;
@@ -25,6 +25,8 @@ export interface ControllerDeps {
   witness: () => boolean;
   now: () => number;
   failbackStableMs: number;
+  /** Runs the configured fence agent against a node; absent when no `fence` line is configured. */
+  fence?: (victim: string) => Promise<{ ok: boolean; rc: number; message: string }>;
 }
 
 export class Controller {
@@ -36,11 +38,14 @@ export class Controller {
   private stopped = false;
   private scheduled = false;
   private lastHolder = new Map<string, string | null>();
+  private fencing = new Set<string>();
+  private fencedByMe: { n: string; g: number | null }[] = [];
+  private lastFenceTry = new Map<string, number>();
 
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
     for (const n of d.cfg.haCf.nodes)
-      if (n !== d.self) this.peers.set(n, { liveness: "init", upSince: null, payload: null, fenced: false });
+      if (n !== d.self) this.peers.set(n, { liveness: "init", upSince: null, payload: null, fenced: false, generation: null });
   }
 
   /** Probes every group (finds resources left running by an earlier life) and starts deciding. */
@@ -60,9 +65,10 @@ export class Controller {
     this.publishPayload();
   }
 
-  onPeer(peer: string, liveness: PeerLiveness, at: number): void {
+  onPeer(peer: string, liveness: PeerLiveness, at: number, generation: number | null = null): void {
     const p = this.peers.get(peer);
     if (!p) return;
+    if (generation !== null) p.generation = generation;
     if (liveness === "up" && p.liveness !== "up" && p.liveness !== "late") p.upSince = at;
     if (liveness === "up") p.fenced = false;
     p.liveness = liveness;
@@ -73,6 +79,11 @@ export class Controller {
     const p = this.peers.get(peer);
     if (!p || !isPayload(payload)) return;
     p.payload = payload;
+    // A peer fenced someone: learn it now rather than from the log.
+    for (const f of payload.f ?? []) {
+      const victim = this.peers.get(f.n);
+      if (victim && !victim.fenced && victim.liveness !== "up" && (f.g === null || f.g === victim.generation)) victim.fenced = true;
+    }
     this.changed();
   }
 
@@ -84,6 +95,10 @@ export class Controller {
 
   /** The folded log changed (operator command or another node's fact). */
   onLogEvent(e: VigilEvent): void {
+    if (e.type === "Fenced" && e.ok && e.node !== this.d.self) {
+      const v = this.peers.get(e.victim);
+      if (v && v.liveness !== "up") v.fenced = true;
+    }
     if (e.type === "CleanupRequested") {
       const a = this.actors.get(e.group);
       a?.send({ type: "CLEANUP", cause: e.cause });
@@ -143,7 +158,9 @@ export class Controller {
       witness: this.d.witness(),
       now,
       failbackStableMs: this.d.failbackStableMs,
+      fencing: !!this.d.fence,
     });
+    if (input.quorum.hasQuorum) this.fenceWhereNeeded(now);
     if (this.lastQuorum !== input.quorum.hasQuorum) {
       const members = input.nodes.filter((n) => n.name === this.d.self || this.peers.get(n.name)?.liveness === "up").map((n) => n.name);
       if (this.lastQuorum !== null || !input.quorum.hasQuorum)
@@ -182,6 +199,30 @@ export class Controller {
     this.changed();
   }
 
+  private fenceWhereNeeded(now: number): void {
+    const fence = this.d.fence;
+    if (!fence) return;
+    for (const [victim, p] of this.peers) {
+      if (!mustBeFenced(p, true) || this.fencing.has(victim)) continue;
+      if (!isFencer(this.d.self, this.d.cfg.haCf.nodes, this.peers, victim)) continue;
+      // A failed fence is retried, but not in a tight loop.
+      if (now - (this.lastFenceTry.get(victim) ?? -Infinity) < 2_000) continue;
+      this.lastFenceTry.set(victim, now);
+      this.fencing.add(victim);
+      const generation = p.generation;
+      this.d.record("FenceRequested", { victim }, p.payload?.b.length ? `${victim} has blocked groups: ${p.payload.b.join(", ")}` : `${victim} died holding ${p.payload?.r.join(", ")}`);
+      void fence(victim).then((r) => {
+        this.fencing.delete(victim);
+        this.d.record("Fenced", { victim, ok: r.ok, rc: r.rc, message: r.message }, r.ok ? `fence agent succeeded against ${victim}` : `fence agent failed against ${victim}`);
+        if (r.ok) {
+          p.fenced = true;
+          this.fencedByMe = [...this.fencedByMe.filter((f) => f.n !== victim), { n: victim, g: generation }];
+        }
+        this.changed();
+      });
+    }
+  }
+
   private publishPayload(): void {
     const r: string[] = [];
     const b: string[] = [];
@@ -190,7 +231,7 @@ export class Controller {
       if (s === "blocked") b.push(id);
       else if (s === "started" || s === "starting" || s === "stopping") r.push(id);
     }
-    this.d.setPayload({ r, b });
+    this.d.setPayload({ r, b, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) });
   }
 }
 

@@ -19,6 +19,9 @@ export interface HeartbeatPayload {
   r: string[];
   /** Groups blocked here (a stop failed): this node must be fenced before they run elsewhere. */
   b: string[];
+  /** Nodes this node has fenced, with the victim's generation at the time (so peers need not wait
+   *  for the log to learn it). */
+  f?: { n: string; g: number | null }[];
 }
 
 export interface PeerInfo {
@@ -28,6 +31,8 @@ export interface PeerInfo {
   payload: HeartbeatPayload | null;
   /** Fenced after its last payload: whatever it held is known stopped. */
   fenced: boolean;
+  /** Generation last heard from it. */
+  generation: number | null;
 }
 
 export interface LocalGroup {
@@ -44,6 +49,9 @@ export interface PlacementViewInput {
   witness: boolean;
   now: number;
   failbackStableMs: number;
+  /** A fence agent is configured: a peer that died holding groups is unclean until fenced. Without
+   *  one, its lease (warntime) ran out before it was called dead, so it is taken as stopped. */
+  fencing: boolean;
 }
 
 const HELD = new Set(["started", "starting", "stopping", "blocked"]);
@@ -57,7 +65,7 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     const alive = p?.liveness === "up" || p?.liveness === "late";
     let state: NodeState;
     if (alive) state = standby ? "standby" : "online";
-    else state = p && !p.fenced && (p.payload?.b.length ?? 0) > 0 ? "unclean" : "offline";
+    else state = p && mustBeFenced(p, i.fencing) ? "unclean" : "offline";
     return { name, state, ...(p?.upSince != null ? { upSince: p.upSince } : {}) };
   });
 
@@ -70,8 +78,10 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
         const p = peers.get(n);
         if (!p?.payload || n === self) return false;
         const alive = p.liveness === "up" || p.liveness === "late";
-        // A dead peer's lease has run out: it stopped what it held, unless it was blocked.
-        return (alive && p.payload.r.includes(g.id)) || (!p.fenced && p.payload.b.includes(g.id));
+        // A dead peer's lease has run out: it stopped what it held, unless it was blocked or (with
+        // fencing configured) it must be fenced first.
+        const held = p.payload.r.includes(g.id) || p.payload.b.includes(g.id);
+        return held && (alive || mustBeFenced(p, i.fencing));
       });
       current[g.id] = holder ?? null;
     }
@@ -110,6 +120,22 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     },
     quorumReason: q.reason,
   };
+}
+
+/** A peer whose groups cannot run elsewhere until it is fenced: it reported a blocked group (a stop
+ *  failed there), or, with fencing configured, it died holding groups. */
+export function mustBeFenced(p: PeerInfo, fencing: boolean): boolean {
+  if (p.fenced || !p.payload) return false;
+  if (p.payload.b.length > 0) return true;
+  const alive = p.liveness === "up" || p.liveness === "late";
+  return fencing && !alive && p.payload.r.length > 0;
+}
+
+/** Exactly one node fences a victim: the first node in ha.cf order that has quorum and is alive
+ *  (from this node's view), the victim excepted. */
+export function isFencer(self: string, nodes: readonly string[], peers: ReadonlyMap<string, PeerInfo>, victim: string): boolean {
+  const first = nodes.find((n) => n !== victim && (n === self || peers.get(n)?.liveness === "up"));
+  return first === self;
 }
 
 /** heartbeat waits `initdead` before acting at start-up, so that a booting preferred node is not

@@ -37,7 +37,8 @@ export type SetPayloadResult = { ok: true } | { ok: false; error: string };
 export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   private worker: Worker | null = null;
   private last: HeartbeatStats = emptyStats();
-  private statsWaiters: Array<(s: HeartbeatStats) => void> = [];
+  private statsWaiters = new Map<number, (s: HeartbeatStats) => void>();
+  private statsRequests = 0;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly opts: HeartbeatServiceOptions) {
@@ -78,21 +79,30 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
             this.emit("payload", { peer: m.peer, payload: m.payload });
             break;
           case "stats":
+            this.last = m.stats;
+            if (m.id === undefined) this.emit("stats", m.stats);
+            else this.statsWaiters.get(m.id)?.(m.stats);
+            this.statsWaiters.delete(m.id ?? -1);
+            break;
           case "stopped":
             this.last = m.stats;
-            for (const f of this.statsWaiters.splice(0)) f(m.stats);
-            if (m.type === "stats") this.emit("stats", m.stats);
             break;
         }
       });
+      let failed = false;
       w.on("error", (e) => {
+        failed = true;
+        // After start this is a bug in the worker, not bad input; heartbeats have stopped, which peers
+        // will read as this node's death, so it must not pass silently (unhandled, it ends the process).
         if (!started) reject(new Error(`heartbeat worker failed to start: ${e.message}`));
-        else if (this.listenerCount("error") > 0) this.emit("error", e);
+        else this.emit("error", new Error(`heartbeat worker failed: ${e.message}`));
       });
       w.on("exit", (code) => {
         if (!started) reject(new Error(`heartbeat worker exited with code ${code} before binding its sockets`));
+        else if (!this.stopping && !failed) this.emit("error", new Error(`heartbeat worker exited with code ${code}`));
         this.worker = null;
-        for (const f of this.statsWaiters.splice(0)) f(this.last);
+        for (const f of this.statsWaiters.values()) f(this.last);
+        this.statsWaiters.clear();
       });
     });
   }
@@ -139,9 +149,10 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   /** Asks the worker for its counters now. */
   currentStats(): Promise<HeartbeatStats> {
     if (!this.worker) return Promise.resolve(this.last);
+    const id = ++this.statsRequests;
     return new Promise((resolve) => {
-      this.statsWaiters.push(resolve);
-      this.post({ type: "stats" });
+      this.statsWaiters.set(id, resolve);
+      this.post({ type: "stats", id });
     });
   }
 

@@ -125,7 +125,7 @@ async function stop(): Promise<void> {
 
 port.on("message", (m: ToWorker) => {
   if (m.type === "payload") payload = m.payload;
-  else if (m.type === "stats") post({ type: "stats", stats });
+  else if (m.type === "stats") post({ type: "stats", stats, id: m.id });
   else if (m.type === "stop") void stop();
 });
 

@@ -53,7 +53,8 @@ export interface WorkerConfig {
   statsIntervalMs: number;
 }
 
-export type ToWorker = { type: "payload"; payload: unknown } | { type: "stats" } | { type: "stop" };
+/** `stats` with an id asks for an answer carrying that id (periodic reports carry none). */
+export type ToWorker = { type: "payload"; payload: unknown } | { type: "stats"; id: number } | { type: "stop" };
 
 export type FromWorker =
   | { type: "ready"; endpoints: string[] }
@@ -61,5 +62,5 @@ export type FromWorker =
   /** `at` and `silentMs` on the worker's monotonic clock, expressed as epoch milliseconds. */
   | { type: "transition"; transition: Transition }
   | { type: "payload"; peer: string; payload: unknown }
-  | { type: "stats"; stats: HeartbeatStats }
+  | { type: "stats"; stats: HeartbeatStats; id?: number }
   | { type: "stopped"; stats: HeartbeatStats };

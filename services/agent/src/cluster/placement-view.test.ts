@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import { emptyView } from "@vigil/shared/events/cluster-view";
+import { decidePlacement } from "@vigil/shared/placement/policy";
+import { buildPlacementInput, isFencer, mustBeFenced, readyToPlace, type PeerInfo } from "./placement-view.js";
+
+const cfg = {
+  dir: "/etc/ha.d",
+  haCf: { nodes: ["n1", "n2", "n3"], autoFailback: "on", initdeadMs: 2000 },
+  authKeys: {},
+  groups: [{ id: "web", preferredNode: "n1", line: 1, resources: [{ id: "IPaddr::198.51.100.50", agent: "IPaddr", args: [] }] }],
+} as unknown as ClusterConfig;
+
+const peer = (liveness: PeerInfo["liveness"], r: string[] = [], extra: Partial<PeerInfo> = {}): PeerInfo => ({
+  liveness,
+  upSince: 0,
+  payload: { r, b: [] },
+  fenced: false,
+  generation: 1,
+  ...extra,
+});
+
+function place(self: string, peers: Record<string, PeerInfo>, opts: { fencing?: boolean; local?: "started" | "stopped" } = {}) {
+  const { input } = buildPlacementInput({
+    cfg,
+    self,
+    peers: new Map(Object.entries(peers)),
+    local: new Map([["web", { state: opts.local ?? "stopped", failcounts: {} }]]),
+    log: emptyView("c"),
+    witness: true,
+    now: 100_000,
+    failbackStableMs: 1000,
+    fencing: opts.fencing ?? false,
+  });
+  return { input, placement: decidePlacement(input).placement };
+}
+
+describe("placement view: the lease rule", () => {
+  it("an active node that hears its peers only late has lost quorum and stops its group", () => {
+    const { input, placement } = place("n1", { n2: peer("late"), n3: peer("late") }, { local: "started" });
+    expect(input.quorum.hasQuorum).toBe(false);
+    expect(placement.web).toBeNull();
+  });
+
+  it("peers keep the group where it runs while its node is only late, and take it once dead", () => {
+    expect(place("n2", { n1: peer("late", ["web"]), n3: peer("up") }).placement.web).toBe("n1");
+    expect(place("n2", { n1: peer("dead", ["web"]), n3: peer("up") }).placement.web).toBe("n2");
+  });
+
+  it("with fencing configured, a node that died holding a group is unclean until fenced", () => {
+    const dead = peer("dead", ["web"]);
+    const before = place("n2", { n1: dead, n3: peer("up") }, { fencing: true });
+    expect(before.input.nodes.find((n) => n.name === "n1")!.state).toBe("unclean");
+    expect(before.placement.web).toBeNull();
+    const after = place("n2", { n1: { ...dead, fenced: true }, n3: peer("up") }, { fencing: true });
+    expect(after.placement.web).toBe("n2");
+  });
+
+  it("a node reporting a blocked group must be fenced, fencing configured or not", () => {
+    const p = peer("up", [], { payload: { r: [], b: ["web"] } });
+    expect(mustBeFenced(p, false)).toBe(true);
+    expect(mustBeFenced({ ...p, fenced: true }, false)).toBe(false);
+  });
+
+  it("exactly one node fences: the first alive node in ha.cf order other than the victim", () => {
+    const peersOf = (self: string) => new Map(Object.entries({ n1: peer("dead"), n2: peer("up"), n3: peer("up") }).filter(([n]) => n !== self));
+    expect(isFencer("n2", ["n1", "n2", "n3"], peersOf("n2"), "n1")).toBe(true);
+    expect(isFencer("n3", ["n1", "n2", "n3"], peersOf("n3"), "n1")).toBe(false);
+  });
+
+  it("nothing is placed before every peer is heard or initdead has passed", () => {
+    const peers = new Map(Object.entries({ n2: peer("init"), n3: peer("up") }));
+    expect(readyToPlace(peers, 0, 2000, 1999)).toBe(false);
+    expect(readyToPlace(peers, 0, 2000, 2000)).toBe(true);
+    expect(readyToPlace(new Map(Object.entries({ n2: peer("up"), n3: peer("up") })), 0, 2000, 10)).toBe(true);
+  });
+});

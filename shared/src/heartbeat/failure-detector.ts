@@ -1,0 +1,128 @@
+// heartbeat's per-node failure detector, pure: time arrives as `now` (milliseconds on any clock).
+//
+// heartbeat's rules: a node silent for `warntime` draws "WARN: Late heartbeat"; silent for `deadtime`
+// it is declared dead; at start-up a node never heard is given `initdead` (counted from the start)
+// before it is declared dead, because network links and peers may come up slowly after a reboot.
+
+export type PeerStatus = "init" | "up" | "late" | "dead";
+
+export interface DetectorTiming {
+  warntimeMs: number;
+  deadtimeMs: number;
+  initdeadMs: number;
+}
+
+export interface PeerState {
+  status: PeerStatus;
+  /** When the last packet was heard; undefined while never heard. */
+  lastHeard?: number;
+  generation?: number;
+}
+
+export interface DetectorState {
+  timing: DetectorTiming;
+  startedAt: number;
+  peers: Readonly<Record<string, PeerState>>;
+}
+
+export type DetectorInput = { kind: "heard"; peer: string; generation: number } | { kind: "tick" };
+
+export interface Transition {
+  peer: string;
+  from: PeerStatus;
+  to: PeerStatus;
+  at: number;
+  /** Silence before this transition: since the last packet, or since the start if never heard. */
+  silentMs: number;
+  /** The peer's generation as last heard; null while never heard. */
+  generation: number | null;
+  /** dead → up: heartbeat's "node returned". */
+  returned?: true;
+  /** The peer came back with a higher generation: it restarted. */
+  restarted?: true;
+  previousGeneration?: number;
+}
+
+export function createDetector(peers: readonly string[], timing: DetectorTiming, now: number): DetectorState {
+  return { timing, startedAt: now, peers: Object.fromEntries(peers.map((p) => [p, { status: "init" as const }])) };
+}
+
+export function step(
+  state: DetectorState,
+  input: DetectorInput,
+  now: number,
+): { state: DetectorState; transitions: Transition[] } {
+  return input.kind === "heard" ? heard(state, input.peer, input.generation, now) : tick(state, now);
+}
+
+function silence(state: DetectorState, p: PeerState, now: number): number {
+  return now - (p.lastHeard ?? state.startedAt);
+}
+
+function heard(state: DetectorState, peer: string, generation: number, now: number) {
+  const p = state.peers[peer];
+  // Not a configured node, or a packet from before the peer's last restart: not evidence of life.
+  if (!p || (p.generation !== undefined && generation < p.generation)) return { state, transitions: [] };
+  const restarted = p.generation !== undefined && generation > p.generation;
+  const next: PeerState = { status: "up", lastHeard: now, generation };
+  const transitions: Transition[] = [];
+  if (p.status !== "up" || restarted) {
+    const t: Transition = { peer, from: p.status, to: "up", at: now, silentMs: silence(state, p, now), generation };
+    if (p.status === "dead") t.returned = true;
+    if (restarted) {
+      t.restarted = true;
+      t.previousGeneration = p.generation;
+    }
+    transitions.push(t);
+  }
+  return { state: { ...state, peers: { ...state.peers, [peer]: next } }, transitions };
+}
+
+function tick(state: DetectorState, now: number) {
+  const { warntimeMs, deadtimeMs, initdeadMs } = state.timing;
+  const transitions: Transition[] = [];
+  let peers: Record<string, PeerState> | undefined;
+  const set = (name: string, p: PeerState, to: PeerStatus) => {
+    peers ??= { ...state.peers };
+    const t: Transition = {
+      peer: name,
+      from: p.status,
+      to,
+      at: now,
+      silentMs: silence(state, p, now),
+      generation: p.generation ?? null,
+    };
+    transitions.push(t);
+    const q = { ...p, status: to };
+    peers[name] = q;
+    return q;
+  };
+  for (const [name, p0] of Object.entries(state.peers)) {
+    let p = p0;
+    const silent = silence(state, p, now);
+    if (p.status === "init") {
+      if (silent >= initdeadMs) set(name, p, "dead");
+      continue;
+    }
+    // A warntime at or beyond deadtime means no warning stage (heartbeat warns only before deadtime).
+    if (p.status === "up" && warntimeMs < deadtimeMs && silent >= warntimeMs) p = set(name, p, "late");
+    if ((p.status === "up" || p.status === "late") && silent >= deadtimeMs) set(name, p, "dead");
+  }
+  return { state: peers ? { ...state, peers } : state, transitions };
+}
+
+/** The earliest instant at which a tick could produce a transition (undefined: none pending). */
+export function nextDeadline(state: DetectorState): number | undefined {
+  const { warntimeMs, deadtimeMs, initdeadMs } = state.timing;
+  let best: number | undefined;
+  const consider = (t: number) => {
+    if (best === undefined || t < best) best = t;
+  };
+  for (const p of Object.values(state.peers)) {
+    if (p.status === "init") consider(state.startedAt + initdeadMs);
+    else if (p.status === "up" && p.lastHeard !== undefined)
+      consider(p.lastHeard + (warntimeMs < deadtimeMs ? warntimeMs : deadtimeMs));
+    else if (p.status === "late" && p.lastHeard !== undefined) consider(p.lastHeard + deadtimeMs);
+  }
+  return best;
+}
