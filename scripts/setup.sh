@@ -13,6 +13,12 @@ command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v fuser >/dev/null || need+=(psmisc)
 command -v curl >/dev/null || need+=(curl)
 [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
+command -v unshare >/dev/null || need+=(util-linux)
+# NFS: the kernel here has no nfsd; exportfs keeps its table without it, and nfs-ganesha serves a
+# real export in userspace (nfs-cat is the client the tests read through).
+command -v exportfs >/dev/null || need+=(nfs-kernel-server)
+command -v ganesha.nfsd >/dev/null || need+=(nfs-ganesha nfs-ganesha-vfs)
+command -v nfs-cat >/dev/null || need+=(libnfs-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${need[*]}; run as root (or install them) to get the full lab" >&2
@@ -20,7 +26,12 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]} with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null 2>&1 || true
+    # Packages with services must not start them here (the tests start what they need).
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1
+    fi
     apt-get install -y -qq "${need[@]}" >/dev/null
+    [ -n "${added_policy:-}" ] && rm -f /usr/sbin/policy-rc.d
   fi
 fi
 

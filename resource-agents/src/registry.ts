@@ -9,6 +9,11 @@ import { IPADDR_META } from "./ipaddr/ipaddr-args.js";
 import { IpaddrResource } from "./ipaddr/ipaddr-agent.js";
 import { DEFAULT_SEARCH_PATH, findScript, ScriptResource, scriptMetadata, type ScriptSearchPath } from "./lsb/lsb-agent.js";
 import { loadOcfAgentInfoSync, OcfResource, DEFAULT_OCF_ROOT } from "./ocf/ocf-agent.js";
+import { DRBDDISK_META, createDrbddisk } from "./drbddisk/drbddisk-agent.js";
+import { FILESYSTEM_META } from "./filesystem/filesystem-args.js";
+import { createFilesystem } from "./filesystem/filesystem-agent.js";
+import { EXPORTFS_META, createExportfs } from "./nfs/exportfs-agent.js";
+import { KILLNFSD_META, NFSSERVER_META, createKillNfsd, createNfsServer } from "./nfs/nfs-server-agent.js";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -46,6 +51,13 @@ registerAgent("Dummy", {
   meta: DUMMY_META,
   create: (spec, opts) => new DummyResource(spec.id, spec.args, opts.stateDir ?? DEFAULT_DUMMY_STATE_DIR),
 });
+
+const wrapOf = (opts: AgentOptions) => (opts.wrap ? { wrap: opts.wrap } : {});
+registerAgent("Filesystem", { meta: FILESYSTEM_META, create: (spec, opts) => createFilesystem(spec, wrapOf(opts)) });
+registerAgent("drbddisk", { meta: DRBDDISK_META, create: (spec, opts) => createDrbddisk(spec, wrapOf(opts)) });
+registerAgent("exportfs", { meta: EXPORTFS_META, create: (spec, opts) => createExportfs(spec, wrapOf(opts)) });
+registerAgent("nfsserver", { meta: NFSSERVER_META, create: (spec, opts) => createNfsServer(spec, wrapOf(opts)) });
+registerAgent("killnfsd", { meta: KILLNFSD_META, create: (spec, opts) => createKillNfsd(spec, wrapOf(opts)) });
 
 export function isResource(r: CreateResult): r is Resource {
   return !("error" in r);

@@ -33,6 +33,9 @@ const meta = (name: "nfsserver" | "killnfsd"): AgentMetadata => ({
   monitorIntervalMs: 10_000,
 });
 
+export const NFSSERVER_META = meta("nfsserver");
+export const KILLNFSD_META = meta("killnfsd");
+
 const Args = z.object({ service: z.string().regex(/^[A-Za-z0-9_.@-]+$/, "must be a service name").optional() });
 
 export function createNfsServer(spec: ResourceSpec, opts: NfsServerOptions = {}): Resource {

@@ -25,7 +25,12 @@ export interface DetectorState {
   peers: Readonly<Record<string, PeerState>>;
 }
 
-export type DetectorInput = { kind: "heard"; peer: string; generation: number } | { kind: "tick" };
+export type DetectorInput =
+  | { kind: "heard"; peer: string; generation: number }
+  | { kind: "tick" }
+  /** This node itself was not running for `ms` (SIGSTOP, a VM pause, a long GC): that time is not
+   *  the peers' silence, and their queued packets have not been read yet. */
+  | { kind: "stalled"; ms: number };
 
 export interface Transition {
   peer: string;
@@ -52,7 +57,16 @@ export function step(
   input: DetectorInput,
   now: number,
 ): { state: DetectorState; transitions: Transition[] } {
-  return input.kind === "heard" ? heard(state, input.peer, input.generation, now) : tick(state, now);
+  if (input.kind === "heard") return heard(state, input.peer, input.generation, now);
+  if (input.kind === "stalled") return { state: forgive(state, input.ms), transitions: [] };
+  return tick(state, now);
+}
+
+function forgive(state: DetectorState, ms: number): DetectorState {
+  const peers = Object.fromEntries(
+    Object.entries(state.peers).map(([n, p]) => [n, p.lastHeard === undefined ? p : { ...p, lastHeard: p.lastHeard + ms }]),
+  );
+  return { ...state, startedAt: state.startedAt + ms, peers };
 }
 
 function silence(state: DetectorState, p: PeerState, now: number): number {

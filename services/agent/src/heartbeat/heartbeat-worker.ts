@@ -110,7 +110,19 @@ async function start(): Promise<void> {
   endpoints = opened.endpoints;
   sendHeartbeat();
   timers.push(setInterval(sendHeartbeat, Math.max(1, haCf.keepaliveMs)));
-  timers.push(setInterval(() => feed({ kind: "tick" }), Math.max(10, Math.floor(haCf.keepaliveMs / 4))));
+  const tickMs = Math.max(10, Math.floor(haCf.keepaliveMs / 4));
+  let lastTick = now();
+  timers.push(
+    setInterval(() => {
+      // After a stall of this thread (SIGSTOP, VM pause) the timer fires before the queued packets are
+      // read: do not count the stall as the peers' silence.
+      const t = now();
+      const stall = t - lastTick - tickMs;
+      lastTick = t;
+      if (stall > 3 * tickMs) feed({ kind: "stalled", ms: stall });
+      feed({ kind: "tick" });
+    }, tickMs),
+  );
   timers.push(setInterval(() => post({ type: "stats", stats }), Math.max(100, cfg.statsIntervalMs)));
   post({ type: "ready", endpoints: endpoints.map((e) => e.label) });
 }
