@@ -14,6 +14,7 @@ import { FILESYSTEM_META } from "./filesystem/filesystem-args.js";
 import { createFilesystem } from "./filesystem/filesystem-agent.js";
 import { EXPORTFS_META, createExportfs } from "./nfs/exportfs-agent.js";
 import { KILLNFSD_META, NFSSERVER_META, createKillNfsd, createNfsServer } from "./nfs/nfs-server-agent.js";
+import { LVS_METADATA, createLvs } from "./lvs/lvs-agent.js";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -57,6 +58,7 @@ registerAgent("Filesystem", { meta: FILESYSTEM_META, create: (spec, opts) => cre
 registerAgent("drbddisk", { meta: DRBDDISK_META, create: (spec, opts) => createDrbddisk(spec, wrapOf(opts)) });
 registerAgent("exportfs", { meta: EXPORTFS_META, create: (spec, opts) => createExportfs(spec, wrapOf(opts)) });
 registerAgent("nfsserver", { meta: NFSSERVER_META, create: (spec, opts) => createNfsServer(spec, wrapOf(opts)) });
+registerAgent("lvs", { meta: LVS_METADATA, create: (spec) => createLvs(spec) });
 registerAgent("killnfsd", { meta: KILLNFSD_META, create: (spec, opts) => createKillNfsd(spec, wrapOf(opts)) });
 
 export function isResource(r: CreateResult): r is Resource {

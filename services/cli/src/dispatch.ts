@@ -1,9 +1,10 @@
 // Maps `vigil <words…>` to a command.
 import { runAgent, VERSION } from "@vigil/agent/agent";
 import { CliError } from "./cli-context.js";
+import { agentsInfo, agentsList } from "./commands/agents.js";
 import { configCheck } from "./commands/config-check.js";
 import { logCommand } from "./commands/log.js";
-import { operatorCommand } from "./commands/operator.js";
+import { hbCommand, operatorCommand } from "./commands/operator.js";
 import { statusCommand } from "./commands/status.js";
 
 export const USAGE = `usage: vigil <command> [options]
@@ -20,6 +21,10 @@ export const USAGE = `usage: vigil <command> [options]
   resource move GROUP NODE [--wait]   prefer NODE for GROUP until cleared
   resource clear GROUP [--wait]       drop the move preference
   resource cleanup GROUP [--wait]     reset GROUP's failcounts everywhere
+  hb standby [all|foreign|local] --node NODE   heartbeat's hb_standby, as moves away from NODE
+  hb takeover [all|foreign|local] --node NODE  heartbeat's hb_takeover, as moves to NODE
+  agents list [--json]            the resource agents this machine can run
+  agents info NAME [--json]       an agent's parameters and timeouts (OCF meta-data)
 
   Commands that read or write the log take --nats URL[,URL…] (or VIGIL_NATS), --cluster NAME
   (or VIGIL_CLUSTER), or --config DIR to read both from ha.cf. --wait waits until the cluster has
@@ -69,6 +74,18 @@ export async function dispatch(words: string[], f: Flags, out: (s: string) => vo
       if (sub === "move" && a && b) return operatorCommand({ kind: "move", group: a, node: b }, op, out);
       if ((sub === "clear" || sub === "cleanup") && a && !b) return operatorCommand({ kind: sub, group: a }, op, out);
       throw new CliError("usage: vigil resource move GROUP NODE | clear GROUP | cleanup GROUP [--wait]", 2);
+    case "agents":
+      if (sub === "list" && !a) return agentsList(!!f.json, out);
+      if (sub === "info" && a && !b) return agentsInfo(a, !!f.json, out);
+      throw new CliError("usage: vigil agents list | agents info NAME", 2);
+    case "hb": {
+      if ((sub !== "standby" && sub !== "takeover") || b) throw new CliError("usage: vigil hb standby|takeover [all|foreign|local] --node NODE", 2);
+      const which = a ?? "all";
+      if (which !== "all" && which !== "foreign" && which !== "local") throw new CliError(`hb ${sub}: "${which}" is not all, foreign or local`, 2);
+      const node = s("node");
+      if (!node) throw new CliError(`hb ${sub}: --node NODE is required (the node heartbeat's command would run on)`, 2);
+      return hbCommand(sub, which, node, op, out);
+    }
     default:
       throw new CliError(`unknown command "${cmd}"\n\n${USAGE}`, 2);
   }

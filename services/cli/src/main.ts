@@ -21,6 +21,12 @@ const options = {
   version: { type: "boolean" },
 } as const;
 
+// `vigil log | head`: a closed pipe ends the command quietly, as it does for other Unix tools.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {

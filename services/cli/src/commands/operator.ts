@@ -128,3 +128,47 @@ async function waitCarriedOut(
   }
   throw new CliError(`${c.kind} is in the log but was not carried out within ${timeoutMs / 1000} s`);
 }
+
+/** heartbeat's groups for `hb_standby`/`hb_takeover`: all, foreign (preferred elsewhere), local (preferred here). */
+export function hbGroups(v: ClusterView, which: "all" | "foreign" | "local", node: string): string[] {
+  return [...v.groups.values()]
+    .filter((g) => which === "all" || (which === "local") === (g.preferredNode === node))
+    .map((g) => g.id);
+}
+
+/** `vigil hb standby|takeover [all|foreign|local] --node NODE`: heartbeat's hb_standby and hb_takeover,
+ *  written as moves (standby: the selected groups held by NODE go to the first other online node;
+ *  takeover: the selected groups move to NODE). Unlike heartbeat's, the moves last until
+ *  `vigil resource clear GROUP`, as crm's do. */
+export async function hbCommand(
+  kind: "standby" | "takeover",
+  which: "all" | "foreign" | "local",
+  node: string,
+  f: OperatorFlags,
+  out: (s: string) => void,
+): Promise<number> {
+  const { nc, cluster } = await connectCli(f);
+  let moves: OperatorCommand[];
+  try {
+    const v = await foldLog(nc, cluster);
+    if (!v.nodes.has(node)) throw new CliError(`cannot hb ${kind}: unknown node "${node}"`);
+    const selected = hbGroups(v, which, node);
+    if (kind === "takeover") moves = selected.map((group) => ({ kind: "move", group, node }));
+    else {
+      const target = [...v.nodes.values()].find((n) => n.name !== node && nodeState(n) === "online");
+      if (!target) throw new CliError(`cannot hb standby: no other online node to take ${node}'s groups`);
+      moves = selected.filter((g) => v.groups.get(g)!.node === node).map((group) => ({ kind: "move", group, node: target.name }));
+    }
+  } finally {
+    await nc.close().catch(() => {});
+  }
+  if (moves.length === 0) {
+    out(`hb ${kind} ${which}: no group to move`);
+    return 0;
+  }
+  for (const m of moves) {
+    const rc = await operatorCommand(m, f, out);
+    if (rc !== 0) return rc;
+  }
+  return 0;
+}
