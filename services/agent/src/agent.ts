@@ -103,6 +103,11 @@ export class Agent {
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
     this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
+    // Without its heartbeat this node cannot know it is still in the cluster: stop everything, leave.
+    this.hb.on("error", (err: Error) => {
+      this.log.fatal({ err: err.message }, "heartbeat worker failed; stopping the node's groups");
+      void this.stop("heartbeat worker failed").then(() => process.exit(1));
+    });
     await this.hb.start();
     // Fold what the log already holds (standby, moves, failcounts) before deciding anything, but do not
     // wait for an absent log longer than initdead: decisions must not depend on NATS being up.
@@ -150,6 +155,26 @@ export class Agent {
     this.outbox.append(e);
     this.publisher.kick();
     return e;
+  }
+
+  /** SIGHUP: read the configuration again. A bad one is refused and the last good one stays in force. */
+  async reload(): Promise<void> {
+    const loaded = await loadConfig(this.o.configDir, { localNode: this.node });
+    if (!loaded.ok) {
+      const errors = loaded.errors.map(formatConfigError);
+      for (const line of errors) this.log.error(line);
+      this.record("ConfigRejected", { errors }, "configuration read on SIGHUP is invalid; keeping the last good one");
+      return;
+    }
+    const before = JSON.stringify({ ...this.cfg, dir: "" });
+    const after = JSON.stringify({ ...loaded.value, dir: "" });
+    if (before === after) {
+      this.log.info("configuration unchanged");
+      return;
+    }
+    // Heartbeat media, keys and groups are wired at start; changing them under running groups is a
+    // restart's job (as heartbeat's own reload restarts its children).
+    this.log.warn("configuration changed and valid; it takes effect when the agent restarts");
   }
 
   private nextId(): string {
@@ -240,5 +265,6 @@ export async function runAgent(o: AgentOptions): Promise<number> {
     const onSignal = (sig: NodeJS.Signals) => void agent.stop(`received ${sig}`).then(() => resolve(0));
     process.once("SIGTERM", onSignal);
     process.once("SIGINT", onSignal);
+    process.on("SIGHUP", () => void agent.reload());
   });
 }

@@ -36,6 +36,8 @@ export class Controller {
   private lastQuorum: boolean | null = null;
   private readonly startedAt: number;
   private stopped = false;
+  /** Group machines exist (start() ran); before that there is nothing to drive. */
+  private started = false;
   private scheduled = false;
   private lastHolder = new Map<string, string | null>();
   private fencing = new Set<string>();
@@ -62,7 +64,9 @@ export class Controller {
       this.actors.set(g.id, actor);
       actor.send({ type: "PROBE", run: false, cause: "agent start: probing what runs here" });
     }
+    this.started = true;
     this.publishPayload();
+    this.changed();
   }
 
   onPeer(peer: string, liveness: PeerLiveness, at: number, generation: number | null = null): void {
@@ -144,6 +148,7 @@ export class Controller {
   }
 
   private reconcile(): void {
+    if (!this.started) return;
     this.publishPayload();
     if (this.stopped) return;
     const now = this.d.now();
