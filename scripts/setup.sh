@@ -12,6 +12,7 @@ command -v nft >/dev/null || need+=(nftables)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v fuser >/dev/null || need+=(psmisc)
 command -v curl >/dev/null || need+=(curl)
+command -v ping >/dev/null || need+=(iputils-ping)
 [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
 command -v unshare >/dev/null || need+=(util-linux)
 # NFS: the kernel here has no nfsd; exportfs keeps its table without it, and nfs-ganesha serves a
@@ -31,7 +32,7 @@ if [ ${#need[@]} -gt 0 ]; then
       printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1
     fi
     apt-get install -y -qq "${need[@]}" >/dev/null
-    [ -n "${added_policy:-}" ] && rm -f /usr/sbin/policy-rc.d
+    if [ -n "${added_policy:-}" ]; then rm -f /usr/sbin/policy-rc.d; fi
   fi
 fi
 

@@ -18,6 +18,7 @@ import { bumpGeneration } from "./state-dir.js";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { Controller } from "./cluster/controller.js";
 import { fenceAgent } from "./cluster/fence-agent.js";
+import { PingWitness } from "./cluster/ping-witness.js";
 import { buildResources } from "./cluster/resources.js";
 import { LogFollower } from "./nats/log-follower.js";
 import { agentLogger } from "./logger.js";
@@ -50,6 +51,7 @@ export class Agent {
   private follower!: LogFollower;
   private controller!: Controller;
   private tickTimer: NodeJS.Timeout | null = null;
+  private ping: PingWitness | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -96,7 +98,8 @@ export class Agent {
       append: (e) => (this.outbox.append(e), this.publisher.kick()),
       nextId: () => this.nextId(),
       setPayload: (p) => void this.hb.setPayload(p),
-      witness: () => !this.nc.isClosed() && this.natsUp,
+      // Two-node clusters: the NATS cluster reachable, or a `ping` node answering.
+      witness: () => (!this.nc.isClosed() && this.natsUp) || (this.ping?.answering() ?? false),
       now: () => Date.now(),
       failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
       ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : {}),
@@ -114,6 +117,13 @@ export class Agent {
     this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e));
     this.follower.start();
     await Promise.race([this.follower.caughtUp, new Promise((r) => setTimeout(r, haCf.initdeadMs))]);
+    if (haCf.pingNodes.length > 0) {
+      this.ping = new PingWitness({ nodes: haCf.pingNodes });
+      this.ping.start((answering) => {
+        this.log.info({ pingNodes: haCf.pingNodes, answering }, answering ? "a ping node answers" : "no ping node answers");
+        this.controller.tick();
+      });
+    }
     this.controller.start();
     this.tickTimer = setInterval(() => this.controller.tick(), Math.max(50, haCf.keepaliveMs));
     this.statsTimer = setInterval(() => this.reportDrops(), 10_000);
@@ -129,6 +139,7 @@ export class Agent {
       this.record("AgentStopping", { reason }, reason);
       if (this.statsTimer) clearInterval(this.statsTimer);
       if (this.tickTimer) clearInterval(this.tickTimer);
+      this.ping?.stop();
       await this.controller?.stopAll(60_000);
       await this.hb?.stop();
       await this.follower?.stop();

@@ -183,8 +183,10 @@ export class Controller {
       const state = local.get(g.id)!.state;
       const want = result.placement[g.id] === this.d.self;
       const cause = result.reasons[g.id] ?? "";
-      if (want && (state === "stopped" || state === "stopping" || state === "failed")) {
-        this.lastHolder.set(g.id, input.current[g.id] ?? null);
+      // Invariant 1: never start while a live peer still holds the group; start once its heartbeat says it stopped.
+      const holder = input.current[g.id] ?? null;
+      if (holder !== null && holder !== this.d.self) this.lastHolder.set(g.id, holder);
+      if (want && (holder === null || holder === this.d.self) && (state === "stopped" || state === "stopping" || state === "failed")) {
         actor.send({ type: "START", cause });
       } else if (!want && (state === "started" || state === "starting")) {
         actor.send({ type: "STOP", cause });
