@@ -39,9 +39,11 @@ function vigil(args: string[]) {
   return spawnSync(process.execPath, [VIGIL, ...args], { encoding: "utf8", timeout: 20_000 });
 }
 
-function startAgent(cfg: string, name: string) {
-  const c = spawn(process.execPath, [VIGIL, "agent", "--config", cfg, "--node", "n1", "--nats", nats.url, "--state-dir", join(dir, `state-${name}`)], {
+function startAgent(cfg: string, name: string, o: { nats?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  const natsArgs = o.nats === false ? [] : ["--nats", nats.url];
+  const c = spawn(process.execPath, [VIGIL, "agent", "--config", cfg, "--node", "n1", ...natsArgs, "--state-dir", join(dir, `state-${name}`)], {
     stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, VIGIL_NATS: "", ...o.env },
   });
   children.push(c);
   let stderr = "";
@@ -51,10 +53,10 @@ function startAgent(cfg: string, name: string) {
 }
 
 /** Polls the log (bounded) until an event of `type` appears. */
-async function waitForEvent(cluster: string, type: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+async function waitForEvent(cluster: string, type: string, timeoutMs = 15_000, url = nats.url): Promise<Record<string, unknown>> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const r = vigil(["log", "--json", "--type", type, "--nats", nats.url, "--cluster", cluster]);
+    const r = vigil(["log", "--json", "--type", type, "--nats", url, "--cluster", cluster]);
     const line = r.stdout.trim().split("\n").filter(Boolean)[0];
     if (line) return JSON.parse(line);
     await new Promise((res) => setTimeout(res, 200));
@@ -108,5 +110,18 @@ describe("vigil agent (process)", () => {
     const gone = vigil(["status", "--nats", "nats://127.0.0.1:1", "--cluster", "good"]);
     expect(gone.status).not.toBe(0);
     expect(gone.stderr).toMatch(/cannot reach the event log/);
+  });
+
+  it("without any NATS given, starts a local nats-server, records there, and stops it on SIGTERM", async () => {
+    const port = await freePort();
+    const url = `nats://127.0.0.1:${port}`;
+    const cfg = await writeConfig("local", await freePort(), "");
+    const a = startAgent(cfg, "local", { nats: false, env: { VIGIL_LOCAL_NATS_PORT: String(port) } });
+    const started = await waitForEvent("local", "AgentStarted", 15_000, url);
+    expect(started).toMatchObject({ node: "n1", type: "AgentStarted" });
+    a.c.kill("SIGTERM");
+    expect(await a.exited).toBe(0);
+    const gone = vigil(["status", "--nats", url, "--cluster", "local"]);
+    expect(gone.status).not.toBe(0);
   });
 });

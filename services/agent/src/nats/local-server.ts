@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
 import { mkdirSync } from "node:fs";
 
-export const LOCAL_NATS_PORT = 4222;
+/** NATS's own default port; VIGIL_LOCAL_NATS_PORT moves it (tests, or a host where 4222 is taken). */
+export const LOCAL_NATS_PORT = Number(process.env.VIGIL_LOCAL_NATS_PORT) || 4222;
 
 function listening(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
