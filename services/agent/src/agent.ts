@@ -19,6 +19,7 @@ import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { Controller } from "./cluster/controller.js";
 import { fenceAgent } from "./cluster/fence-agent.js";
 import { PingWitness } from "./cluster/ping-witness.js";
+import { hasQuorum } from "@vigil/shared/placement/quorum";
 import { buildResources } from "./cluster/resources.js";
 import { LogFollower } from "./nats/log-follower.js";
 import { agentLogger } from "./logger.js";
@@ -98,8 +99,7 @@ export class Agent {
       append: (e) => (this.outbox.append(e), this.publisher.kick()),
       nextId: () => this.nextId(),
       setPayload: (p) => void this.hb.setPayload(p),
-      // Two-node clusters: the NATS cluster reachable, or a `ping` node answering.
-      witness: () => (!this.nc.isClosed() && this.natsUp) || (this.ping?.answering() ?? false),
+      witness: () => this.witness(),
       now: () => Date.now(),
       failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
       ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : {}),
@@ -188,6 +188,11 @@ export class Agent {
     this.log.warn("configuration changed and valid; it takes effect when the agent restarts");
   }
 
+  /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering. */
+  private witness(): boolean {
+    return (!this.nc.isClosed() && this.natsUp) || (this.ping?.answering() ?? false);
+  }
+
   private nextId(): string {
     return `${this.node}.${this.generation}.${++this.counter}`;
   }
@@ -207,7 +212,7 @@ export class Agent {
     }
     const now = members(state);
     if (now.join(",") !== before) {
-      const quorum = now.length * 2 > this.cfg.haCf.nodes.length;
+      const quorum = hasQuorum({ configuredNodes: this.cfg.haCf.nodes, reachableNodes: now, witnessReachable: this.witness() });
       this.record("MembershipChanged", { members: now, quorum }, `${t.peer} is ${t.to}`);
     }
     this.publisher.kick();

@@ -58,8 +58,9 @@ function onMessage(msg: Buffer): void {
     return;
   }
   stats.accepted++;
-  feed({ kind: "heard", peer: o.packet.node, generation: o.packet.generation });
+  // Payload first: a peer that returns must be known to hold what it holds before it counts as up.
   if (o.payloadChanged) post({ type: "payload", peer: o.packet.node, payload: o.packet.payload });
+  feed({ kind: "heard", peer: o.packet.node, generation: o.packet.generation });
 }
 
 function onSocketError(e: Error): void {

@@ -8,7 +8,7 @@ export function statusObject(v: ClusterView) {
     cluster: v.cluster,
     lastSeq: v.lastSeq,
     lastEventTime: v.lastEventTime,
-    nodes: [...v.nodes.values()].map((n) => ({ name: n.name, state: nodeState(n), generation: n.generation, since: n.since })),
+    nodes: [...v.nodes.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => ({ name: n.name, state: nodeState(n), generation: n.generation, since: n.since })),
     groups: [...v.groups.values()].map((g) => ({
       id: g.id,
       node: g.state === "stopped" ? null : g.node,
