@@ -140,7 +140,10 @@ export const groupMachine = setup({
     // Learn the real state of every resource (OCF probe: a monitor with rc 0 = running, 7 = stopped).
     probing: {
       initial: "next",
-      on: { START: { actions: assign({ probeRun: true }) }, STOP: { actions: assign({ probeRun: false }) } },
+      on: {
+        START: { actions: assign({ probeRun: true, cause: ({ event }) => causeOf(event, "placed here") }) },
+        STOP: { actions: assign({ probeRun: false, cause: ({ event }) => causeOf(event, "not placed here") }) },
+      },
       states: {
         next: {
           always: [
