@@ -137,7 +137,13 @@ async function stop(): Promise<void> {
 }
 
 port.on("message", (m: ToWorker) => {
-  if (m.type === "payload") payload = m.payload;
+  if (m.type === "payload") {
+    // A changed payload (a group released or taken) goes out at once rather than at the next
+    // keepalive: that is what lets a planned switchover finish in milliseconds.
+    const changed = JSON.stringify(m.payload) !== JSON.stringify(payload);
+    payload = m.payload;
+    if (changed && endpoints.length > 0) sendHeartbeat();
+  }
   else if (m.type === "stats") post({ type: "stats", stats, id: m.id });
   else if (m.type === "stop") void stop();
 });
