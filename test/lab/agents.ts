@@ -15,6 +15,8 @@ export interface StartAgentOptions {
   /** Config dir to use instead of the node's default one (`<lab>/cfg-<node>`). */
   configDir?: string;
   extraArgs?: readonly string[];
+  /** Extra environment for the agent (and the resource agents it runs), over this process's own. */
+  env?: Record<string, string>;
 }
 
 export class AgentSet {
@@ -56,7 +58,8 @@ export class AgentSet {
     const ns = this.placeOf(node).ns;
     const n = (this.starts.get(node) ?? 0) + 1;
     this.starts.set(node, n);
-    const proc = new LabProcess(`agent-${node}#${n}`, ns ? inNs(ns, argv) : argv, this.logFile(node));
+    const env = opts.env ? { env: { ...process.env, ...opts.env } } : {};
+    const proc = new LabProcess(`agent-${node}#${n}`, ns ? inNs(ns, argv) : argv, this.logFile(node), env);
     this.procs.set(node, proc);
     return proc;
   }

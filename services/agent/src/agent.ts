@@ -19,6 +19,7 @@ import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { Controller } from "./cluster/controller.js";
 import { fenceAgent } from "./cluster/fence-agent.js";
 import { PingWitness } from "./cluster/ping-witness.js";
+import { NatsWitness } from "./cluster/nats-witness.js";
 import { hasQuorum } from "@vigil/shared/placement/quorum";
 import { buildResources } from "./cluster/resources.js";
 import { LogFollower } from "./nats/log-follower.js";
@@ -53,6 +54,7 @@ export class Agent {
   private controller!: Controller;
   private tickTimer: NodeJS.Timeout | null = null;
   private ping: PingWitness | null = null;
+  private natsWitness: NatsWitness | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -117,8 +119,16 @@ export class Agent {
     this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e));
     this.follower.start();
     await Promise.race([this.follower.caughtUp, new Promise((r) => setTimeout(r, haCf.initdeadMs))]);
+    // Witnesses only matter in two-node clusters; the lease for them is warntime, like the peers'.
+    if (haCf.nodes.length === 2) {
+      this.natsWitness = new NatsWitness(this.nc, haCf.warntimeMs, Math.max(20, Math.floor(haCf.keepaliveMs / 2)));
+      this.natsWitness.start((reachable) => {
+        this.log.info({ reachable }, reachable ? "NATS witness reachable" : "NATS witness unreachable");
+        this.controller.tick();
+      });
+    }
     if (haCf.pingNodes.length > 0) {
-      this.ping = new PingWitness({ nodes: haCf.pingNodes });
+      this.ping = new PingWitness({ nodes: haCf.pingNodes, intervalMs: Math.max(20, Math.floor(haCf.keepaliveMs / 2)), leaseMs: haCf.warntimeMs });
       this.ping.start((answering) => {
         this.log.info({ pingNodes: haCf.pingNodes, answering }, answering ? "a ping node answers" : "no ping node answers");
         this.controller.tick();
@@ -140,6 +150,7 @@ export class Agent {
       if (this.statsTimer) clearInterval(this.statsTimer);
       if (this.tickTimer) clearInterval(this.tickTimer);
       this.ping?.stop();
+      this.natsWitness?.stop();
       await this.controller?.stopAll(60_000);
       await this.hb?.stop();
       await this.follower?.stop();
@@ -190,7 +201,7 @@ export class Agent {
 
   /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering. */
   private witness(): boolean {
-    return (!this.nc.isClosed() && this.natsUp) || (this.ping?.answering() ?? false);
+    return (this.natsWitness?.reachable() ?? false) || (this.ping?.answering() ?? false);
   }
 
   private nextId(): string {
@@ -239,13 +250,9 @@ export class Agent {
     }
   }
 
-  private natsUp = true;
-
   private watchNats(): void {
     void (async () => {
       for await (const s of this.nc.status()) {
-        if (s.type === "disconnect") this.natsUp = false;
-        if (s.type === "reconnect") this.natsUp = true;
         if (s.type === "disconnect" || s.type === "reconnect") this.log.info({ nats: s.type, server: (s as { server?: string }).server }, "NATS connection");
       }
     })();

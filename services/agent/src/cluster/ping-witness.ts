@@ -1,69 +1,72 @@
-// heartbeat's `ping` nodes as quorum witnesses for two-node clusters: each is probed with one ICMP
-// echo (`ping -c 1`) every interval; the witness answers while any ping node answered within the
-// last `freshMs`. Probes never overlap, and each is bounded by ping's own deadline.
-import { runCommand } from "@vigil/resource-agents/exec/run-command";
+// heartbeat's `ping` nodes as quorum witnesses for two-node clusters. One long-running `ping` per
+// ping node sends an echo every interval; the witness answers while a reply arrived within the lease
+// (warntime), the same lease that peers' heartbeats get. A `ping` that exits is restarted after a
+// pause, so a missing route or a bad address never turns into a busy loop.
+import { spawn, type ChildProcess } from "node:child_process";
 
 export interface PingWitnessOptions {
   nodes: readonly string[];
-  intervalMs?: number;
-  freshMs?: number;
+  intervalMs: number;
+  leaseMs: number;
   now?: () => number;
 }
 
+const RESTART_PAUSE_MS = 1_000;
+
 export class PingWitness {
-  private lastAnswer = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
-  private probing = false;
-  private readonly intervalMs: number;
-  private readonly freshMs: number;
+  private lastAnswer = -Infinity;
+  private children = new Set<ChildProcess>();
+  private stopped = false;
   private readonly now: () => number;
 
   constructor(private readonly o: PingWitnessOptions) {
-    this.intervalMs = o.intervalMs ?? 1_000;
-    this.freshMs = o.freshMs ?? 3 * this.intervalMs;
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? (() => performance.now());
   }
 
   start(onChange?: (answering: boolean) => void): void {
-    if (this.o.nodes.length === 0) return;
+    for (const addr of this.o.nodes) this.run(addr);
+    if (!onChange) return;
     let was = this.answering();
-    const round = async () => {
-      if (this.probing) return;
-      this.probing = true;
-      try {
-        await this.probeOnce();
-      } finally {
-        this.probing = false;
-      }
+    const t = setInterval(() => {
+      if (this.stopped) return clearInterval(t);
       const is = this.answering();
-      if (is !== was) onChange?.(is);
+      if (is !== was) onChange(is);
       was = is;
-    };
-    void round();
-    this.timer = setInterval(() => void round(), this.intervalMs);
-    this.timer.unref();
+    }, this.o.intervalMs);
+    t.unref();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  /** One echo to every ping node, in parallel; returns the nodes that answered. */
-  async probeOnce(): Promise<string[]> {
-    const waitS = String(Math.max(1, Math.ceil(this.intervalMs / 1000)));
-    const results = await Promise.all(
-      this.o.nodes.map(async (addr) => {
-        const r = await runCommand(["ping", "-n", "-q", "-c", "1", "-W", waitS, addr], { timeoutMs: this.intervalMs + 2_000 });
-        if (r.code === 0) this.lastAnswer.set(addr, this.now());
-        return r.code === 0 ? addr : null;
-      }),
-    );
-    return results.filter((a): a is string => a !== null);
+    this.stopped = true;
+    for (const c of this.children) c.kill("SIGTERM");
   }
 
   answering(): boolean {
-    const now = this.now();
-    return [...this.lastAnswer.values()].some((t) => now - t <= this.freshMs);
+    return this.now() - this.lastAnswer < this.o.leaseMs;
+  }
+
+  /** Feeds one line of ping's output; a reply line is an answer. Public for tests of the parsing. */
+  onLine(line: string): void {
+    if (/ bytes from /.test(line)) this.lastAnswer = this.now();
+  }
+
+  private run(addr: string): void {
+    if (this.stopped) return;
+    // -i below 0.2 s needs root, which the agent has; -W bounds each reply wait.
+    const intervalS = (Math.max(10, this.o.intervalMs) / 1000).toFixed(3);
+    const c = spawn("ping", ["-n", "-i", intervalS, "-W", "1", addr], { stdio: ["ignore", "pipe", "ignore"] });
+    this.children.add(c);
+    let buf = "";
+    c.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split("\n");
+      buf = lines.pop() ?? "";
+      for (const l of lines) this.onLine(l);
+    });
+    c.on("error", () => {});
+    c.on("exit", () => {
+      this.children.delete(c);
+      if (!this.stopped) setTimeout(() => this.run(addr), RESTART_PAUSE_MS).unref();
+    });
   }
 }
