@@ -10,7 +10,7 @@ import type { Resource } from "@vigil/resource-agents/agent-interface";
 import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
 import { groupView } from "../groups/group-view.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
-import { buildPlacementInput, isFencer, mustBeFenced, readyToPlace, type HeartbeatPayload, type LocalGroup, type PeerInfo, type PeerLiveness } from "./placement-view.js";
+import { buildPlacementInput, isFencer, mustBeFenced, readyAfterRegain, readyToPlace, type HeartbeatPayload, type LocalGroup, type PeerInfo, type PeerLiveness } from "./placement-view.js";
 
 export interface ControllerDeps {
   cfg: ClusterConfig;
@@ -34,6 +34,10 @@ export class Controller {
   private peers = new Map<string, PeerInfo>();
   private lastPlacement = "";
   private lastQuorum: boolean | null = null;
+  /** When quorum was last regained after being lost (null: never lost). */
+  private regainedAt: number | null = null;
+  /** When this node last joined a quorate membership (its own upSince for failback). */
+  private selfUpSince: number | null = null;
   private readonly startedAt: number;
   private stopped = false;
   /** Group machines exist (start() ran); before that there is nothing to drive. */
@@ -154,6 +158,7 @@ export class Controller {
     const now = this.d.now();
     if (!readyToPlace(this.peers, this.startedAt, this.d.cfg.haCf.initdeadMs, now)) return;
     const local = this.localGroups();
+    const canStart = readyAfterRegain(this.peers, this.regainedAt, this.d.cfg.haCf.deadtimeMs, now);
     const { input, quorumReason } = buildPlacementInput({
       cfg: this.d.cfg,
       self: this.d.self,
@@ -164,13 +169,20 @@ export class Controller {
       now,
       failbackStableMs: this.d.failbackStableMs,
       fencing: !!this.d.fence,
+      ...(this.selfUpSince !== null ? { selfUpSince: this.selfUpSince } : {}),
     });
     if (input.quorum.hasQuorum) this.fenceWhereNeeded(now);
     if (this.lastQuorum !== input.quorum.hasQuorum) {
       const members = input.nodes.filter((n) => n.name === this.d.self || this.peers.get(n.name)?.liveness === "up").map((n) => n.name);
       if (this.lastQuorum !== null || !input.quorum.hasQuorum)
         this.d.record(input.quorum.hasQuorum ? "QuorumRegained" : "QuorumLost", { members }, quorumReason);
+      if (input.quorum.hasQuorum) {
+        this.selfUpSince = now;
+        if (this.lastQuorum === false) this.regainedAt = now;
+      }
       this.lastQuorum = input.quorum.hasQuorum;
+      // This node's own upSince changed: decide again with it.
+      if (input.quorum.hasQuorum) return this.changed();
     }
     const result = decidePlacement(input);
     const key = JSON.stringify(result.placement);
@@ -186,7 +198,8 @@ export class Controller {
       // Invariant 1: never start while a live peer still holds the group; start once its heartbeat says it stopped.
       const holder = input.current[g.id] ?? null;
       if (holder !== null && holder !== this.d.self) this.lastHolder.set(g.id, holder);
-      if (want && (holder === null || holder === this.d.self) && (state === "stopped" || state === "stopping" || state === "failed")) {
+      // After isolation, start nothing until every peer is heard again or deadtime has passed.
+      if (want && canStart && (holder === null || holder === this.d.self) && (state === "stopped" || state === "stopping" || state === "failed")) {
         actor.send({ type: "START", cause });
       } else if (!want && (state === "started" || state === "starting")) {
         actor.send({ type: "STOP", cause });
@@ -238,7 +251,14 @@ export class Controller {
       if (s === "blocked") b.push(id);
       else if (s === "started" || s === "starting" || s === "stopping") r.push(id);
     }
-    this.d.setPayload({ r, b, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) });
+    const h: string[] = [];
+    const v: Record<string, string[]> = {};
+    for (const [n, p] of this.peers)
+      if (p.liveness === "up") {
+        h.push(n);
+        if (p.payload?.r.length) v[n] = p.payload.r;
+      }
+    this.d.setPayload({ r, b, h, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) });
   }
 }
 

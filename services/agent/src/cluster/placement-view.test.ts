@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
 import { decidePlacement } from "@vigil/shared/placement/policy";
-import { buildPlacementInput, isFencer, mustBeFenced, readyToPlace, type PeerInfo } from "./placement-view.js";
+import { buildPlacementInput, isFencer, mustBeFenced, readyAfterRegain, readyToPlace, type PeerInfo } from "./placement-view.js";
 
 const cfg = {
   dir: "/etc/ha.d",
@@ -73,5 +73,51 @@ describe("placement view: the lease rule", () => {
     expect(readyToPlace(peers, 0, 2000, 1999)).toBe(false);
     expect(readyToPlace(peers, 0, 2000, 2000)).toBe(true);
     expect(readyToPlace(new Map(Object.entries({ n2: peer("up"), n3: peer("up") })), 0, 2000, 10)).toBe(true);
+  });
+});
+
+describe("placement view: coming back, and partial partitions", () => {
+  // The controller starts a group only when `current` names no other holder (a handoff), so these
+  // check that the holder is known even when the policy would like the group back here.
+  it("a peer I do not hear but another peer hears is alive, and what it holds (relayed) is its", () => {
+    const n3Unheard = peer("dead", []);
+    const n2 = peer("up", [], { payload: { r: [], b: [], h: ["n1", "n3"], v: { n3: ["web"] } } });
+    const { input } = place("n1", { n2, n3: n3Unheard });
+    expect(input.nodes.find((n) => n.name === "n3")!.state).toBe("online");
+    expect(input.current.web).toBe("n3");
+    // Without the relay, n3 would look dead and its group free.
+    const alone = place("n1", { n2: peer("up"), n3: n3Unheard });
+    expect(alone.input.current.web).toBeNull();
+  });
+
+  it("a blocked group on an alive peer is held there", () => {
+    const n2 = peer("up", [], { payload: { r: [], b: ["web"] } });
+    const { input } = place("n1", { n2, n3: peer("up") });
+    expect(input.current.web).toBe("n2");
+  });
+
+  it("after regaining quorum a node starts nothing until every peer is heard or deadtime has passed", () => {
+    const peers = new Map(Object.entries({ n2: peer("up"), n3: peer("dead") }));
+    expect(readyAfterRegain(peers, null, 600, 0)).toBe(true);
+    expect(readyAfterRegain(peers, 1000, 600, 1300)).toBe(false);
+    expect(readyAfterRegain(peers, 1000, 600, 1600)).toBe(true);
+    expect(readyAfterRegain(new Map(Object.entries({ n2: peer("up"), n3: peer("late") })), 1000, 600, 1001)).toBe(true);
+  });
+
+  it("a node judges its own failback stability from when it rejoined, as its peers do", () => {
+    const { input } = buildPlacementInput({
+      cfg,
+      self: "n1",
+      peers: new Map(Object.entries({ n2: peer("up", ["web"]), n3: peer("up") })),
+      local: new Map([["web", { state: "stopped", failcounts: {} }]]),
+      log: emptyView("c"),
+      witness: true,
+      now: 100_500,
+      failbackStableMs: 1000,
+      fencing: false,
+      selfUpSince: 100_000,
+    });
+    expect(decidePlacement(input).placement.web).toBe("n2");
+    expect(decidePlacement({ ...input, now: 101_000 }).placement.web).toBe("n1");
   });
 });

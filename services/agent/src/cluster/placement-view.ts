@@ -22,6 +22,10 @@ export interface HeartbeatPayload {
   /** Nodes this node has fenced, with the victim's generation at the time (so peers need not wait
    *  for the log to learn it). */
   f?: { n: string; g: number | null }[];
+  /** Peers this node hears (state up), and the groups each of them holds by its own last payload:
+   *  gossip, so that a node cut off from one peer only does not take that peer for dead. */
+  h?: string[];
+  v?: Record<string, string[]>;
 }
 
 export interface PeerInfo {
@@ -52,6 +56,26 @@ export interface PlacementViewInput {
   /** A fence agent is configured: a peer that died holding groups is unclean until fenced. Without
    *  one, its lease (warntime) ran out before it was called dead, so it is taken as stopped. */
   fencing: boolean;
+  /** When this node last (re)joined a quorate membership: its own `upSince` for failback, so it
+   *  judges its stability as its peers do. */
+  selfUpSince?: number;
+}
+
+const isAlive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
+
+/** A peer I do not hear, that another peer I hear still hears: alive, behind a partial partition. */
+function heardByOthers(peers: ReadonlyMap<string, PeerInfo>, name: string): boolean {
+  return [...peers].some(([n, p]) => n !== name && p.liveness === "up" && (p.payload?.h ?? []).includes(name));
+}
+
+/** Groups held by `name` as far as this node knows: its own last payload while alive, else what the
+ *  peers that still hear it relay. */
+function heldBy(peers: ReadonlyMap<string, PeerInfo>, name: string): string[] {
+  const p = peers.get(name);
+  if (isAlive(p)) return [...(p?.payload?.r ?? []), ...(p?.payload?.b ?? [])];
+  const relayed = new Set<string>();
+  for (const [n, q] of peers) if (n !== name && q.liveness === "up") for (const g of q.payload?.v?.[name] ?? []) relayed.add(g);
+  return [...relayed];
 }
 
 const HELD = new Set(["started", "starting", "stopping", "blocked"]);
@@ -60,9 +84,10 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
   const { cfg, self, peers, log } = i;
   const nodes = cfg.haCf.nodes.map((name) => {
     const standby = log.nodes.get(name)?.standby ?? false;
-    if (name === self) return { name, state: (standby ? "standby" : "online") as NodeState };
+    if (name === self)
+      return { name, state: (standby ? "standby" : "online") as NodeState, ...(i.selfUpSince !== undefined ? { upSince: i.selfUpSince } : {}) };
     const p = peers.get(name);
-    const alive = p?.liveness === "up" || p?.liveness === "late";
+    const alive = isAlive(p) || heardByOthers(peers, name);
     let state: NodeState;
     if (alive) state = standby ? "standby" : "online";
     else state = p && mustBeFenced(p, i.fencing) ? "unclean" : "offline";
@@ -76,12 +101,11 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     else {
       const holder = cfg.haCf.nodes.find((n) => {
         const p = peers.get(n);
-        if (!p?.payload || n === self) return false;
-        const alive = p.liveness === "up" || p.liveness === "late";
-        // A dead peer's lease has run out: it stopped what it held, unless it was blocked or (with
-        // fencing configured) it must be fenced first.
-        const held = p.payload.r.includes(g.id) || p.payload.b.includes(g.id);
-        return held && (alive || mustBeFenced(p, i.fencing));
+        if (!p || n === self) return false;
+        // Alive (heard, or heard by a peer I hear): what it holds. Dead: its lease has run out and it
+        // stopped what it held, unless it was blocked or (with fencing configured) must be fenced first.
+        if (isAlive(p) || heardByOthers(peers, n)) return heldBy(peers, n).includes(g.id);
+        return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id)) && mustBeFenced(p, i.fencing);
       });
       current[g.id] = holder ?? null;
     }
@@ -143,4 +167,12 @@ export function isFencer(self: string, nodes: readonly string[], peers: Readonly
 export function readyToPlace(peers: ReadonlyMap<string, PeerInfo>, startedAt: number, initdeadMs: number, now: number): boolean {
   if (now - startedAt >= initdeadMs) return true;
   return [...peers.values()].every((p) => p.liveness !== "init");
+}
+
+/** A node that comes back from isolation learned nothing while it was away: a peer it still calls
+ *  dead may be alive and hold groups taken over meanwhile. It starts nothing until every peer is
+ *  heard again or `deadtime` has passed since it regained quorum. */
+export function readyAfterRegain(peers: ReadonlyMap<string, PeerInfo>, regainedAt: number | null, deadtimeMs: number, now: number): boolean {
+  if (regainedAt === null || now - regainedAt >= deadtimeMs) return true;
+  return [...peers.values()].every((p) => p.liveness === "up" || p.liveness === "late");
 }
