@@ -2,6 +2,7 @@
 import { createInterface } from "node:readline";
 import { LabProcess } from "../lab/lab-process.js";
 import type { VigilCli } from "../lab/cli.js";
+import { demoLogLine } from "./log-lines.js";
 
 const t0 = Date.now();
 const clock = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
@@ -15,11 +16,15 @@ export function note(text: string): void {
   process.stdout.write(`${clock()}    ${text}\n`);
 }
 
-/** Runs `vigil log -f` (human form) and prints each line as it comes, marked as log output. */
-export function showLiveLog(argv: readonly string[], logFile: string): LabProcess {
+/**
+ * Runs `vigil log -f` (human form) and prints each line as it comes, marked as log output; with
+ * `filtered`, only the lines that explain a move (see log-lines.ts), time of day only.
+ */
+export function showLiveLog(argv: readonly string[], logFile: string, filtered = false): LabProcess {
   const proc = new LabProcess("vigil-log-f-human", argv, logFile, { pipeStdout: true });
   createInterface({ input: proc.child.stdout! }).on("line", (line) => {
-    process.stdout.write(`         │ ${line}\n`);
+    const shown = filtered ? demoLogLine(line) : line;
+    if (shown !== undefined) process.stdout.write(`         │ ${shown}\n`);
   });
   return proc;
 }

@@ -89,6 +89,17 @@ export class SplitBrainWatch {
     return this.probes.filter((p) => p.at >= since && p.macs.length > 0).length;
   }
 
+  /** Resolves once some request since `since` was answered; false after `timeoutMs` (polled, bounded). */
+  async waitHeard(since: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let i = 0; i < 1_000 && Date.now() < deadline; i++) {
+      if (this.answered(since) > 0) return true;
+      if (!this.proc.alive) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.answered(since) > 0;
+  }
+
   /** Every MAC seen answering since `since` (one per owner the address had). */
   owners(since = 0): string[] {
     return [...new Set(this.probes.filter((p) => p.at >= since).flatMap((p) => p.macs))];

@@ -89,3 +89,19 @@ describe("cluster view (fold of the log)", () => {
     expect(performance.now() - t0).toBeLessThan(30_000); // generous: measured by the benchmark
   });
 });
+
+describe("cluster view: observers without quorum", () => {
+  it("a node cut off from the others does not make them dead by calling them so", () => {
+    const v = emptyView("c");
+    applyEvent(v, config("n1"), 1);
+    for (const [i, n] of ["n1", "n2", "n3"].entries()) applyEvent(v, e("AgentStarted", n, { generation: 1, version: "x", pid: i }), 2 + i);
+    applyEvent(v, e("QuorumLost", "n1", { members: ["n1"] }), 10);
+    applyEvent(v, e("NodeDead", "n1", { peer: "n2", silentMs: 300 }), 11);
+    applyEvent(v, e("NodeDead", "n2", { peer: "n1", silentMs: 300 }), 12);
+    expect(nodeState(v.nodes.get("n2")!)).toBe("online");
+    expect(nodeState(v.nodes.get("n1")!)).toBe("offline");
+    applyEvent(v, e("QuorumRegained", "n1", { members: ["n1", "n2", "n3"] }), 13);
+    applyEvent(v, e("NodeDead", "n1", { peer: "n3", silentMs: 300 }), 14);
+    expect(nodeState(v.nodes.get("n3")!)).toBe("offline");
+  });
+});

@@ -46,6 +46,9 @@ export interface ClusterView {
   groups: Map<string, GroupView>;
   autoFailback: string | null;
   lastEventTime: string | null;
+  /** Observers that reported losing quorum and not yet regaining it: a node cut off from the others
+   *  calls them dead, and its view must not overrule the majority's. */
+  withoutQuorum: Set<string>;
 }
 
 export function emptyView(cluster: string): ClusterView {
@@ -57,6 +60,7 @@ export function emptyView(cluster: string): ClusterView {
     groups: new Map(),
     autoFailback: null,
     lastEventTime: null,
+    withoutQuorum: new Set(),
   };
 }
 
@@ -115,7 +119,14 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       }
       break;
     }
+    case "QuorumLost":
+      view.withoutQuorum.add(e.node);
+      break;
+    case "QuorumRegained":
+      view.withoutQuorum.delete(e.node);
+      break;
     case "AgentStarted": {
+      view.withoutQuorum.delete(e.node);
       const n = node(view, e.node);
       Object.assign(n, { alive: true, unclean: false, generation: e.generation, since: e.time });
       // A restarted agent holds nothing until it starts something again.
@@ -137,6 +148,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       break;
     }
     case "NodeDead": {
+      if (view.withoutQuorum.has(e.node)) break;
       const n = node(view, e.peer);
       if (n.alive) n.since = e.time;
       n.alive = false;

@@ -1,0 +1,120 @@
+// `npm run bench`: builds the failover lab once (3 nodes, a floating IP in front of an HTTP server, a
+// client probing every few ms), measures the client-visible outage over link-loss trials and planned
+// standby switches, then how fast the log folds and what an idle agent costs, and prints a table.
+// Trial counts: VIGIL_BENCH_TRIALS (both), or VIGIL_BENCH_LINK_TRIALS / VIGIL_BENCH_STANDBY_TRIALS;
+// VIGIL_BENCH_FOLD_EVENTS (default 1,000,000); VIGIL_BENCH_IDLE_S (default 10).
+// Ctrl-C or a failure tears the lab down (lab.destroy, and the lab's exit sweep as a last resort).
+import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
+import { createVipCluster, type VipCluster } from "../lab/vip-cluster.js";
+import { benchFold } from "./fold-bench.js";
+import { linkLossTrials, standbyTrials, type TrialTimes } from "./outage-trials.js";
+import { measureIdle, type IdleUsage } from "./proc-usage.js";
+import { formatTable, ms, summarize } from "./stats.js";
+
+function intFromEnv(name: string, fallback: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`bench: ${name}=${raw} is not a whole number in 0..${max}`);
+  return n;
+}
+
+const progress = (line: string) => console.error(`[bench] ${line}`);
+
+async function main(): Promise<number> {
+  const both = intFromEnv("VIGIL_BENCH_TRIALS", 20, 500);
+  const linkN = intFromEnv("VIGIL_BENCH_LINK_TRIALS", both, 500);
+  const standbyN = intFromEnv("VIGIL_BENCH_STANDBY_TRIALS", both, 500);
+  const foldN = intFromEnv("VIGIL_BENCH_FOLD_EVENTS", 1_000_000, 20_000_000);
+  const idleS = intFromEnv("VIGIL_BENCH_IDLE_S", 10, 600);
+  const timing = TIMING_PROFILES.fast;
+
+  progress(`building the lab: 3 nodes, 1 NATS server, client; fast profile (keepalive ${timing.keepaliveMs}ms, warntime ${timing.warntimeMs}ms, deadtime ${timing.deadtimeMs}ms)`);
+  let c: VipCluster | undefined;
+  let link: TrialTimes = { away: [], back: [] };
+  let standby: TrialTimes = { away: [], back: [] };
+  let idle: Array<IdleUsage & { node: string }> = [];
+  try {
+    c = await createVipCluster({
+      timing: { ...timing },
+      probe: { intervalMs: 3, timeoutMs: 150, maxInFlight: 128, maxMs: 60 * 60_000, maxCount: 2_000_000 },
+      // The ARP watch's processes would compete with the agents for the two cores; the lab tests run it.
+      watch: false,
+    });
+    const cluster = c;
+    progress(`lab ${c.lab.prefix} up; the VIP ${c.vip} answers from n1`);
+    if (linkN > 0) {
+      progress(`${linkN} link-loss trials: n1's link down → n2 answers → link up → back on n1`);
+      link = await linkLossTrials(cluster, { trials: linkN, progress });
+    }
+    if (standbyN > 0) {
+      progress(`${standbyN} planned switches: vigil node standby n1 → n2 answers → vigil node online n1`);
+      standby = await standbyTrials(cluster, { trials: standbyN, progress });
+    }
+    await c.probe.stop();
+    if (idleS > 0) {
+      progress(`idle agents: sampling /proc for ${idleS} s (probe stopped)`);
+      idle = await Promise.all(c.lab.nodes.map(async (node) => ({ node, ...(await measureIdle(cluster.lab.agents.pid(node), idleS)) })));
+    }
+  } catch (e) {
+    if (c) console.error(c.lab.diagnostics());
+    throw e;
+  } finally {
+    if (c) {
+      progress("tearing the lab down");
+      await c.destroy();
+    }
+  }
+
+  let fold: ReturnType<typeof benchFold> | undefined;
+  if (foldN > 0) {
+    progress(`folding ${foldN.toLocaleString("en")} events with applyEvent`);
+    fold = benchFold(foldN, 100_000, (done) => {
+      if (done % 250_000 === 0 || done === foldN) progress(`  folded ${done.toLocaleString("en")}`);
+    });
+  }
+
+  const row = (what: string, xs: number[]) => {
+    const s = summarize(xs);
+    return [what, String(s.n), ms(s.median), ms(s.p95), ms(s.max)];
+  };
+  console.log("");
+  console.log(`Heartbeat settings: keepalive ${timing.keepaliveMs}ms, warntime ${timing.warntimeMs}ms, deadtime ${timing.deadtimeMs}ms, initdead ${timing.initdeadMs}ms (fast profile)`);
+  console.log(`Client: a new HTTP connection to the VIP every 3 ms (150 ms timeout, never more than 50 in flight); outage = longest gap between two answers`);
+  console.log("");
+  console.log(
+    formatTable(
+      ["client-visible outage (ms)", "n", "median", "p95", "max"],
+      [
+        row("link loss of n1: failover to n2", link.away),
+        row("  link back: failback to n1", link.back),
+        row("vigil node standby n1: switch to n2", standby.away),
+        row("  vigil node online n1: back to n1", standby.back),
+      ],
+    ),
+  );
+  console.log("Targets (DESIGN.md): link loss ≤ 250 ms median with the fast profile; standby ≤ 100 ms.");
+  if (idle.length) {
+    console.log("");
+    console.log(
+      formatTable(
+        ["idle agent", "pid", "seconds", "CPU %", "max RSS MB"],
+        idle.map((u) => [u.node, String(u.pid), u.seconds.toFixed(1), u.cpuPercent.toFixed(2), u.maxRssMb.toFixed(1)]),
+      ),
+    );
+    console.log("Target: under 1% CPU and 80 MB RSS.");
+  }
+  if (fold) {
+    console.log("");
+    console.log(`Fold: ${fold.events.toLocaleString("en")} events with applyEvent in ${(fold.foldMs / 1000).toFixed(2)} s (${Math.round(fold.eventsPerSecond).toLocaleString("en")} events/s)`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`bench failed: ${(e as Error).stack ?? String(e)}`);
+    process.exit(1);
+  },
+);
