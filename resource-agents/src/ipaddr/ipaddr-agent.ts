@@ -32,6 +32,8 @@ export class IpaddrResource implements Resource {
     this.wrap = opts.wrap ?? [];
     this.arpCount = Math.max(1, Math.min(opts.arpCount ?? 3, 20));
     this.arpIntervalMs = Math.max(10, Math.min(opts.arpIntervalMs ?? 200, 5_000));
+    // Learn which arping is installed now (cached), not during the first failover.
+    void detectArpingFlavour(this.wrap);
   }
 
   validate(): ActionResult {
@@ -49,25 +51,23 @@ export class IpaddrResource implements Resource {
     const p = parseIpaddrArgs(this.args);
     if (!p.ok) return p.result;
     const cfg = p.value;
-    const held = await this.held(cfg.ip, opts);
-    if (!held.ok) return { rc: OCF.ERR_GENERIC, message: `IPaddr ${cfg.ip}: ${held.error}` };
-    if (held.found) {
-      if (cfg.dev && held.found.dev !== cfg.dev) {
-        return { rc: OCF.ERR_GENERIC, message: `IPaddr ${cfg.ip}: already held by ${held.found.dev}, not ${cfg.dev}` };
-      }
-      return { rc: OCF.SUCCESS, message: `IPaddr ${cfg.ip}: already on ${held.found.dev}` };
-    }
     const target = await this.resolve(cfg, opts);
     if ("rc" in target) return target;
     const cidr = `${cfg.ip}/${target.prefix}`;
+    // Add first, look only when that fails: a failover pays for one `ip` call, not two. "File exists"
+    // (already held, a retry, a concurrent add) is success when the address is on the right device.
     const add = await runCommand(
       [...this.wrap, "ip", "-4", "addr", "add", cidr, "brd", cfg.bcast ?? "+", "dev", target.dev],
       { timeoutMs: opts.timeoutMs, signal: opts.signal },
     );
     if (add.code !== 0) {
-      // A concurrent add (or a retry after a timeout) leaves the address in place: still success.
-      const again = await this.held(cfg.ip, opts);
-      if (!(again.ok && again.found?.dev === target.dev)) return commandFailed(`ip addr add ${cidr} dev ${target.dev}`, add);
+      const held = await this.held(cfg.ip, opts);
+      if (!held.ok) return { rc: OCF.ERR_GENERIC, message: `IPaddr ${cfg.ip}: ${held.error}` };
+      if (held.found && held.found.dev !== target.dev) {
+        return { rc: OCF.ERR_GENERIC, message: `IPaddr ${cfg.ip}: already held by ${held.found.dev}, not ${target.dev}` };
+      }
+      if (!held.found) return commandFailed(`ip addr add ${cidr} dev ${target.dev}`, add);
+      return { rc: OCF.SUCCESS, message: `IPaddr ${cfg.ip}: already on ${held.found.dev}` };
     }
     this.announcement?.cancel();
     const flavour = await detectArpingFlavour(this.wrap);

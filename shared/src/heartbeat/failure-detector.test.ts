@@ -148,16 +148,20 @@ describe("failure detector", () => {
 });
 
 describe("a stall of this node", () => {
-  it("is not counted as the peers' silence", () => {
+  it("is not counted as the peers' silence, but takes them out of the quorum until heard again", () => {
     const timing = { warntimeMs: 300, deadtimeMs: 600, initdeadMs: 2000 };
     let s = createDetector(["n2"], timing, 0);
     s = step(s, { kind: "heard", peer: "n2", generation: 1 }, 100).state;
     // Frozen from 150 to 5150: on waking, the stall is reported before the first tick.
-    s = step(s, { kind: "stalled", ms: 5000 }, 5150).state;
-    const r = step(s, { kind: "tick" }, 5150);
+    const woke = step(s, { kind: "stalled", ms: 5000 }, 5150);
+    expect(woke.transitions).toMatchObject([{ peer: "n2", from: "up", to: "late", stalled: true }]);
+    const r = step(woke.state, { kind: "tick" }, 5150);
     expect(r.transitions).toEqual([]);
+    // The queued packet is read: up again.
+    const heard = step(r.state, { kind: "heard", peer: "n2", generation: 1 }, 5151);
+    expect(heard.transitions.map((t) => t.to)).toEqual(["up"]);
     // Real silence after the stall still counts.
     const later = step(r.state, { kind: "tick" }, 5700);
-    expect(later.transitions.map((t) => t.to)).toEqual(["late", "dead"]);
+    expect(later.transitions.map((t) => t.to)).toEqual(["dead"]);
   });
 });

@@ -43,6 +43,8 @@ export interface Transition {
   generation: number | null;
   /** dead → up: heartbeat's "node returned". */
   returned?: true;
+  /** up → late because this node itself was stalled, not because the peer went quiet. */
+  stalled?: true;
   /** The peer came back with a higher generation: it restarted. */
   restarted?: true;
   previousGeneration?: number;
@@ -58,15 +60,26 @@ export function step(
   now: number,
 ): { state: DetectorState; transitions: Transition[] } {
   if (input.kind === "heard") return heard(state, input.peer, input.generation, now);
-  if (input.kind === "stalled") return { state: forgive(state, input.ms), transitions: [] };
+  if (input.kind === "stalled") return forgive(state, input.ms, now);
   return tick(state, now);
 }
 
-function forgive(state: DetectorState, ms: number): DetectorState {
+/** The stall is not the peers' silence (they are not called dead for it), but nothing was heard
+ *  during it either: peers that were up are late until their next packet is read. Quorum counts only
+ *  peers that are up, so this node's lease does not stretch over its own stall while its peers'
+ *  deadtime runs on. */
+function forgive(state: DetectorState, ms: number, now: number): { state: DetectorState; transitions: Transition[] } {
+  const transitions: Transition[] = [];
   const peers = Object.fromEntries(
-    Object.entries(state.peers).map(([n, p]) => [n, p.lastHeard === undefined ? p : { ...p, lastHeard: p.lastHeard + ms }]),
+    Object.entries(state.peers).map(([n, p]) => {
+      if (p.lastHeard === undefined) return [n, p];
+      const shifted: PeerState = { ...p, lastHeard: p.lastHeard + ms };
+      if (p.status !== "up") return [n, shifted];
+      transitions.push({ peer: n, from: "up", to: "late", at: now, silentMs: now - p.lastHeard, generation: p.generation ?? null, stalled: true });
+      return [n, { ...shifted, status: "late" as const }];
+    }),
   );
-  return { ...state, startedAt: state.startedAt + ms, peers };
+  return { state: { ...state, startedAt: state.startedAt + ms, peers }, transitions };
 }
 
 function silence(state: DetectorState, p: PeerState, now: number): number {

@@ -5,12 +5,12 @@ import type { Logger } from "pino";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import type { ClusterView } from "@vigil/shared/events/cluster-view";
 import type { EventBody, EventType, VigilEvent } from "@vigil/shared/events/vocabulary";
-import { decidePlacement } from "@vigil/shared/placement/policy";
 import type { Resource } from "@vigil/resource-agents/agent-interface";
 import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
 import { groupView } from "../groups/group-view.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
-import { buildPlacementInput, isFencer, mustBeFenced, readyAfterRegain, readyToPlace, type HeartbeatPayload, type LocalGroup, type PeerInfo, type PeerLiveness } from "./placement-view.js";
+import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
+import { decideNode, freshMemory, type NodeMemory } from "./node-decision.js";
 
 export interface ControllerDeps {
   cfg: ClusterConfig;
@@ -33,11 +33,7 @@ export class Controller {
   private actors = new Map<string, GroupActor>();
   private peers = new Map<string, PeerInfo>();
   private lastPlacement = "";
-  private lastQuorum: boolean | null = null;
-  /** When quorum was last regained after being lost (null: never lost). */
-  private regainedAt: number | null = null;
-  /** When this node last joined a quorate membership (its own upSince for failback). */
-  private selfUpSince: number | null = null;
+  private memory: NodeMemory = freshMemory();
   private readonly startedAt: number;
   private stopped = false;
   /** Group machines exist (start() ran); before that there is nothing to drive. */
@@ -156,10 +152,8 @@ export class Controller {
     this.publishPayload();
     if (this.stopped) return;
     const now = this.d.now();
-    if (!readyToPlace(this.peers, this.startedAt, this.d.cfg.haCf.initdeadMs, now)) return;
     const local = this.localGroups();
-    const canStart = readyAfterRegain(this.peers, this.regainedAt, this.d.cfg.haCf.deadtimeMs, now);
-    const { input, quorumReason } = buildPlacementInput({
+    const d = decideNode({
       cfg: this.d.cfg,
       self: this.d.self,
       peers: this.peers,
@@ -167,43 +161,25 @@ export class Controller {
       log: this.d.view,
       witness: this.d.witness(),
       now,
+      startedAt: this.startedAt,
       failbackStableMs: this.d.failbackStableMs,
       fencing: !!this.d.fence,
-      ...(this.selfUpSince !== null ? { selfUpSince: this.selfUpSince } : {}),
+      memory: this.memory,
     });
-    if (input.quorum.hasQuorum) this.fenceWhereNeeded(now);
-    if (this.lastQuorum !== input.quorum.hasQuorum) {
-      const members = input.nodes.filter((n) => n.name === this.d.self || this.peers.get(n.name)?.liveness === "up").map((n) => n.name);
-      if (this.lastQuorum !== null || !input.quorum.hasQuorum)
-        this.d.record(input.quorum.hasQuorum ? "QuorumRegained" : "QuorumLost", { members }, quorumReason);
-      if (input.quorum.hasQuorum) {
-        this.selfUpSince = now;
-        if (this.lastQuorum === false) this.regainedAt = now;
-      }
-      this.lastQuorum = input.quorum.hasQuorum;
-      // This node's own upSince changed: decide again with it.
-      if (input.quorum.hasQuorum) return this.changed();
-    }
-    const result = decidePlacement(input);
-    const key = JSON.stringify(result.placement);
+    this.memory = d.memory;
+    if (!d.ready || !d.placement) return;
+    if (d.quorum.change === "lost") this.d.record("QuorumLost", { members: d.quorum.members }, d.quorum.reason);
+    if (d.quorum.change === "regained") this.d.record("QuorumRegained", { members: d.quorum.members }, d.quorum.reason);
+    const key = JSON.stringify(d.placement.placement);
     if (key !== this.lastPlacement) {
       this.lastPlacement = key;
-      this.d.record("PlacementDecided", result, describe(result.placement));
+      this.d.record("PlacementDecided", d.placement, describe(d.placement.placement));
     }
-    for (const g of this.d.cfg.groups) {
-      const actor = this.actors.get(g.id)!;
-      const state = local.get(g.id)!.state;
-      const want = result.placement[g.id] === this.d.self;
-      const cause = result.reasons[g.id] ?? "";
-      // Invariant 1: never start while a live peer still holds the group; start once its heartbeat says it stopped.
-      const holder = input.current[g.id] ?? null;
-      if (holder !== null && holder !== this.d.self) this.lastHolder.set(g.id, holder);
-      // After isolation, start nothing until every peer is heard again or deadtime has passed.
-      if (want && canStart && (holder === null || holder === this.d.self) && (state === "stopped" || state === "stopping" || state === "failed")) {
-        actor.send({ type: "START", cause });
-      } else if (!want && (state === "started" || state === "starting")) {
-        actor.send({ type: "STOP", cause });
-      }
+    for (const f of d.fence) this.fence(f.victim, f.why, now);
+    for (const s of d.stop) this.actors.get(s.group)!.send({ type: "STOP", cause: s.cause });
+    for (const s of d.start) {
+      this.lastHolder.set(s.group, s.from);
+      this.actors.get(s.group)!.send({ type: "START", cause: s.cause });
     }
   }
 
@@ -219,28 +195,25 @@ export class Controller {
     this.changed();
   }
 
-  private fenceWhereNeeded(now: number): void {
+  /** Runs the fence agent once at a time per victim, retrying a failure no sooner than 2 s later. */
+  private fence(victim: string, why: string, now: number): void {
     const fence = this.d.fence;
-    if (!fence) return;
-    for (const [victim, p] of this.peers) {
-      if (!mustBeFenced(p, true) || this.fencing.has(victim)) continue;
-      if (!isFencer(this.d.self, this.d.cfg.haCf.nodes, this.peers, victim)) continue;
-      // A failed fence is retried, but not in a tight loop.
-      if (now - (this.lastFenceTry.get(victim) ?? -Infinity) < 2_000) continue;
-      this.lastFenceTry.set(victim, now);
-      this.fencing.add(victim);
-      const generation = p.generation;
-      this.d.record("FenceRequested", { victim }, p.payload?.b.length ? `${victim} has blocked groups: ${p.payload.b.join(", ")}` : `${victim} died holding ${p.payload?.r.join(", ")}`);
-      void fence(victim).then((r) => {
-        this.fencing.delete(victim);
-        this.d.record("Fenced", { victim, ok: r.ok, rc: r.rc, message: r.message }, r.ok ? `fence agent succeeded against ${victim}` : `fence agent failed against ${victim}`);
-        if (r.ok) {
-          p.fenced = true;
-          this.fencedByMe = [...this.fencedByMe.filter((f) => f.n !== victim), { n: victim, g: generation }];
-        }
-        this.changed();
-      });
-    }
+    const p = this.peers.get(victim);
+    if (!fence || !p || this.fencing.has(victim)) return;
+    if (now - (this.lastFenceTry.get(victim) ?? -Infinity) < 2_000) return;
+    this.lastFenceTry.set(victim, now);
+    this.fencing.add(victim);
+    const generation = p.generation;
+    this.d.record("FenceRequested", { victim }, why);
+    void fence(victim).then((r) => {
+      this.fencing.delete(victim);
+      this.d.record("Fenced", { victim, ok: r.ok, rc: r.rc, message: r.message }, r.ok ? `fence agent succeeded against ${victim}` : `fence agent failed against ${victim}`);
+      if (r.ok) {
+        p.fenced = true;
+        this.fencedByMe = [...this.fencedByMe.filter((f) => f.n !== victim), { n: victim, g: generation }];
+      }
+      this.changed();
+    });
   }
 
   private publishPayload(): void {
@@ -251,14 +224,14 @@ export class Controller {
       if (s === "blocked") b.push(id);
       else if (s === "started" || s === "starting" || s === "stopping") r.push(id);
     }
-    const h: string[] = [];
+    const u: string[] = [];
     const v: Record<string, string[]> = {};
     for (const [n, p] of this.peers)
-      if (p.liveness === "up") {
-        h.push(n);
+      if (p.liveness === "up" || p.liveness === "late") {
+        u.push(n);
         if (p.payload?.r.length) v[n] = p.payload.r;
       }
-    this.d.setPayload({ r, b, h, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) });
+    this.d.setPayload({ r, b, u, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) });
   }
 }
 

@@ -81,7 +81,7 @@ describe("placement view: coming back, and partial partitions", () => {
   // check that the holder is known even when the policy would like the group back here.
   it("a peer I do not hear but another peer hears is alive, and what it holds (relayed) is its", () => {
     const n3Unheard = peer("dead", []);
-    const n2 = peer("up", [], { payload: { r: [], b: [], h: ["n1", "n3"], v: { n3: ["web"] } } });
+    const n2 = peer("up", [], { payload: { r: [], b: [], u: ["n1", "n3"], v: { n3: ["web"] } } });
     const { input } = place("n1", { n2, n3: n3Unheard });
     expect(input.nodes.find((n) => n.name === "n3")!.state).toBe("online");
     expect(input.current.web).toBe("n3");

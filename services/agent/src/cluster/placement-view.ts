@@ -22,9 +22,10 @@ export interface HeartbeatPayload {
   /** Nodes this node has fenced, with the victim's generation at the time (so peers need not wait
    *  for the log to learn it). */
   f?: { n: string; g: number | null }[];
-  /** Peers this node hears (state up), and the groups each of them holds by its own last payload:
-   *  gossip, so that a node cut off from one peer only does not take that peer for dead. */
-  h?: string[];
+  /** Peers this node hears (up or late), and the groups each of them holds by its own last payload:
+   *  gossip, so that quorum counts only peers that hear each other, and a node cut off from one peer
+   *  only does not take that peer for dead. */
+  u?: string[];
   v?: Record<string, string[]>;
 }
 
@@ -65,7 +66,7 @@ const isAlive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness
 
 /** A peer I do not hear, that another peer I hear still hears: alive, behind a partial partition. */
 function heardByOthers(peers: ReadonlyMap<string, PeerInfo>, name: string): boolean {
-  return [...peers].some(([n, p]) => n !== name && p.liveness === "up" && (p.payload?.h ?? []).includes(name));
+  return [...peers].some(([n, p]) => n !== name && p.liveness === "up" && (p.payload?.u ?? []).includes(name));
 }
 
 /** Groups held by `name` as far as this node knows: its own last payload while alive, else what the

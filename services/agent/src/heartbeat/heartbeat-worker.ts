@@ -4,7 +4,7 @@
 // checks what it hears, runs the failure detector on its own timer and posts transitions.
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { createDetector, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
+import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
 import { admitPacket, emptyFilterState, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
@@ -42,6 +42,31 @@ function feed(input: DetectorInput): void {
   const r = step(detector, input, now());
   detector = r.state;
   for (const t of r.transitions) post({ type: "transition", transition: t });
+  armDeadline();
+}
+
+/** A wake-up this much later than scheduled means this thread itself was stopped. */
+const stallThresholdMs = () => 3 * Math.max(10, haCf.keepaliveMs);
+
+// The detector is woken exactly when a peer's silence could cross warntime, deadtime or initdead
+// (nextDeadline), not by polling: precise detection, and few wake-ups on an idle cluster. A packet
+// only moves deadlines later, so an armed timer that fires early just ticks and re-arms.
+let deadlineTimer: NodeJS.Timeout | null = null;
+let armedFor = Infinity;
+function armDeadline(): void {
+  const d = nextDeadline(detector);
+  if (d === undefined || d >= armedFor) return;
+  if (deadlineTimer) clearTimeout(deadlineTimer);
+  armedFor = d;
+  // +1 ms: thresholds are inclusive, and a timer must not wake a hair before the deadline.
+  deadlineTimer = setTimeout(() => {
+    deadlineTimer = null;
+    armedFor = Infinity;
+    // Woken far later than asked: this thread was stalled, and the peers' packets are still queued.
+    const late = now() - d - 1;
+    if (late > stallThresholdMs()) feed({ kind: "stalled", ms: late });
+    feed({ kind: "tick" });
+  }, Math.max(0, d - now()) + 1);
 }
 
 function onMessage(msg: Buffer): void {
@@ -111,7 +136,8 @@ async function start(): Promise<void> {
   endpoints = opened.endpoints;
   sendHeartbeat();
   timers.push(setInterval(sendHeartbeat, Math.max(1, haCf.keepaliveMs)));
-  const tickMs = Math.max(10, Math.floor(haCf.keepaliveMs / 4));
+  // A slow periodic tick as well: it notices this thread's own stalls, and is a safety net.
+  const tickMs = Math.max(10, haCf.keepaliveMs);
   let lastTick = now();
   timers.push(
     setInterval(() => {
@@ -120,7 +146,7 @@ async function start(): Promise<void> {
       const t = now();
       const stall = t - lastTick - tickMs;
       lastTick = t;
-      if (stall > 3 * tickMs) feed({ kind: "stalled", ms: stall });
+      if (stall > stallThresholdMs()) feed({ kind: "stalled", ms: stall });
       feed({ kind: "tick" });
     }, tickMs),
   );
@@ -130,6 +156,7 @@ async function start(): Promise<void> {
 
 async function stop(): Promise<void> {
   for (const t of timers) clearInterval(t);
+  if (deadlineTimer) clearTimeout(deadlineTimer);
   await closeMedia(endpoints);
   endpoints = [];
   post({ type: "stopped", stats });

@@ -13,6 +13,7 @@ export interface PeerTransition {
   generation: number | null;
   returned?: boolean;
   restarted?: boolean;
+  stalled?: boolean;
   previousGeneration?: number | null;
 }
 
@@ -36,7 +37,10 @@ export function onTransition(s: MembershipState, t: PeerTransition, meta: Meta):
   } else if (t.to === "up" && t.from === "dead") {
     events.push(makeEvent("NodeReturned", { peer: t.peer, generation: gen }, m(`heartbeats from ${t.peer} resumed after ${Math.round(t.silentMs)} ms`)));
   } else if (t.to === "late") {
-    events.push(makeEvent("NodeLate", { peer: t.peer, silentMs: Math.round(t.silentMs) }, m(`no heartbeat from ${t.peer} for ${Math.round(t.silentMs)} ms (warntime)`)));
+    const why = t.stalled
+      ? `this node was stalled (SIGSTOP, pause): ${t.peer} is out of the quorum until heard again`
+      : `no heartbeat from ${t.peer} for ${Math.round(t.silentMs)} ms (warntime)`;
+    events.push(makeEvent("NodeLate", { peer: t.peer, silentMs: Math.round(t.silentMs) }, m(why)));
   } else if (t.to === "dead") {
     const silent = Math.round(t.silentMs);
     const why = t.from === "init" ? `never heard from ${t.peer} within initdead` : `no heartbeat from ${t.peer} for ${silent} ms (deadtime)`;

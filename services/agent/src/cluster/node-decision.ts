@@ -1,0 +1,174 @@
+// One node's whole decision, pure: from what it knows now (peers' liveness and payloads, its own
+// groups, the folded log) and what it remembers (quorum history, where it placed groups), to what it
+// must do: groups to start and stop, nodes to fence, quorum changes and the placement to record.
+// The controller is the shell around it; the simulator in test/sim runs the same function.
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import type { ClusterView } from "@vigil/shared/events/cluster-view";
+import { decidePlacement } from "@vigil/shared/placement/policy";
+import type { PlacementResult } from "@vigil/shared/placement/placement-input";
+import {
+  buildPlacementInput,
+  isFencer,
+  mustBeFenced,
+  readyAfterRegain,
+  readyToPlace,
+  type LocalGroup,
+  type PeerInfo,
+} from "./placement-view.js";
+
+export interface NodeMemory {
+  lastQuorum: boolean | null;
+  /** When quorum was regained after being lost (null: never lost). */
+  regainedAt: number | null;
+  /** When this node last joined a quorate membership: its own upSince for failback. */
+  selfUpSince: number | null;
+  /** Groups this node's placement put on each peer while the peer was alive: if the peer dies before
+   *  a heartbeat said it started them, it may hold them anyway (fencing decides). */
+  placedOn: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, selfUpSince: null, placedOn: new Map() });
+
+export interface NodeDecisionInput {
+  cfg: ClusterConfig;
+  self: string;
+  peers: ReadonlyMap<string, PeerInfo>;
+  local: ReadonlyMap<string, LocalGroup>;
+  log: ClusterView;
+  witness: boolean;
+  now: number;
+  startedAt: number;
+  failbackStableMs: number;
+  fencing: boolean;
+  memory: NodeMemory;
+}
+
+export interface NodeDecision {
+  memory: NodeMemory;
+  /** False until initdead has passed or every peer was heard (nothing else is decided before). */
+  ready: boolean;
+  quorum: { has: boolean; reason: string; change: "lost" | "regained" | null; members: string[] };
+  placement: PlacementResult | null;
+  current: Record<string, string | null>;
+  start: { group: string; cause: string; from: string | null }[];
+  stop: { group: string; cause: string }[];
+  /** Nodes this node is the one to fence now (the shell keeps retries and in-flight fences apart). */
+  fence: { victim: string; why: string }[];
+}
+
+const alive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
+
+/** Peers as quorum and placement must see them. A peer that does not hear this node (its heartbeat's
+ *  `u` lacks us) is alive but outside the quorum (late): otherwise a node whose outgoing packets are
+ *  lost keeps quorum while that peer calls it dead and takes its groups. A peer this node calls dead
+ *  that another up peer still hears is alive too (late), holding what it last said. A dead, unfenced
+ *  peer is taken to hold what it held or what this node placed on it while it was alive. */
+export function effectivePeers(self: string, peers: ReadonlyMap<string, PeerInfo>, placedOn: NodeMemory["placedOn"]): Map<string, PeerInfo> {
+  const out = new Map<string, PeerInfo>();
+  for (const [n, p] of peers) {
+    const u = p.payload?.u;
+    const heardByOthers = [...peers].some(([m, q]) => m !== n && q.liveness === "up" && !!q.payload?.u?.includes(n) && q.payload.u.includes(self));
+    let e: PeerInfo = p;
+    if (p.liveness === "up" && u !== undefined && !u.includes(self)) e = { ...p, liveness: "late" };
+    else if (p.liveness === "dead" && heardByOthers) e = { ...p, liveness: "late" };
+    const placed = [...(placedOn.get(n) ?? [])].filter((g) => !e.payload?.r.includes(g));
+    if (e.liveness === "dead" && !e.fenced && e.payload && placed.length > 0) e = { ...e, payload: { ...e.payload, r: [...e.payload.r, ...placed] } };
+    out.set(n, e);
+  }
+  return out;
+}
+
+export function decideNode(i: NodeDecisionInput): NodeDecision {
+  const { cfg, self, now } = i;
+  const peers = effectivePeers(self, i.peers, i.memory.placedOn);
+  const ready = readyToPlace(i.peers, i.startedAt, cfg.haCf.initdeadMs, now);
+  const base = (inputMemory: NodeMemory, q: NodeDecision["quorum"]): NodeDecision => ({
+    memory: inputMemory,
+    ready,
+    quorum: q,
+    placement: null,
+    current: {},
+    start: [],
+    stop: [],
+    fence: [],
+  });
+  // Quorum first: it sets this node's own upSince, which placement reads.
+  const probe = buildPlacementInput({ ...viewInput(i, peers), selfUpSince: i.memory.selfUpSince ?? i.startedAt });
+  const has = probe.input.quorum.hasQuorum;
+  const members = [self, ...[...peers].filter(([, p]) => p.liveness === "up").map(([n]) => n)].sort();
+  // The first decision reports only a loss (a start without quorum); later ones every change.
+  const change: NodeDecision["quorum"]["change"] = i.memory.lastQuorum === has ? null : has ? (i.memory.lastQuorum === null ? null : "regained") : "lost";
+  const memory: NodeMemory = {
+    ...i.memory,
+    lastQuorum: has,
+    selfUpSince: has && i.memory.lastQuorum !== true ? now : i.memory.selfUpSince,
+    regainedAt: has && i.memory.lastQuorum === false ? now : i.memory.regainedAt,
+  };
+  const quorum = { has, reason: probe.quorumReason, change, members };
+  if (!ready) return base(i.memory, { ...quorum, change: null });
+
+  const { input } = buildPlacementInput({ ...viewInput(i, peers), ...(memory.selfUpSince !== null ? { selfUpSince: memory.selfUpSince } : {}) });
+  resolveDoubleHolders(input.current, self, peers, cfg.haCf.nodes);
+  const placement = decidePlacement(input);
+  const canStart = readyAfterRegain(peers, memory.regainedAt, cfg.haCf.deadtimeMs, now);
+  const d = base(memory, quorum);
+  d.placement = placement;
+  d.current = input.current;
+
+  for (const g of cfg.groups) {
+    const state = i.local.get(g.id)?.state ?? "stopped";
+    const want = placement.placement[g.id] === self;
+    const cause = placement.reasons[g.id] ?? "";
+    const holder = input.current[g.id] ?? null;
+    const holdsHere = state === "started" || state === "starting";
+    if (holdsHere && holder !== null && holder !== self) {
+      d.stop.push({ group: g.id, cause: `${holder} holds ${g.id} too; ${holder} keeps it (first in ha.cf order)` });
+    } else if (want && canStart && (holder === null || holder === self) && (state === "stopped" || state === "stopping" || state === "failed")) {
+      // Never start while a live peer holds the group: a handoff waits for its heartbeat to release it.
+      d.start.push({ group: g.id, cause, from: holder === self ? null : holder });
+    } else if (!want && holdsHere) {
+      d.stop.push({ group: g.id, cause });
+    }
+  }
+
+  // Remember what was placed on live peers (fenceIfPlaced); forget it once they are heard again.
+  const placedOn = new Map<string, Set<string>>();
+  for (const [n, p] of i.peers) {
+    const kept = alive(p) ? new Set<string>() : new Set(memory.placedOn.get(n) ?? []);
+    if (alive(p)) for (const [g, at] of Object.entries(placement.placement)) if (at === n) kept.add(g);
+    if (kept.size > 0) placedOn.set(n, kept);
+  }
+  d.memory = { ...memory, placedOn };
+
+  if (has && i.fencing)
+    for (const [victim, p] of peers)
+      if (mustBeFenced(p, true) && isFencer(self, cfg.haCf.nodes, peers, victim))
+        d.fence.push({
+          victim,
+          why: p.payload?.b.length ? `${victim} has blocked groups: ${p.payload.b.join(", ")}` : `${victim} died holding ${p.payload?.r.join(", ")}`,
+        });
+  return d;
+}
+
+function viewInput(i: NodeDecisionInput, peers: ReadonlyMap<string, PeerInfo>) {
+  return {
+    cfg: i.cfg,
+    self: i.self,
+    peers,
+    local: i.local,
+    log: i.log,
+    witness: i.witness,
+    now: i.now,
+    failbackStableMs: i.failbackStableMs,
+    fencing: i.fencing,
+  };
+}
+
+/** Two live nodes report one group (a stall or a partial partition can cause it; it must end): every
+ *  node takes the first of them in ha.cf order as the group's holder, so the others stop it. */
+export function resolveDoubleHolders(current: Record<string, string | null>, self: string, peers: ReadonlyMap<string, PeerInfo>, nodes: readonly string[]): void {
+  for (const g of Object.keys(current)) {
+    const holders = nodes.filter((n) => (n === self ? current[g] === self : alive(peers.get(n)) && !!peers.get(n)?.payload?.r.includes(g)));
+    if (holders.length > 1) current[g] = holders[0]!;
+  }
+}
