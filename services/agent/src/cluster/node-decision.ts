@@ -70,7 +70,12 @@ export function effectivePeers(self: string, peers: ReadonlyMap<string, PeerInfo
     const heardByOthers = [...peers].some(([m, q]) => m !== n && q.liveness === "up" && !!q.payload?.u?.includes(n) && q.payload.u.includes(self));
     let e: PeerInfo = p;
     if (p.liveness === "up" && u !== undefined && !u.includes(self)) e = { ...p, liveness: "late" };
-    else if (p.liveness === "dead" && heardByOthers) e = { ...p, liveness: "late" };
+    else if (p.liveness === "dead" && heardByOthers) {
+      // Its own last payload is stale: what it holds now is what the peers that hear it relay.
+      const relayed = new Set<string>();
+      for (const [m, q] of peers) if (m !== n && q.liveness === "up") for (const g of q.payload?.v?.[n] ?? []) relayed.add(g);
+      e = { ...p, liveness: "late", payload: { r: [...relayed], b: p.payload?.b ?? [] } };
+    }
     const placed = [...(placedOn.get(n) ?? [])].filter((g) => !e.payload?.r.includes(g));
     if (e.liveness === "dead" && !e.fenced && e.payload && placed.length > 0) e = { ...e, payload: { ...e.payload, r: [...e.payload.r, ...placed] } };
     out.set(n, e);

@@ -79,17 +79,6 @@ describe("placement view: the lease rule", () => {
 describe("placement view: coming back, and partial partitions", () => {
   // The controller starts a group only when `current` names no other holder (a handoff), so these
   // check that the holder is known even when the policy would like the group back here.
-  it("a peer I do not hear but another peer hears is alive, and what it holds (relayed) is its", () => {
-    const n3Unheard = peer("dead", []);
-    const n2 = peer("up", [], { payload: { r: [], b: [], u: ["n1", "n3"], v: { n3: ["web"] } } });
-    const { input } = place("n1", { n2, n3: n3Unheard });
-    expect(input.nodes.find((n) => n.name === "n3")!.state).toBe("online");
-    expect(input.current.web).toBe("n3");
-    // Without the relay, n3 would look dead and its group free.
-    const alone = place("n1", { n2: peer("up"), n3: n3Unheard });
-    expect(alone.input.current.web).toBeNull();
-  });
-
   it("a blocked group on an alive peer is held there", () => {
     const n2 = peer("up", [], { payload: { r: [], b: ["web"] } });
     const { input } = place("n1", { n2, n3: peer("up") });

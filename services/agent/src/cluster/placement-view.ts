@@ -63,22 +63,6 @@ export interface PlacementViewInput {
 }
 
 const isAlive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
-
-/** A peer I do not hear, that another peer I hear still hears: alive, behind a partial partition. */
-function heardByOthers(peers: ReadonlyMap<string, PeerInfo>, name: string): boolean {
-  return [...peers].some(([n, p]) => n !== name && p.liveness === "up" && (p.payload?.u ?? []).includes(name));
-}
-
-/** Groups held by `name` as far as this node knows: its own last payload while alive, else what the
- *  peers that still hear it relay. */
-function heldBy(peers: ReadonlyMap<string, PeerInfo>, name: string): string[] {
-  const p = peers.get(name);
-  if (isAlive(p)) return [...(p?.payload?.r ?? []), ...(p?.payload?.b ?? [])];
-  const relayed = new Set<string>();
-  for (const [n, q] of peers) if (n !== name && q.liveness === "up") for (const g of q.payload?.v?.[name] ?? []) relayed.add(g);
-  return [...relayed];
-}
-
 const HELD = new Set(["started", "starting", "stopping", "blocked"]);
 
 export function buildPlacementInput(i: PlacementViewInput): { input: PlacementInput; quorumReason: string } {
@@ -88,7 +72,7 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     if (name === self)
       return { name, state: (standby ? "standby" : "online") as NodeState, ...(i.selfUpSince !== undefined ? { upSince: i.selfUpSince } : {}) };
     const p = peers.get(name);
-    const alive = isAlive(p) || heardByOthers(peers, name);
+    const alive = isAlive(p);
     let state: NodeState;
     if (alive) state = standby ? "standby" : "online";
     else state = p && mustBeFenced(p, i.fencing) ? "unclean" : "offline";
@@ -103,9 +87,10 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
       const holder = cfg.haCf.nodes.find((n) => {
         const p = peers.get(n);
         if (!p || n === self) return false;
-        // Alive (heard, or heard by a peer I hear): what it holds. Dead: its lease has run out and it
+        // Alive: what it says it holds (decideNode's effectivePeers has already put in what peers that
+        // still hear it relay, for one this node does not hear). Dead: its lease has run out and it
         // stopped what it held, unless it was blocked or (with fencing configured) must be fenced first.
-        if (isAlive(p) || heardByOthers(peers, n)) return heldBy(peers, n).includes(g.id);
+        if (isAlive(p)) return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id));
         return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id)) && mustBeFenced(p, i.fencing);
       });
       current[g.id] = holder ?? null;

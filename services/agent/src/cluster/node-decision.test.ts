@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import { emptyView } from "@vigil/shared/events/cluster-view";
+import { decideNode, effectivePeers, freshMemory, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
+import type { HeartbeatPayload, LocalGroup, PeerInfo } from "./placement-view.js";
+
+const cfg = {
+  dir: "/etc/ha.d",
+  haCf: { nodes: ["n1", "n2", "n3"], autoFailback: "on", initdeadMs: 2000, deadtimeMs: 200, warntimeMs: 100 },
+  authKeys: {},
+  groups: [{ id: "web", preferredNode: "n1", line: 1, resources: [{ id: "IPaddr::198.51.100.50", agent: "IPaddr", args: [] }] }],
+} as unknown as ClusterConfig;
+
+const peer = (liveness: PeerInfo["liveness"], payload: Partial<HeartbeatPayload> = {}, extra: Partial<PeerInfo> = {}): PeerInfo => ({
+  liveness,
+  upSince: 0,
+  payload: { r: [], b: [], ...payload },
+  fenced: false,
+  generation: 1,
+  ...extra,
+});
+
+function decide(self: string, peers: Record<string, PeerInfo>, o: { local?: LocalGroup["state"]; memory?: NodeMemory; fencing?: boolean; now?: number } = {}) {
+  return decideNode({
+    cfg,
+    self,
+    peers: new Map(Object.entries(peers)),
+    local: new Map([["web", { state: o.local ?? "stopped", failcounts: {} }]]),
+    log: emptyView("c"),
+    witness: false,
+    now: o.now ?? 10_000,
+    startedAt: 0,
+    failbackStableMs: 1000,
+    fencing: o.fencing ?? false,
+    memory: o.memory ?? { ...freshMemory(), lastQuorum: true, selfUpSince: 0 },
+  });
+}
+
+describe("the node decision", () => {
+  it("quorum counts only peers that hear this node too (mutual): lost outgoing packets cost the quorum", () => {
+    // n1 hears both, but neither hears n1 (its packets are lost): n1 must not keep quorum.
+    const d = decide("n1", { n2: peer("up", { u: ["n3"] }), n3: peer("up", { u: ["n2"] }) }, { local: "started" });
+    expect(d.quorum.has).toBe(false);
+    expect(d.stop.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("a peer this node calls dead but another peer still hears is alive (late), holding what it holds", () => {
+    const peers = new Map(Object.entries({ n2: peer("up", { u: ["n1", "n3"], v: { n3: ["web"] } }), n3: peer("dead") }));
+    const e = effectivePeers("n1", peers, new Map());
+    expect(e.get("n3")!.liveness).toBe("late");
+    const d = decide("n1", Object.fromEntries(peers));
+    expect(d.current.web).toBe("n3");
+    expect(d.start).toEqual([]);
+  });
+
+  it("two live holders of a group: every node takes the first in ha.cf order as its holder, the other stops", () => {
+    const current: Record<string, string | null> = { web: "n2" };
+    resolveDoubleHolders(current, "n2", new Map(Object.entries({ n1: peer("up", { r: ["web"] }) })), ["n1", "n2", "n3"]);
+    expect(current.web).toBe("n1");
+    const d = decide("n2", { n1: peer("up", { r: ["web"], u: ["n2", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) }, { local: "started" });
+    expect(d.stop.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("never starts a group while a live peer holds it: the handoff waits for its release", () => {
+    const holding = decide("n1", { n2: peer("up", { r: ["web"], u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) });
+    expect(holding.placement!.placement.web).toBe("n1");
+    expect(holding.start).toEqual([]);
+    const released = decide("n1", { n2: peer("up", { r: [], u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) });
+    expect(released.start.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("with fencing, a peer that dies after being placed a group (before saying it started it) is fenced first", () => {
+    const up = { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    // n1 in standby-like state is simulated by a move: place web on n2 while everyone is alive.
+    const first = decideNode({
+      cfg,
+      self: "n1",
+      peers: new Map(Object.entries(up)),
+      local: new Map([["web", { state: "stopped", failcounts: {} }]]),
+      log: (() => {
+        const v = emptyView("c");
+        v.groups.set("web", { id: "web", preferredNode: "n1", node: null, state: "stopped", resources: [], movedTo: "n2", reason: null });
+        return v;
+      })(),
+      witness: false,
+      now: 10_000,
+      startedAt: 0,
+      failbackStableMs: 1000,
+      fencing: true,
+      memory: { ...freshMemory(), lastQuorum: true, selfUpSince: 0 },
+    });
+    expect(first.placement!.placement.web).toBe("n2");
+    expect([...(first.memory.placedOn.get("n2") ?? [])]).toEqual(["web"]);
+    const after = decide("n1", { n2: peer("dead"), n3: peer("up", { u: ["n1"] }) }, { fencing: true, memory: first.memory });
+    expect(after.fence.map((f) => f.victim)).toEqual(["n2"]);
+    expect(after.start).toEqual([]);
+  });
+
+  it("after regaining quorum, starts nothing until every peer is heard again or deadtime has passed", () => {
+    const memory: NodeMemory = { ...freshMemory(), lastQuorum: false, selfUpSince: 0 };
+    const peers = { n2: peer("up", { u: ["n1"] }), n3: peer("dead") };
+    const d = decide("n1", peers, { memory, now: 10_000 });
+    expect(d.quorum.change).toBe("regained");
+    expect(d.start).toEqual([]);
+    const later = decide("n1", peers, { memory: d.memory, now: 10_000 + 200 });
+    expect(later.start.map((s) => s.group)).toEqual(["web"]);
+  });
+});
