@@ -84,6 +84,19 @@ export function argsError(agent: string, argument: string, problem: string): Act
 }
 
 /** Turns the first zod issue into an ERR_ARGS result naming the parameter at the issue's path. */
+/** Positional haresources arguments bound to the agent's parameters, then checked by its schema:
+ *  the value, or the validate error naming the argument. */
+export function parsePositionalArgs<S extends z.ZodType>(
+  meta: AgentMetadata,
+  schema: S,
+  args: readonly string[],
+): { ok: true; value: z.infer<S> } | { ok: false; result: ActionResult } {
+  const bound = bindPositionalArgs(meta, args);
+  if (!bound.ok) return bound;
+  const parsed = schema.safeParse(bound.named);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, result: zodArgsError(meta.name, parsed.error, bound.named) };
+}
+
 export function zodArgsError(agent: string, error: z.ZodError, given: Record<string, string>): ActionResult {
   const issue = error.issues[0];
   const name = issue?.path.map(String).join(".") || "arguments";

@@ -5,7 +5,7 @@ import type { ResourceSpec } from "@vigil/shared/config/schemas";
 import { z } from "zod";
 import { OCF, type ActionOptions, type ActionResult, type AgentMetadata, type Resource } from "../agent-interface.js";
 import { ActionRunner, commandFailure, describeFailure, type CommandEnvOptions } from "../filesystem/action-runner.js";
-import { bindPositionalArgs, zodArgsError } from "../metadata.js";
+import { parsePositionalArgs } from "../metadata.js";
 import { parseDrbdRole, parseDrbdStatus } from "./drbd-output.js";
 
 export const DRBDDISK_META: AgentMetadata = {
@@ -51,12 +51,8 @@ class DrbddiskResource implements Resource {
     private readonly opts: DrbddiskOptions,
   ) {
     this.id = spec.id;
-    const bound = bindPositionalArgs(DRBDDISK_META, spec.args);
-    if (!bound.ok) this.res = bound;
-    else {
-      const p = Args.safeParse(bound.named);
-      this.res = p.success ? { ok: true, name: p.data.resource } : { ok: false, result: zodArgsError("drbddisk", p.error, bound.named) };
-    }
+    const p = parsePositionalArgs(DRBDDISK_META, Args, spec.args);
+    this.res = p.ok ? { ok: true, name: p.value.resource } : p;
   }
 
   validate(): ActionResult {

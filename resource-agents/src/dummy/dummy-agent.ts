@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { OCF, type ActionOptions, type ActionResult, type AgentMetadata, type Resource } from "../agent-interface.js";
-import { bindPositionalArgs, zodArgsError } from "../metadata.js";
+import { parsePositionalArgs } from "../metadata.js";
 
 export const DEFAULT_DUMMY_STATE_DIR = "/run/vigil/dummy";
 
@@ -47,11 +47,9 @@ export class DummyResource implements Resource {
 
   /** The state file this resource stands for, or the validation error. */
   statePath(): string | ActionResult {
-    const bound = bindPositionalArgs(DUMMY_META, this.args);
-    if (!bound.ok) return bound.result;
-    const parsed = StateArg.safeParse(bound.named);
-    if (!parsed.success) return zodArgsError("Dummy", parsed.error, bound.named);
-    const s = parsed.data.state;
+    const parsed = parsePositionalArgs(DUMMY_META, StateArg, this.args);
+    if (!parsed.ok) return parsed.result;
+    const s = parsed.value.state;
     return isAbsolute(s) ? s : join(this.stateDir, s);
   }
 

@@ -1,7 +1,7 @@
 // heartbeat's `Filesystem::device::directory::fstype[::options]`, validated before anything runs.
 import { z } from "zod";
 import { OCF, type ActionResult, type AgentMetadata } from "../agent-interface.js";
-import { bindPositionalArgs, zodArgsError } from "../metadata.js";
+import { parsePositionalArgs } from "../metadata.js";
 import { normalizeDir } from "./mount-table.js";
 
 export const FILESYSTEM_META: AgentMetadata = {
@@ -56,16 +56,14 @@ export interface FilesystemConfig {
 }
 
 export function parseFilesystemArgs(args: readonly string[]): { ok: true; value: FilesystemConfig } | { ok: false; result: ActionResult } {
-  const bound = bindPositionalArgs(FILESYSTEM_META, args);
-  if (!bound.ok) return bound;
-  const parsed = FsArgs.safeParse(bound.named);
-  if (!parsed.success) return { ok: false, result: zodArgsError("Filesystem", parsed.error, bound.named) };
-  const directory = normalizeDir(parsed.data.directory);
+  const p = parsePositionalArgs(FILESYSTEM_META, FsArgs, args);
+  if (!p.ok) return p;
+  const directory = normalizeDir(p.value.directory);
   // Managing / would mean unmounting the node's own root (OCF Filesystem refuses it too).
   if (directory === "/") {
-    return { ok: false, result: { rc: OCF.ERR_CONFIGURED, message: `Filesystem: directory ("${parsed.data.directory}"): refusing to manage the root filesystem` } };
+    return { ok: false, result: { rc: OCF.ERR_CONFIGURED, message: `Filesystem: directory ("${p.value.directory}"): refusing to manage the root filesystem` } };
   }
-  return { ok: true, value: { ...parsed.data, directory } };
+  return { ok: true, value: { ...p.value, directory } };
 }
 
 /** heartbeat's `-Lname`/`-Uuuid` device forms, as mount(8) and fsck(8) spell them. */

@@ -6,7 +6,7 @@ import type { ResourceSpec } from "@vigil/shared/config/schemas";
 import { z } from "zod";
 import { OCF, type ActionOptions, type ActionResult, type AgentMetadata, type Resource } from "../agent-interface.js";
 import { ActionRunner, commandFailure, type CommandEnvOptions } from "../filesystem/action-runner.js";
-import { bindPositionalArgs, zodArgsError } from "../metadata.js";
+import { parsePositionalArgs } from "../metadata.js";
 import { findExport, parseExportfsVerbose } from "./exportfs-output.js";
 
 export const EXPORTFS_META: AgentMetadata = {
@@ -47,13 +47,8 @@ class ExportfsResource implements Resource {
     private readonly opts: CommandEnvOptions,
   ) {
     this.id = spec.id;
-    const bound = bindPositionalArgs(EXPORTFS_META, spec.args);
-    if (!bound.ok) this.args = bound;
-    else {
-      const p = Args.safeParse(bound.named);
-      const value = p.success ? { ...p.data, directory: p.data.directory.replace(/(.)\/+$/, "$1") } : undefined;
-      this.args = value ? { ok: true, value } : { ok: false, result: zodArgsError("exportfs", p.error!, bound.named) };
-    }
+    const p = parsePositionalArgs(EXPORTFS_META, Args, spec.args);
+    this.args = p.ok ? { ok: true, value: { ...p.value, directory: p.value.directory.replace(/(.)\/+$/, "$1") } } : p;
   }
 
   validate(): ActionResult {

@@ -7,7 +7,7 @@ import type { ResourceSpec } from "@vigil/shared/config/schemas";
 import { z } from "zod";
 import { OCF, type ActionOptions, type ActionResult, type AgentMetadata, type Resource } from "../agent-interface.js";
 import { ActionRunner, commandFailure, describeFailure, type CommandEnvOptions } from "../filesystem/action-runner.js";
-import { bindPositionalArgs, zodArgsError } from "../metadata.js";
+import { parsePositionalArgs } from "../metadata.js";
 
 export interface NfsServerOptions extends CommandEnvOptions {
   /** Overrides `service SERVICE start|stop|status` (e.g. systemctl, or a userspace server). */
@@ -59,12 +59,8 @@ class NfsServerResource implements Resource {
   ) {
     this.id = spec.id;
     this.meta = meta(kind);
-    const bound = bindPositionalArgs(this.meta, spec.args);
-    if (!bound.ok) this.service = bound;
-    else {
-      const p = Args.safeParse(bound.named);
-      this.service = p.success ? { ok: true, name: p.data.service ?? "nfs-kernel-server" } : { ok: false, result: zodArgsError(kind, p.error, bound.named) };
-    }
+    const p = parsePositionalArgs(this.meta, Args, spec.args);
+    this.service = p.ok ? { ok: true, name: p.value.service ?? "nfs-kernel-server" } : p;
   }
 
   validate(): ActionResult {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestNats, type TestNats } from "../../test-support/nats-server.js";
 import { connectNats } from "../nats/connection.js";
 import { NatsWitness } from "./nats-witness.js";
+import { eventually } from "../../test-support/eventually.js";
 
 let nats: TestNats;
 beforeAll(async () => {
@@ -11,13 +12,6 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-async function eventually(cond: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 10) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return cond();
-}
 
 describe("NATS witness", () => {
   it("counts only while a round trip succeeded within the lease, long before the client notices a disconnect", async () => {

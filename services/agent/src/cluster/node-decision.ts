@@ -2,8 +2,6 @@
 // groups, the folded log) and what it remembers (quorum history, where it placed groups), to what it
 // must do: groups to start and stop, nodes to fence, quorum changes and the placement to record.
 // The controller is the shell around it; the simulator in test/sim runs the same function.
-import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import type { ClusterView } from "@vigil/shared/events/cluster-view";
 import { decidePlacement } from "@vigil/shared/placement/policy";
 import type { PlacementResult } from "@vigil/shared/placement/placement-input";
 import {
@@ -12,8 +10,8 @@ import {
   mustBeFenced,
   readyAfterRegain,
   readyToPlace,
-  type LocalGroup,
   type PeerInfo,
+  type PlacementViewInput,
 } from "./placement-view.js";
 
 export interface NodeMemory {
@@ -29,17 +27,8 @@ export interface NodeMemory {
 
 export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, selfUpSince: null, placedOn: new Map() });
 
-export interface NodeDecisionInput {
-  cfg: ClusterConfig;
-  self: string;
-  peers: ReadonlyMap<string, PeerInfo>;
-  local: ReadonlyMap<string, LocalGroup>;
-  log: ClusterView;
-  witness: boolean;
-  now: number;
+export interface NodeDecisionInput extends Omit<PlacementViewInput, "selfUpSince"> {
   startedAt: number;
-  failbackStableMs: number;
-  fencing: boolean;
   memory: NodeMemory;
 }
 
@@ -155,18 +144,10 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   return d;
 }
 
-function viewInput(i: NodeDecisionInput, peers: ReadonlyMap<string, PeerInfo>) {
-  return {
-    cfg: i.cfg,
-    self: i.self,
-    peers,
-    local: i.local,
-    log: i.log,
-    witness: i.witness,
-    now: i.now,
-    failbackStableMs: i.failbackStableMs,
-    fencing: i.fencing,
-  };
+/** The placement view's input: this decision's, with the effective peers. */
+function viewInput(i: NodeDecisionInput, peers: ReadonlyMap<string, PeerInfo>): PlacementViewInput {
+  const { startedAt: _s, memory: _m, ...rest } = i;
+  return { ...rest, peers };
 }
 
 /** Two live nodes report one group (a stall or a partial partition can cause it; it must end): every

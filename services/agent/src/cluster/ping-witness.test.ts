@@ -2,6 +2,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { PingWitness } from "./ping-witness.js";
+import { eventually } from "../../test-support/eventually.js";
 
 const ns = `vpw${process.pid.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 let created = false;
@@ -9,14 +10,6 @@ afterAll(() => {
   if (created) execFileSync("ip", ["netns", "del", ns]);
 });
 
-/** Resolves once `cond` holds, polling every 20 ms for at most `ms`. */
-async function eventually(cond: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 20) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
 
 describe("ping witness", () => {
   it("answers while a ping node answers, and stops answering a lease after it stops", async () => {
