@@ -135,7 +135,9 @@ export class Agent {
       });
     }
     this.controller.start();
-    this.tickTimer = setInterval(() => this.controller.tick(), Math.max(50, haCf.keepaliveMs));
+    // Everything that changes membership or groups wakes the controller itself; this timer only
+    // catches time passing (initdead, the failback stability delay, the rejoin wait).
+    this.tickTimer = setInterval(() => this.controller.tick(), Math.max(250, haCf.keepaliveMs));
     this.statsTimer = setInterval(() => this.reportDrops(), 10_000);
     this.statsTimer.unref();
     this.log.info({ generation: this.generation, servers, media: haCf.media.length }, "agent running");

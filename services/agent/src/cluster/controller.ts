@@ -33,6 +33,7 @@ export class Controller {
   private actors = new Map<string, GroupActor>();
   private peers = new Map<string, PeerInfo>();
   private lastPlacement = "";
+  private lastPayload = "";
   private memory: NodeMemory = freshMemory();
   private readonly startedAt: number;
   private stopped = false;
@@ -231,7 +232,11 @@ export class Controller {
         u.push(n);
         if (p.payload?.r.length) v[n] = p.payload.r;
       }
-    this.d.setPayload({ r, b, u, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) });
+    const payload: HeartbeatPayload = { r, b, u, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) };
+    const key = JSON.stringify(payload);
+    if (key === this.lastPayload) return;
+    this.lastPayload = key;
+    this.d.setPayload(payload);
   }
 }
 

@@ -57,7 +57,11 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
       payload: o.payload ?? null,
       statsIntervalMs: o.statsIntervalMs ?? 5000,
     };
-    const w = new Worker(o.workerUrl ?? new URL("./heartbeat-worker.js", import.meta.url), { workerData: data });
+    // The worker holds a few sockets and small maps: a small heap keeps the agent's footprint down.
+    const w = new Worker(o.workerUrl ?? new URL("./heartbeat-worker.js", import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
+    });
     this.worker = w;
     return new Promise<void>((resolve, reject) => {
       let started = false;
