@@ -139,10 +139,12 @@ export class Controller {
   }
 
   private changed(): void {
-    // Coalesce bursts (a notice per resource, several transitions at once) into one decision.
+    // Coalesce bursts (a notice per resource, several transitions at once) into one decision, taken
+    // after pending I/O: a decision that changes something wakes this again, and must never starve
+    // the event loop (child exits, signals, sockets).
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.scheduled = false;
       this.reconcile();
     });
@@ -177,10 +179,18 @@ export class Controller {
       this.d.record("PlacementDecided", d.placement, describe(d.placement.placement));
     }
     for (const f of d.fence) this.fence(f.victim, f.why, now);
-    for (const s of d.stop) this.actors.get(s.group)!.send({ type: "STOP", cause: s.cause });
+    // Send a command only when it changes the group's goal: every accepted event updates the
+    // machine's snapshot and wakes this again, so repeating one would loop forever.
+    for (const s of d.stop) {
+      const a = this.actors.get(s.group)!;
+      if (a.getSnapshot().context.goal !== "stopped") a.send({ type: "STOP", cause: s.cause });
+    }
     for (const s of d.start) {
+      const a = this.actors.get(s.group)!;
+      // In `stopped` a START always moves the machine on; elsewhere it only sets the goal.
+      if (a.getSnapshot().context.goal === "started" && groupView(a.getSnapshot()).state !== "stopped") continue;
       this.lastHolder.set(s.group, s.from);
-      this.actors.get(s.group)!.send({ type: "START", cause: s.cause });
+      a.send({ type: "START", cause: s.cause });
     }
   }
 

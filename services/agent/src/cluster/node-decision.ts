@@ -117,7 +117,8 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     const holdsHere = state === "started" || state === "starting";
     if (holdsHere && holder !== null && holder !== self) {
       d.stop.push({ group: g.id, cause: `${holder} holds ${g.id} too; ${holder} keeps it (first in ha.cf order)` });
-    } else if (want && canStart && (holder === null || holder === self) && (state === "stopped" || state === "stopping" || state === "failed")) {
+    } else if (want && canStart && (holder === null || holder === self) && (state === "stopped" || state === "stopping")) {
+      // (A `failed` group waits for cleanup: its failcount keeps it off this node anyway.)
       // Never start while a live peer holds the group: a handoff waits for its heartbeat to release it.
       d.start.push({ group: g.id, cause, from: holder === self ? null : holder });
     } else if (!want && holdsHere) {
