@@ -236,13 +236,16 @@ export class Controller {
       else if (s === "started" || s === "starting" || s === "stopping") r.push(id);
     }
     const u: string[] = [];
+    const h: string[] = [];
     const v: Record<string, string[]> = {};
-    for (const [n, p] of this.peers)
+    for (const [n, p] of this.peers) {
+      if (p.liveness === "up") u.push(n);
       if (p.liveness === "up" || p.liveness === "late") {
-        u.push(n);
+        h.push(n);
         if (p.payload?.r.length) v[n] = p.payload.r;
       }
-    const payload: HeartbeatPayload = { r, b, u, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) };
+    }
+    const payload: HeartbeatPayload = { r, b, u, h, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) };
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

@@ -8,6 +8,7 @@ export class NatsWitness {
   private lastOk = -Infinity;
   private inFlight = false;
   private timer: NodeJS.Timeout | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -27,7 +28,15 @@ export class NatsWitness {
       const sent = this.now();
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), this.leaseMs).unref());
       Promise.race([this.nc.flush(), timeout])
-        .then(() => (this.lastOk = Math.max(this.lastOk, sent)))
+        .then(() => {
+          this.lastOk = Math.max(this.lastOk, sent);
+          // Report the lease's end the moment it comes, not at the next poll.
+          if (this.leaseTimer) clearTimeout(this.leaseTimer);
+          this.leaseTimer = setTimeout(() => {
+            if (!this.reachable()) onChange?.(false);
+          }, this.lastOk + this.leaseMs - this.now() + 1);
+          this.leaseTimer.unref();
+        })
         .catch(() => {})
         .finally(() => (this.inFlight = false));
     }, this.intervalMs);
@@ -36,6 +45,7 @@ export class NatsWitness {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
   }
 
   /** A round trip sent less than a lease ago came back. */

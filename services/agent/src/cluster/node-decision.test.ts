@@ -45,7 +45,7 @@ describe("the node decision", () => {
   });
 
   it("a peer this node calls dead but another peer still hears is alive (late), holding what it holds", () => {
-    const peers = new Map(Object.entries({ n2: peer("up", { u: ["n1", "n3"], v: { n3: ["web"] } }), n3: peer("dead") }));
+    const peers = new Map(Object.entries({ n2: peer("up", { u: ["n1", "n3"], h: ["n1", "n3"], v: { n3: ["web"] } }), n3: peer("dead") }));
     const e = effectivePeers("n1", peers, new Map());
     expect(e.get("n3")!.liveness).toBe("late");
     const d = decide("n1", Object.fromEntries(peers));

@@ -56,7 +56,7 @@ export function effectivePeers(self: string, peers: ReadonlyMap<string, PeerInfo
   const out = new Map<string, PeerInfo>();
   for (const [n, p] of peers) {
     const u = p.payload?.u;
-    const heardByOthers = [...peers].some(([m, q]) => m !== n && q.liveness === "up" && !!q.payload?.u?.includes(n) && q.payload.u.includes(self));
+    const heardByOthers = [...peers].some(([m, q]) => m !== n && q.liveness === "up" && !!q.payload?.h?.includes(n) && !!q.payload.u?.includes(self));
     let e: PeerInfo = p;
     if (p.liveness === "up" && u !== undefined && !u.includes(self)) e = { ...p, liveness: "late" };
     else if (p.liveness === "dead" && heardByOthers) {
@@ -104,7 +104,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   const { input } = buildPlacementInput({ ...viewInput(i, peers), ...(memory.selfUpSince !== null ? { selfUpSince: memory.selfUpSince } : {}) });
   resolveDoubleHolders(input.current, self, peers, cfg.haCf.nodes);
   const placement = decidePlacement(input);
-  const canStart = readyAfterRegain(peers, memory.regainedAt, cfg.haCf.deadtimeMs, now);
+  const canStart = readyAfterRegain(self, i.peers, memory.regainedAt, cfg.haCf.deadtimeMs, now);
   const d = base(memory, quorum);
   d.placement = placement;
   d.current = input.current;

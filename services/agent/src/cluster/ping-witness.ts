@@ -24,6 +24,7 @@ export class PingWitness {
   }
 
   start(onChange?: (answering: boolean) => void): void {
+    this.onChange = onChange;
     for (const addr of this.o.nodes) this.run(addr);
     if (!onChange) return;
     let was = this.answering();
@@ -38,6 +39,7 @@ export class PingWitness {
 
   stop(): void {
     this.stopped = true;
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
     for (const c of this.children) c.kill("SIGTERM");
   }
 
@@ -47,7 +49,23 @@ export class PingWitness {
 
   /** Feeds one line of ping's output; a reply line is an answer. Public for tests of the parsing. */
   onLine(line: string): void {
-    if (/ bytes from /.test(line)) this.lastAnswer = this.now();
+    if (!/ bytes from /.test(line)) return;
+    this.lastAnswer = this.now();
+    this.armLeaseEnd();
+  }
+
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private onChange: ((answering: boolean) => void) | undefined;
+
+  /** The moment the lease runs out is reported then, not at the next poll: the poll's delay would
+   *  come out of the time an isolated node has to stop its groups. */
+  private armLeaseEnd(): void {
+    if (!this.onChange) return;
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.leaseTimer = setTimeout(() => {
+      if (!this.answering()) this.onChange?.(false);
+    }, this.o.leaseMs + 1);
+    this.leaseTimer.unref();
   }
 
   private run(addr: string): void {

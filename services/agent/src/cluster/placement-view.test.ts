@@ -85,12 +85,16 @@ describe("placement view: coming back, and partial partitions", () => {
     expect(input.current.web).toBe("n2");
   });
 
-  it("after regaining quorum a node starts nothing until every peer is heard or deadtime has passed", () => {
-    const peers = new Map(Object.entries({ n2: peer("up"), n3: peer("dead") }));
-    expect(readyAfterRegain(peers, null, 600, 0)).toBe(true);
-    expect(readyAfterRegain(peers, 1000, 600, 1300)).toBe(false);
-    expect(readyAfterRegain(peers, 1000, 600, 1600)).toBe(true);
-    expect(readyAfterRegain(new Map(Object.entries({ n2: peer("up"), n3: peer("late") })), 1000, 600, 1001)).toBe(true);
+  it("after regaining quorum a node starts nothing until every peer is heard saying it hears it, or deadtime has passed", () => {
+    const hearsMe = peer("up", [], { payload: { r: [], b: [], u: ["n1"] } });
+    const peers = new Map(Object.entries({ n2: hearsMe, n3: peer("dead") }));
+    expect(readyAfterRegain("n1", peers, null, 600, 0)).toBe(true);
+    expect(readyAfterRegain("n1", peers, 1000, 600, 1300)).toBe(false);
+    expect(readyAfterRegain("n1", peers, 1000, 600, 1600)).toBe(true);
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: hearsMe })), 1000, 600, 1001)).toBe(true);
+    // Heard, but its last word predates hearing this node again: not yet.
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("up") })), 1000, 600, 1001)).toBe(false);
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("late", [], { payload: { r: [], b: [], u: ["n1"] } }) })), 1000, 600, 1001)).toBe(false);
   });
 
   it("a node judges its own failback stability from when it rejoined, as its peers do", () => {

@@ -22,10 +22,13 @@ export interface HeartbeatPayload {
   /** Nodes this node has fenced, with the victim's generation at the time (so peers need not wait
    *  for the log to learn it). */
   f?: { n: string; g: number | null }[];
-  /** Peers this node hears (up or late), and the groups each of them holds by its own last payload:
-   *  gossip, so that quorum counts only peers that hear each other, and a node cut off from one peer
-   *  only does not take that peer for dead. */
+  /** Peers this node hears within warntime (up): it vouches for them, so quorum counts only peers
+   *  that hear each other. Not late ones: vouching for a node until the moment it is called dead would
+   *  leave that node no time to stop. */
   u?: string[];
+  /** Peers this node still hears at all (up or late), and the groups each holds by its own last
+   *  payload: so a node cut off from one peer only does not take that peer for dead. */
+  h?: string[];
   v?: Record<string, string[]>;
 }
 
@@ -157,8 +160,10 @@ export function readyToPlace(peers: ReadonlyMap<string, PeerInfo>, startedAt: nu
 
 /** A node that comes back from isolation learned nothing while it was away: a peer it still calls
  *  dead may be alive and hold groups taken over meanwhile. It starts nothing until every peer is
- *  heard again or `deadtime` has passed since it regained quorum. */
-export function readyAfterRegain(peers: ReadonlyMap<string, PeerInfo>, regainedAt: number | null, deadtimeMs: number, now: number): boolean {
+ *  heard directly again saying it hears this node (its `u`: a payload from before that could predate
+ *  the peer's takeover of this node's groups), or `deadtime` has passed since it regained quorum.
+ *  `peers` are as this node's own detector has them, not as relayed by others. */
+export function readyAfterRegain(self: string, peers: ReadonlyMap<string, PeerInfo>, regainedAt: number | null, deadtimeMs: number, now: number): boolean {
   if (regainedAt === null || now - regainedAt >= deadtimeMs) return true;
-  return [...peers.values()].every((p) => p.liveness === "up" || p.liveness === "late");
+  return [...peers.values()].every((p) => p.liveness === "up" && !!p.payload?.u?.includes(self));
 }

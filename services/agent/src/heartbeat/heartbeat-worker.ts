@@ -47,6 +47,12 @@ function feed(input: DetectorInput): void {
 
 /** A wake-up this much later than scheduled means this thread itself was stopped. */
 const stallThresholdMs = () => 3 * Math.max(10, haCf.keepaliveMs);
+/** Both timers notice one stall; the second must not forgive it again. */
+let stallReportedAt = -Infinity;
+function reportStall(ms: number, at: number): void {
+  stallReportedAt = at;
+  feed({ kind: "stalled", ms });
+}
 
 // The detector is woken exactly when a peer's silence could cross warntime, deadtime or initdead
 // (nextDeadline), not by polling: precise detection, and few wake-ups on an idle cluster. A packet
@@ -63,8 +69,9 @@ function armDeadline(): void {
     deadlineTimer = null;
     armedFor = Infinity;
     // Woken far later than asked: this thread was stalled, and the peers' packets are still queued.
-    const late = now() - d - 1;
-    if (late > stallThresholdMs()) feed({ kind: "stalled", ms: late });
+    const t = now();
+    const late = t - Math.max(d + 1, stallReportedAt);
+    if (late > stallThresholdMs()) reportStall(late, t);
     feed({ kind: "tick" });
   }, Math.max(0, d - now()) + 1);
 }
@@ -144,9 +151,9 @@ async function start(): Promise<void> {
       // After a stall of this thread (SIGSTOP, VM pause) the timer fires before the queued packets are
       // read: do not count the stall as the peers' silence.
       const t = now();
-      const stall = t - lastTick - tickMs;
+      const stall = t - Math.max(lastTick, stallReportedAt) - tickMs;
       lastTick = t;
-      if (stall > stallThresholdMs()) feed({ kind: "stalled", ms: stall });
+      if (stall > stallThresholdMs()) reportStall(stall, t);
       feed({ kind: "tick" });
     }, tickMs),
   );

@@ -58,4 +58,15 @@ describe("receive filter", () => {
     });
     expect(changed).toEqual([true, false, true]);
   });
+
+  it("takes a peer's payload only from its newest packet: a late one is life, not news", () => {
+    let state = emptyFilterState();
+    const changed: unknown[] = [];
+    for (const b of [packet({ seq: 24, payload: { r: [] } }), packet({ seq: 25, payload: { r: ["g2"] } }), packet({ seq: 23, payload: { r: [] } })]) {
+      const r = admitPacket(state, b, ctx);
+      state = r.state;
+      if (r.outcome.kind === "accept" && r.outcome.payloadChanged) changed.push(r.outcome.packet.payload);
+    }
+    expect(changed).toEqual([{ r: [] }, { r: ["g2"] }]);
+  });
 });

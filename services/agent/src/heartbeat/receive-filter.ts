@@ -45,7 +45,11 @@ export function admitPacket(
     return r.result.duplicate ? { state, outcome: { kind: "duplicate" } } : drop("replay");
   }
   const json = JSON.stringify(p.payload);
-  const payloadChanged = state.payloads[p.node] !== json;
+  // Only the newest packet of a peer speaks for its state. A late one (reordered on another medium,
+  // or by jitter) is still proof of life, but its payload is older than the one already applied: it
+  // could say a group is free that the peer has just taken.
+  const newest = r.windows[p.node]?.highest === p.seq;
+  const payloadChanged = newest && state.payloads[p.node] !== json;
   const payloads = payloadChanged ? { ...state.payloads, [p.node]: json } : state.payloads;
   return { state: { windows: r.windows, payloads }, outcome: { kind: "accept", packet: p, payloadChanged } };
 }
