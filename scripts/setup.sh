@@ -39,6 +39,8 @@ fi
 stamp=node_modules/.vigil-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: the lock file records turbo's optional binaries for other platforms
+  # without their metadata (this registry does not serve them), which `npm ci` refuses.
+  npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
