@@ -165,3 +165,30 @@ describe("a stall of this node", () => {
     expect(later.transitions.map((t) => t.to)).toEqual(["dead"]);
   });
 });
+
+describe("the peer's report of hearing this node", () => {
+  const timing = { warntimeMs: 100, deadtimeMs: 200, initdeadMs: 2000 };
+  it("keeps a peer up only while it also hears this node: the lease runs from the older direction", () => {
+    let s = createDetector(["n2"], timing, 0);
+    s = step(s, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: 5 }, 10).state;
+    // n2's packets keep coming, but say it last heard us at 5 ms.
+    const r1 = step(s, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: 55 }, 60);
+    expect(r1.transitions).toEqual([]);
+    expect(nextDeadline(r1.state)).toBe(105);
+    const r2 = step(r1.state, { kind: "tick" }, 105);
+    expect(r2.transitions).toMatchObject([{ peer: "n2", from: "up", to: "late", unvouched: true }]);
+    // Still heard: not dead at deadtime from the vouch, only from its own silence.
+    const r3 = step(r2.state, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: null }, 150);
+    expect(r3.transitions).toEqual([]);
+    expect(step(r3.state, { kind: "tick" }, 240).transitions).toEqual([]);
+    // It hears us again: up.
+    const r4 = step(r3.state, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: 3 }, 250);
+    expect(r4.transitions).toMatchObject([{ peer: "n2", from: "late", to: "up" }]);
+  });
+
+  it("a peer that sends no report counts on this node's direction alone", () => {
+    let s = createDetector(["n2"], timing, 0);
+    s = step(s, { kind: "heard", peer: "n2", generation: 1 }, 10).state;
+    expect(nextDeadline(s)).toBe(110);
+  });
+});

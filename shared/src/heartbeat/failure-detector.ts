@@ -17,6 +17,11 @@ export interface PeerState {
   /** When the last packet was heard; undefined while never heard. */
   lastHeard?: number;
   generation?: number;
+  /** When the peer last heard *this* node, as its packets report it (on this node's clock). A peer
+   *  is `up` only while both directions are fresh: the lease runs from the older of the two, which
+   *  is what the peer's own deadtime runs from. Undefined: the peer does not report it (then only
+   *  this node's direction counts). */
+  vouchedAt?: number;
 }
 
 export interface DetectorState {
@@ -26,7 +31,10 @@ export interface DetectorState {
 }
 
 export type DetectorInput =
-  | { kind: "heard"; peer: string; generation: number }
+  /** `heardUsAgoMs`: how long before sending the peer had last heard this node (its packet's report);
+   *  null when its report does not name this node (it does not hear us); undefined when it sends no
+   *  report at all. */
+  | { kind: "heard"; peer: string; generation: number; heardUsAgoMs?: number | null }
   | { kind: "tick" }
   /** This node itself was not running for `ms` (SIGSTOP, a VM pause, a long GC): that time is not
    *  the peers' silence, and their queued packets have not been read yet. */
@@ -45,6 +53,8 @@ export interface Transition {
   returned?: true;
   /** up → late because this node itself was stalled, not because the peer went quiet. */
   stalled?: true;
+  /** up → late because the peer reports it has not heard this node within warntime. */
+  unvouched?: true;
   /** The peer came back with a higher generation: it restarted. */
   restarted?: true;
   previousGeneration?: number;
@@ -59,7 +69,7 @@ export function step(
   input: DetectorInput,
   now: number,
 ): { state: DetectorState; transitions: Transition[] } {
-  if (input.kind === "heard") return heard(state, input.peer, input.generation, now);
+  if (input.kind === "heard") return heard(state, input.peer, input.generation, now, input.heardUsAgoMs);
   if (input.kind === "stalled") return forgive(state, input.ms, now);
   return tick(state, now);
 }
@@ -86,12 +96,29 @@ function silence(state: DetectorState, p: PeerState, now: number): number {
   return now - (p.lastHeard ?? state.startedAt);
 }
 
-function heard(state: DetectorState, peer: string, generation: number, now: number) {
+/** The older of the two directions: the lease of a peer counts from it. */
+const mutualSince = (p: PeerState): number | undefined =>
+  p.lastHeard === undefined ? undefined : p.vouchedAt === undefined ? p.lastHeard : Math.min(p.lastHeard, p.vouchedAt);
+
+function heard(state: DetectorState, peer: string, generation: number, now: number, heardUsAgoMs?: number | null) {
   const p = state.peers[peer];
   // Not a configured node, or a packet from before the peer's last restart: not evidence of life.
   if (!p || (p.generation !== undefined && generation < p.generation)) return { state, transitions: [] };
   const restarted = p.generation !== undefined && generation > p.generation;
-  const next: PeerState = { status: "up", lastHeard: now, generation };
+  // A peer that just came up (or back) may not have heard this node yet: it gets warntime to do so.
+  const fresh = p.status === "init" || p.status === "dead" || restarted;
+  const vouchedAt =
+    heardUsAgoMs === undefined ? undefined : heardUsAgoMs === null ? (fresh ? now : (p.vouchedAt ?? now)) : now - heardUsAgoMs;
+  const { warntimeMs, deadtimeMs } = state.timing;
+  const next: PeerState = { status: "up", lastHeard: now, generation, ...(vouchedAt !== undefined ? { vouchedAt } : {}) };
+  // Heard, but the peer has not heard this node within warntime: alive, outside the quorum (late).
+  // A peer coming back from init or dead is `up` first (NodeUp / NodeReturned), late at the next tick.
+  const unvouched = warntimeMs < deadtimeMs && now - (mutualSince(next) ?? now) >= warntimeMs;
+  if (unvouched && (p.status === "up" || p.status === "late") && !restarted) {
+    const transitions: Transition[] =
+      p.status === "up" ? [{ peer, from: "up", to: "late", at: now, silentMs: now - (mutualSince(next) ?? now), generation, unvouched: true }] : [];
+    return { state: { ...state, peers: { ...state.peers, [peer]: { ...next, status: "late" as const } } }, transitions };
+  }
   const transitions: Transition[] = [];
   if (p.status !== "up" || restarted) {
     const t: Transition = { peer, from: p.status, to: "up", at: now, silentMs: silence(state, p, now), generation };
@@ -132,7 +159,11 @@ function tick(state: DetectorState, now: number) {
       continue;
     }
     // A warntime at or beyond deadtime means no warning stage (heartbeat warns only before deadtime).
-    if (p.status === "up" && warntimeMs < deadtimeMs && silent >= warntimeMs) p = set(name, p, "late");
+    if (p.status === "up" && warntimeMs < deadtimeMs && now - (mutualSince(p) ?? now) >= warntimeMs) {
+      const unvouched = silent < warntimeMs;
+      p = set(name, p, "late");
+      if (unvouched) transitions[transitions.length - 1]!.unvouched = true;
+    }
     if ((p.status === "up" || p.status === "late") && silent >= deadtimeMs) set(name, p, "dead");
   }
   return { state: peers ? { ...state, peers } : state, transitions };
@@ -148,7 +179,7 @@ export function nextDeadline(state: DetectorState): number | undefined {
   for (const p of Object.values(state.peers)) {
     if (p.status === "init") consider(state.startedAt + initdeadMs);
     else if (p.status === "up" && p.lastHeard !== undefined)
-      consider(p.lastHeard + (warntimeMs < deadtimeMs ? warntimeMs : deadtimeMs));
+      consider((warntimeMs < deadtimeMs ? mutualSince(p)! + warntimeMs : p.lastHeard + deadtimeMs));
     else if (p.status === "late" && p.lastHeard !== undefined) consider(p.lastHeard + deadtimeMs);
   }
   return best;

@@ -16,8 +16,10 @@ import {
 
 export interface NodeMemory {
   lastQuorum: boolean | null;
-  /** When quorum was regained after being lost (null: never lost). */
+  /** When quorum was (re)gained: after being lost, or for the first time after start (null: never). */
   regainedAt: number | null;
+  /** The first quorum after start waits only for peers this node hears; a regain waits for all. */
+  regainKind: "boot" | "rejoin";
   /** When this node last joined a quorate membership: its own upSince for failback. */
   selfUpSince: number | null;
   /** Groups this node's placement put on each peer while the peer was alive: if the peer dies before
@@ -25,7 +27,7 @@ export interface NodeMemory {
   placedOn: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, selfUpSince: null, placedOn: new Map() });
+export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, regainKind: "boot", selfUpSince: null, placedOn: new Map() });
 
 export interface NodeDecisionInput extends Omit<PlacementViewInput, "selfUpSince"> {
   startedAt: number;
@@ -96,7 +98,10 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     ...i.memory,
     lastQuorum: has,
     selfUpSince: has && i.memory.lastQuorum !== true ? now : i.memory.selfUpSince,
-    regainedAt: has && i.memory.lastQuorum === false ? now : i.memory.regainedAt,
+    // Also at the first quorum after start: a peer's packet already in flight may predate its
+    // takeover of a group this node is about to start (the simulator's boot race).
+    regainedAt: has && i.memory.lastQuorum !== true ? now : i.memory.regainedAt,
+    regainKind: has && i.memory.lastQuorum !== true ? (i.memory.lastQuorum === null ? "boot" : "rejoin") : i.memory.regainKind,
   };
   const quorum = { has, reason: probe.quorumReason, change, members };
   if (!ready) return base(i.memory, { ...quorum, change: null });
@@ -104,7 +109,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   const { input } = buildPlacementInput({ ...viewInput(i, peers), ...(memory.selfUpSince !== null ? { selfUpSince: memory.selfUpSince } : {}) });
   resolveDoubleHolders(input.current, self, peers, cfg.haCf.nodes);
   const placement = decidePlacement(input);
-  const canStart = readyAfterRegain(self, i.peers, memory.regainedAt, cfg.haCf.deadtimeMs, now);
+  const canStart = readyAfterRegain(self, i.peers, memory.regainedAt, cfg.haCf.deadtimeMs, now, memory.regainKind === "boot");
   const d = base(memory, quorum);
   d.placement = placement;
   d.current = input.current;

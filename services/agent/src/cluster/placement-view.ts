@@ -163,7 +163,16 @@ export function readyToPlace(peers: ReadonlyMap<string, PeerInfo>, startedAt: nu
  *  heard directly again saying it hears this node (its `u`: a payload from before that could predate
  *  the peer's takeover of this node's groups), or `deadtime` has passed since it regained quorum.
  *  `peers` are as this node's own detector has them, not as relayed by others. */
-export function readyAfterRegain(self: string, peers: ReadonlyMap<string, PeerInfo>, regainedAt: number | null, deadtimeMs: number, now: number): boolean {
+export function readyAfterRegain(
+  self: string,
+  peers: ReadonlyMap<string, PeerInfo>,
+  regainedAt: number | null,
+  deadtimeMs: number,
+  now: number,
+  /** At start-up, a peer not heard through initdead is not waited for: it cannot have taken over
+   *  anything from a node that held nothing, and what it holds others relay. */
+  boot = false,
+): boolean {
   if (regainedAt === null || now - regainedAt >= deadtimeMs) return true;
-  return [...peers.values()].every((p) => p.liveness === "up" && !!p.payload?.u?.includes(self));
+  return [...peers.values()].every((p) => (boot && p.liveness === "dead") || (p.liveness === "up" && !!p.payload?.u?.includes(self)));
 }

@@ -6,7 +6,7 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { admitPacket, emptyFilterState, type FilterContext } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
@@ -92,7 +92,18 @@ function onMessage(msg: Buffer): void {
   stats.accepted++;
   // Payload first: a peer that returns must be known to hold what it holds before it counts as up.
   if (o.payloadChanged) post({ type: "payload", peer: o.packet.node, payload: o.packet.payload });
-  feed({ kind: "heard", peer: o.packet.node, generation: o.packet.generation });
+  heardAt.set(o.packet.node, now());
+  feed({ kind: "heard", peer: o.packet.node, generation: o.packet.generation, heardUsAgoMs: o.heardUsAgoMs });
+}
+
+/** When each peer's packet was last read (not shifted by stall forgiveness): peers learn from it
+ *  how long ago this node last heard them, and count their lease from that. */
+const heardAt = new Map<string, number>();
+function heardAgo(): Record<string, number> {
+  const t = now();
+  const out: Record<string, number> = {};
+  for (const [peer, at] of heardAt) if (t - at < haCf.deadtimeMs) out[peer] = Math.round(t - at);
+  return out;
 }
 
 function onSocketError(e: Error): void {
@@ -102,7 +113,7 @@ function onSocketError(e: Error): void {
 
 function sendHeartbeat(): void {
   const enc = encodePacket(
-    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload },
+    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: wrapHeartbeatPayload(payload, heardAgo()) },
     cfg.authKeys,
     { allowCrc: ctx.allowCrc },
   );

@@ -14,6 +14,7 @@ export interface PeerTransition {
   returned?: boolean;
   restarted?: boolean;
   stalled?: boolean;
+  unvouched?: boolean;
   previousGeneration?: number | null;
 }
 
@@ -39,7 +40,9 @@ export function onTransition(s: MembershipState, t: PeerTransition, meta: Meta):
   } else if (t.to === "late") {
     const why = t.stalled
       ? `this node was stalled (SIGSTOP, pause): ${t.peer} is out of the quorum until heard again`
-      : `no heartbeat from ${t.peer} for ${Math.round(t.silentMs)} ms (warntime)`;
+      : t.unvouched
+        ? `${t.peer} has not heard this node for warntime: out of the quorum until it does`
+        : `no heartbeat from ${t.peer} for ${Math.round(t.silentMs)} ms (warntime)`;
     events.push(makeEvent("NodeLate", { peer: t.peer, silentMs: Math.round(t.silentMs) }, m(why)));
   } else if (t.to === "dead") {
     const silent = Math.round(t.silentMs);

@@ -1,0 +1,80 @@
+// Seeded fault schedules: which fault, on which nodes, from when until when. A schedule is drawn from
+// its own random stream, so it reads the same whatever the run does, and prints as a short list that
+// says how to replay a failure.
+import type { Rng } from "./prng.js";
+import { nodeName, type SimOptions } from "./sim-options.js";
+
+export type Fault =
+  /** The node's only link is down: it neither sends nor hears anything (nor reaches the witness). */
+  | { kind: "link-down"; node: string; at: number; until: number }
+  /** Nodes on different sides hear nothing from each other; each side still reaches the witness. */
+  | { kind: "partition"; sides: [string[], string[]]; at: number; until: number }
+  /** Packets from `from` to each of `to` are lost; the other direction still works. */
+  | { kind: "one-way"; from: string; to: string[]; at: number; until: number }
+  /** Packets to and from the node are lost with probability `rate`. */
+  | { kind: "loss"; node: string; rate: number; at: number; until: number }
+  /** SIGSTOP at `at`, SIGCONT at `until`: no ticks, no sends, no reconciling; packets queue up. */
+  | { kind: "freeze"; node: string; at: number; until: number }
+  /** kill -9 (or power loss): it stops at `at`; without fencing its resources stay where they are.
+   *  It boots again at `until`. */
+  | { kind: "crash"; node: string; at: number; until: number };
+
+export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
+  const nodes = Array.from({ length: o.nodes }, (_, i) => nodeName(i));
+  const count = o.faults.length === 0 ? 0 : rng.int(o.faultCount[0], o.faultCount[1]);
+  const faults: Fault[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = rng.pick(o.faults);
+    const at = round(o.faultsFromMs + rng.float(0, o.faultWindowMs));
+    const until = round(at + (kind === "freeze" ? rng.float(o.freezeMs[0], o.freezeMs[1]) : rng.float(o.faultMs[0], o.faultMs[1])));
+    const node = rng.pick(nodes);
+    switch (kind) {
+      case "link-down":
+      case "freeze":
+      case "crash":
+        faults.push({ kind, node, at, until });
+        break;
+      case "loss":
+        faults.push({ kind, node, rate: round(rng.float(o.lossRate[0], o.lossRate[1])), at, until });
+        break;
+      case "partition": {
+        const shuffled = shuffle(nodes, rng);
+        const cut = rng.int(1, nodes.length - 1);
+        faults.push({ kind, sides: [shuffled.slice(0, cut).sort(), shuffled.slice(cut).sort()], at, until });
+        break;
+      }
+      case "one-way": {
+        const others = nodes.filter((n) => n !== node);
+        const to = others.filter(() => rng.chance(0.6));
+        faults.push({ kind, from: node, to: to.length ? to : [rng.pick(others)], at, until });
+        break;
+      }
+    }
+  }
+  return faults.sort((a, b) => a.at - b.at);
+}
+
+export function describeFault(f: Fault): string {
+  const when = `${f.at}–${f.until} ms`;
+  switch (f.kind) {
+    case "partition":
+      return `${when} partition ${f.sides[0].join(",")} | ${f.sides[1].join(",")}`;
+    case "one-way":
+      return `${when} one-way loss ${f.from} → ${f.to.join(",")}`;
+    case "loss":
+      return `${when} loss ${Math.round(f.rate * 100)}% at ${f.node}`;
+    default:
+      return `${when} ${f.kind} ${f.node}`;
+  }
+}
+
+function shuffle<T>(xs: readonly T[], rng: Rng): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,49 @@
+// The two checks a run must pass. Safety (Invariant 1): at no instant do two nodes hold one group.
+// Liveness: once the faults have healed and the cluster has had time to settle, every group runs on
+// exactly one node, the node the placement policy names, and every node agrees on it.
+import type { NodeEnv, SimNode } from "./sim-node.js";
+import { holds } from "./group-model.js";
+
+export interface DoubleHolding {
+  group: string;
+  holders: string[];
+}
+
+/** Groups held (starting, started or stopping) on more than one node, whether those nodes are up,
+ *  frozen or crashed: a crashed host keeps its addresses and mounts until it is fenced. */
+export function doubleHoldings(nodes: readonly SimNode[], groups: readonly string[]): DoubleHolding[] {
+  const out: DoubleHolding[] = [];
+  for (const group of groups) {
+    const holders = nodes.filter((n) => holds(n.groups.get(group)!)).map((n) => n.name);
+    if (holders.length > 1) out.push({ group, holders });
+  }
+  return out;
+}
+
+/** What is wrong with a cluster that should have settled; empty when all is well. */
+export function settleProblems(nodes: readonly SimNode[], groups: readonly string[], env: (n: SimNode) => NodeEnv): string[] {
+  const problems: string[] = [];
+  const down = nodes.filter((n) => !n.up || n.frozen).map((n) => n.name);
+  if (down.length) return [`nodes not running: ${down.join(", ")}`];
+  let agreed: Record<string, string | null> | null = null;
+  for (const n of nodes) {
+    const d = n.peek(env(n));
+    if (!d.ready || !d.placement) {
+      problems.push(`${n.name} is not ready to place`);
+      continue;
+    }
+    if (!d.quorum.has) problems.push(`${n.name} has no quorum: ${d.quorum.reason}`);
+    const p = d.placement.placement;
+    if (agreed === null) agreed = p;
+    else if (JSON.stringify(agreed) !== JSON.stringify(p)) problems.push(`${n.name} places ${JSON.stringify(p)}, others ${JSON.stringify(agreed)}`);
+  }
+  for (const group of groups) {
+    const started = nodes.filter((n) => n.groups.get(group)!.phase === "started").map((n) => n.name);
+    const busy = nodes.filter((n) => ["starting", "stopping"].includes(n.groups.get(group)!.phase)).map((n) => n.name);
+    const want = agreed?.[group] ?? null;
+    if (busy.length) problems.push(`${group} still starting/stopping on ${busy.join(", ")}`);
+    if (started.length !== 1) problems.push(`${group} runs on ${started.length ? started.join(", ") : "no node"}`);
+    else if (want !== started[0]) problems.push(`${group} runs on ${started[0]} but the policy places it on ${want ?? "nowhere"}`);
+  }
+  return problems;
+}

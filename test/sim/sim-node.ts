@@ -1,0 +1,266 @@
+// One simulated node: its heartbeat worker (sim-worker.ts) and the agent's main thread, which is the
+// controller (services/agent/src/cluster/controller.ts) around the real decideNode. Only the shell is
+// mirrored here (onPeer, onPeerPayload, changed, reconcile, fence, publishPayload); every decision is
+// the real node-decision.ts. The simulator stands in for sockets, timers, group machines and the
+// fence agent.
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
+import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
+import { decideNode, freshMemory, type NodeDecision, type NodeMemory } from "@vigil/agent/cluster/node-decision";
+import { readyAfterRegain, type HeartbeatPayload, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
+import { command, complete, newGroup, type GroupEffect, type SimGroup } from "./group-model.js";
+import { SimWorker, type WorkerIo, type WorkerPost } from "./sim-worker.js";
+
+/** What a node asks of the simulator. */
+export interface NodeEnv {
+  readonly now: number;
+  readonly fencing: boolean;
+  readonly failbackStableMs: number;
+  witness(node: string): boolean;
+  /** A group action began: schedule its completion. */
+  began(node: string, group: string, effect: NonNullable<GroupEffect>): void;
+  /** Run the fence agent against `victim`, last heard with `generation`. */
+  fence(fencer: string, victim: string, generation: number | null): void;
+  /** setImmediate: run `node`'s reconcile after what is already due at this instant. */
+  wake(node: string): void;
+  trace(line: string): void;
+}
+
+/** The controller retries a failed fence no sooner than this (Controller.fence). */
+const FENCE_RETRY_MS = 2_000;
+
+export class SimNode {
+  generation = 0;
+  /** Not crashed or fenced. */
+  up = false;
+  /** SIGSTOP: neither thread runs. */
+  frozen = false;
+  /** Bumped at every boot and power-off: timer chains of an older life stop. */
+  epoch = 0;
+  readonly groups = new Map<string, SimGroup>();
+  worker!: SimWorker;
+  peers = new Map<string, PeerInfo>();
+  private memory: NodeMemory = freshMemory();
+  private startedAt = 0;
+  private fencingNow = new Set<string>();
+  private fencedByMe: { n: string; g: number | null }[] = [];
+  private lastFenceTry = new Map<string, number>();
+  /** Controller.scheduled: a reconcile is already due. */
+  private scheduled = false;
+  /** Controller.lastPayload: the payload last handed to the worker, as JSON. */
+  private lastPayload = "";
+  /** The rejoin gate (readyAfterRegain) held starts back at the last decision: traced when it flips. */
+  private gateClosed = false;
+  private readonly log: ClusterView;
+
+  constructor(
+    readonly name: string,
+    private readonly cfg: ClusterConfig,
+  ) {
+    this.log = emptyView(cfg.haCf.cluster);
+    for (const g of cfg.groups) this.groups.set(g.id, newGroup());
+  }
+
+  /** The agent starts (again): a new generation and worker, every peer unknown, nothing held. The
+   *  worker's first heartbeat carries a null payload (HeartbeatService's default) until the
+   *  controller starts and publishes its own. */
+  boot(io: WorkerIo): void {
+    this.generation++;
+    this.up = true;
+    this.frozen = false;
+    this.epoch++;
+    this.startedAt = io.now();
+    this.worker = new SimWorker(this.name, this.cfg.haCf, this.generation, null, io);
+    this.peers = new Map(
+      this.cfg.haCf.nodes.filter((n) => n !== this.name).map((n) => [n, { liveness: "init", upSince: null, payload: null, fenced: false, generation: null }]),
+    );
+    this.memory = freshMemory();
+    this.fencingNow.clear();
+    this.fencedByMe = [];
+    this.lastFenceTry.clear();
+    this.scheduled = false;
+    this.lastPayload = "";
+    this.gateClosed = false;
+  }
+
+  /** Controller.start, after the group probes: publish the payload, then decide. */
+  start(env: NodeEnv): void {
+    this.publishPayload();
+    this.changed(env);
+  }
+
+  /** What the worker posts reaches the main thread (agent.ts: hb "payload" → onPeerPayload,
+   *  "transition" → onPeerTransition → onPeer); each wakes the controller, whose reconcile runs once
+   *  after everything due at this instant (setImmediate). */
+  onWorker(env: NodeEnv, m: WorkerPost): void {
+    if (m.type === "payload") this.onPeerPayload(m.peer, m.payload);
+    else this.onPeer(env, m.transition);
+    this.changed(env);
+  }
+
+  /** Controller.tick (the agent's timer, a witness's change callback). */
+  tick(env: NodeEnv): void {
+    this.changed(env);
+  }
+
+  /** Controller.changed: coalesce bursts into one reconcile, taken after pending I/O. */
+  changed(env: NodeEnv): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    env.wake(this.name);
+  }
+
+  /** The setImmediate callback of Controller.changed. */
+  woken(env: NodeEnv): void {
+    this.scheduled = false;
+    this.reconcile(env);
+  }
+
+  /** Controller.onPeer (the agent passes the transition's `to`, `at` and generation). */
+  private onPeer(env: NodeEnv, t: Transition): void {
+    env.trace(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""})`);
+    const p = this.peers.get(t.peer);
+    if (!p) return;
+    if (t.generation !== null) p.generation = t.generation;
+    if (t.to === "up" && p.liveness !== "up" && p.liveness !== "late") p.upSince = t.at;
+    if (t.to === "up") p.fenced = false;
+    p.liveness = t.to;
+  }
+
+  /** Controller.onPeerPayload. */
+  private onPeerPayload(peer: string, payload: unknown): void {
+    const p = this.peers.get(peer);
+    if (!p || !isPayload(payload)) return;
+    p.payload = payload;
+    for (const f of payload.f ?? []) {
+      const victim = this.peers.get(f.n);
+      if (victim && !victim.fenced && victim.liveness !== "up" && (f.g === null || f.g === victim.generation)) victim.fenced = true;
+    }
+  }
+
+  groupDone(env: NodeEnv, group: string, token: number): void {
+    const g = this.groups.get(group);
+    if (!g) return;
+    const before = g.phase;
+    const effect = complete(g, token);
+    if (g.phase !== before) env.trace(`${this.name} ${group} ${before} → ${g.phase}`);
+    if (effect) env.began(this.name, group, effect);
+    // The machine's notice and its subscription both call changed().
+    this.changed(env);
+  }
+
+  /** The fence agent this node ran against `victim` succeeded (the victim is powered off). */
+  fenced(env: NodeEnv, victim: string, generation: number | null): void {
+    this.fencingNow.delete(victim);
+    const p = this.peers.get(victim);
+    if (p) p.fenced = true;
+    this.fencedByMe = [...this.fencedByMe.filter((f) => f.n !== victim), { n: victim, g: generation }];
+    this.changed(env);
+  }
+
+  /** decideNode on this node's present knowledge, without acting (the settle check). */
+  peek(env: NodeEnv): NodeDecision {
+    return decideNode(this.decisionInput(env));
+  }
+
+  /** Controller.reconcile: publish the payload, decide, fence, STOP, START. A command that changes a
+   *  group's goal changes its machine's snapshot, whose subscription wakes the controller again. */
+  private reconcile(env: NodeEnv): void {
+    this.publishPayload();
+    const d = decideNode(this.decisionInput(env));
+    this.memory = d.memory;
+    if (!d.ready || !d.placement) return;
+    if (d.quorum.change) env.trace(`${this.name} quorum ${d.quorum.change}: ${d.quorum.reason}`);
+    this.traceGate(env, d);
+    for (const f of d.fence) this.fence(env, f.victim, f.why);
+    let acted = false;
+    // Controller.reconcile sends STOP only when the goal is not stopped yet, START only when it
+    // changes the goal or the group is stopped; the group model ignores the rest the same way.
+    const act = (id: string, cmd: "START" | "STOP", cause: string) => {
+      const g = this.groups.get(id)!;
+      const before = `${g.phase}/${g.goal}`;
+      const effect = command(g, cmd);
+      if (`${g.phase}/${g.goal}` === before) return;
+      acted = true;
+      env.trace(`${this.name} ${id} ${before} → ${g.phase}/${g.goal}: ${cause}`);
+      if (effect) env.began(this.name, id, effect);
+    };
+    for (const s of d.stop) act(s.group, "STOP", s.cause);
+    for (const s of d.start) act(s.group, "START", s.cause);
+    if (acted) this.changed(env);
+  }
+
+  /** Traces when the rejoin gate (placement-view.ts readyAfterRegain, as decideNode calls it) closes
+   *  and opens again. */
+  private traceGate(env: NodeEnv, d: NodeDecision): void {
+    const closed = !readyAfterRegain(this.name, this.peers, d.memory.regainedAt, this.cfg.haCf.deadtimeMs, env.now);
+    if (closed && !this.gateClosed) env.trace(`${this.name} rejoin gate closed: no start until every peer is up and hears ${this.name}, or deadtime`);
+    if (!closed && this.gateClosed) env.trace(`${this.name} rejoin gate open`);
+    this.gateClosed = closed;
+  }
+
+  private decisionInput(env: NodeEnv) {
+    return {
+      cfg: this.cfg,
+      self: this.name,
+      peers: this.peers,
+      local: this.localGroups(),
+      log: this.log,
+      witness: env.witness(this.name),
+      now: env.now,
+      startedAt: this.startedAt,
+      failbackStableMs: env.failbackStableMs,
+      fencing: env.fencing,
+      memory: this.memory,
+    };
+  }
+
+  /** Controller.fence: one fence at a time per victim, a failed one retried no sooner than 2 s. */
+  private fence(env: NodeEnv, victim: string, why: string): void {
+    const p = this.peers.get(victim);
+    if (!env.fencing || !p || this.fencingNow.has(victim)) return;
+    if (env.now - (this.lastFenceTry.get(victim) ?? -Infinity) < FENCE_RETRY_MS) return;
+    this.lastFenceTry.set(victim, env.now);
+    this.fencingNow.add(victim);
+    env.trace(`${this.name} fences ${victim}: ${why}`);
+    env.fence(this.name, victim, p.generation);
+  }
+
+  private localGroups(): Map<string, LocalGroup> {
+    const m = new Map<string, LocalGroup>();
+    for (const [id, g] of this.groups) m.set(id, { state: g.phase, failcounts: {} });
+    return m;
+  }
+
+  /** Controller.publishPayload, line for line: `r` held here, `b` blocked (never, here), `u` peers up
+   *  (vouched for: mutual quorum), `h` peers up or late (heard at all), `v` what each of `h` holds by
+   *  its own last payload, `f` whom this node fenced; handed to the worker only when it changed. */
+  private publishPayload(): void {
+    const r: string[] = [];
+    const b: string[] = [];
+    for (const [id, g] of this.groups) if (g.phase === "started" || g.phase === "starting" || g.phase === "stopping") r.push(id);
+    const u: string[] = [];
+    const h: string[] = [];
+    const v: Record<string, string[]> = {};
+    for (const [n, p] of this.peers) {
+      if (p.liveness === "up") u.push(n);
+      if (p.liveness === "up" || p.liveness === "late") {
+        h.push(n);
+        if (p.payload?.r.length) v[n] = p.payload.r;
+      }
+    }
+    const payload: HeartbeatPayload = { r, b, u, h, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) };
+    const key = JSON.stringify(payload);
+    if (key === this.lastPayload) return;
+    this.lastPayload = key;
+    this.worker.setPayload(payload);
+  }
+}
+
+/** Controller's isPayload. */
+function isPayload(p: unknown): p is HeartbeatPayload {
+  const o = p as HeartbeatPayload;
+  return !!o && Array.isArray(o.r) && Array.isArray(o.b) && o.r.every((x) => typeof x === "string") && o.b.every((x) => typeof x === "string");
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;

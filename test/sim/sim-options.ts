@@ -1,0 +1,100 @@
+// What one simulated run is made of: the cluster (nodes, groups, timing), the ranges the seed draws
+// durations from, and which faults the schedule may contain. Every run is fixed by (options, seed).
+import type { AutoFailback, ClusterConfig } from "@vigil/shared/config/schemas";
+import { TIMING_PROFILES, type TimingProfile } from "@vigil/shared/config/timing-profiles";
+
+export type Range = readonly [min: number, max: number];
+
+export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "freeze" | "crash";
+
+/** How a two-node cluster's witness behaves (DESIGN: a ping node or the NATS cluster).
+ *  `ideal`: reachable exactly while the node's link is up. `ping`: the shipped ping witness
+ *  (ping-witness.ts, wired in agent.ts): an echo every max(20, keepalive/2), answering while a reply
+ *  was read within warntime (a reply in flight when the link goes down is lost); the controller is
+ *  ticked when a poll at the same interval sees it flip, and at the lease's end (lastAnswer + warntime
+ *  + 1 ms, armLeaseEnd). */
+export type WitnessModel = "none" | "ideal" | "ping";
+
+export interface SimOptions {
+  nodes: number;
+  groups: number;
+  timing: TimingProfile;
+  /** Drawn from the seed per run when absent. */
+  autoFailback?: AutoFailback;
+  startMs: Range;
+  stopMs: Range;
+  /** One-way delay of a heartbeat packet. */
+  delayMs: Range;
+  /** A fence agent is configured (modelled as power-off: the victim's holdings are gone at once). */
+  fencing: boolean;
+  fenceMs: Range;
+  /** A crashed or fenced node boots again (new generation, nothing held) after this long. */
+  rebootMs: Range;
+  witness: WitnessModel;
+  faults: readonly FaultKind[];
+  faultCount: Range;
+  /** Faults start in [faultsFromMs, faultsFromMs + faultWindowMs) and last `faultMs`. */
+  faultsFromMs: number;
+  faultWindowMs: number;
+  faultMs: Range;
+  freezeMs: Range;
+  /** Loss probability during a loss burst. */
+  lossRate: Range;
+  /** After the last fault heals, the cluster has this long to settle before liveness is checked. */
+  settleMs: number;
+}
+
+/** The `fast` profile, a 3-node cluster with one group per node, link and partition faults only. */
+export function defaultOptions(over: Partial<SimOptions> = {}): SimOptions {
+  return {
+    nodes: 3,
+    groups: 3,
+    timing: TIMING_PROFILES.fast,
+    startMs: [1, 60],
+    stopMs: [1, 30],
+    delayMs: [0.1, 5],
+    fencing: false,
+    fenceMs: [5, 150],
+    rebootMs: [300, 1500],
+    witness: "none",
+    faults: ["link-down", "partition", "loss"],
+    faultCount: [1, 3],
+    faultsFromMs: 400,
+    faultWindowMs: 1500,
+    faultMs: [50, 1200],
+    freezeMs: [20, 600],
+    lossRate: [0.2, 0.9],
+    settleMs: 3500,
+    ...over,
+  };
+}
+
+export const nodeName = (i: number): string => `n${i + 1}`;
+export const groupName = (i: number): string => `g${i + 1}`;
+
+/** A parsed configuration as the agent would load it; media and keys are never used by the simulator. */
+export function clusterConfig(o: SimOptions, autoFailback: AutoFailback): ClusterConfig {
+  const nodes = Array.from({ length: o.nodes }, (_, i) => nodeName(i));
+  return {
+    dir: "/sim",
+    haCf: {
+      cluster: "sim",
+      ...o.timing,
+      udpport: 694,
+      media: [{ kind: "bcast", dev: "sim0", port: 694 }],
+      nodes,
+      pingNodes: o.witness === "none" ? [] : ["198.51.100.254"],
+      autoFailback,
+      nats: [],
+      allowCrc: false,
+      ...(o.fencing ? { fence: ["sim-fence"] } : {}),
+    },
+    authKeys: { active: 1, method: "sha256", key: "sim", keys: { "1": { method: "sha256", key: "sim" } } },
+    groups: Array.from({ length: o.groups }, (_, i) => ({
+      id: groupName(i),
+      preferredNode: nodes[i % nodes.length]!,
+      resources: [{ id: `IPaddr::203.0.113.${10 + i}`, agent: "IPaddr", args: [`203.0.113.${10 + i}`] }],
+      line: i + 1,
+    })),
+  };
+}

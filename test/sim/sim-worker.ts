@@ -1,0 +1,148 @@
+// One node's heartbeat worker (services/agent/src/heartbeat/heartbeat-worker.ts) on the simulator's
+// clock: the real pure failure detector, the real replay window, and the worker's three timers
+// mirrored line for line: a send every keepalive, a periodic tick every max(10, keepalive) that
+// notices the thread's own stalls, and a deadline timer armed at nextDeadline + 1 ms; one stall is
+// reported once (stallReportedAt). receive-filter.ts admitPacket's replay and newest-payload rules are
+// mirrored too (signature, cluster and sender checks always pass here). The worker's sockets become
+// `send` callbacks; its postMessage to the main thread becomes `post`.
+import type { HaCf } from "@vigil/shared/config/schemas";
+import { createDetector, nextDeadline, step, type DetectorInput, type DetectorState, type Transition } from "@vigil/shared/heartbeat/failure-detector";
+import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
+
+/** What the worker posts to the main thread (worker-protocol.ts FromWorker, the two that matter). */
+export type WorkerPost = { type: "payload"; peer: string; payload: unknown } | { type: "transition"; transition: Transition };
+
+export interface WorkerPacket {
+  node: string;
+  generation: number;
+  seq: number;
+  payload: unknown;
+}
+
+export interface WorkerIo {
+  now(): number;
+  /** Broadcast one heartbeat on the node's medium. */
+  send(packet: WorkerPacket): void;
+  post(m: WorkerPost): void;
+  /** setTimeout for the deadline timer: call `fire(token)` at `at`. */
+  armAt(at: number, token: number): void;
+  /** The run's trace (the simulator's, not the worker's: the real worker only counts). */
+  trace(line: string): void;
+}
+
+export class SimWorker {
+  private detector: DetectorState;
+  private windows: ReplayWindows = {};
+  /** Each peer's last payload as JSON (receive-filter.ts), to post only changes. */
+  private payloads: Record<string, string> = {};
+  private seq = 0;
+  private armedFor = Infinity;
+  private armedDeadline = 0;
+  private token = 0;
+  /** heartbeat-worker.ts `stallReportedAt`: both timers notice one stall; only the first reports it. */
+  private stallReportedAt = -Infinity;
+  /** The periodic tick's last run (for its stall check). */
+  lastTick: number;
+  readonly tickMs: number;
+
+  constructor(
+    private readonly self: string,
+    private readonly haCf: HaCf,
+    private readonly generation: number,
+    private payload: unknown,
+    private readonly io: WorkerIo,
+  ) {
+    const now = io.now();
+    this.detector = createDetector(
+      haCf.nodes.filter((n) => n !== self),
+      { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs },
+      now,
+    );
+    this.lastTick = now;
+    this.tickMs = Math.max(10, haCf.keepaliveMs);
+  }
+
+  /** A wake-up this much later than scheduled means the thread itself was stopped (the worker's rule). */
+  private get stallThresholdMs(): number {
+    return 3 * Math.max(10, this.haCf.keepaliveMs);
+  }
+
+  sendHeartbeat(): void {
+    this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload: this.payload });
+  }
+
+  /** The main thread's setPayload: a changed payload is sent at once. */
+  setPayload(p: unknown): void {
+    const changed = JSON.stringify(p) !== JSON.stringify(this.payload);
+    this.payload = p;
+    if (changed) this.sendHeartbeat();
+  }
+
+  /** heartbeat-worker.ts onMessage after admitPacket (receive-filter.ts); simulated packets always
+   *  pass the signature, cluster and sender checks. */
+  receive(pkt: WorkerPacket): void {
+    const r = checkReplay(this.windows, pkt.node, pkt.generation, pkt.seq);
+    if (r.result.verdict !== "accept") return; // stale, replay or duplicate: dropped and counted
+    this.windows = r.windows;
+    const json = JSON.stringify(pkt.payload);
+    // admitPacket: `newest = r.windows[p.node]?.highest === p.seq`, `payloadChanged = newest && …`.
+    const newest = r.windows[pkt.node]?.highest === pkt.seq;
+    if (!newest && heldDiffers(this.payloads[pkt.node], pkt.payload))
+      this.io.trace(`${this.self} ignores ${pkt.node}'s late packet (seq ${pkt.seq} < ${r.windows[pkt.node]!.highest}): its held groups are out of date`);
+    const payloadChanged = newest && this.payloads[pkt.node] !== json;
+    if (payloadChanged) this.payloads[pkt.node] = json;
+    // onMessage: payload first, then the detector hears the packet.
+    if (payloadChanged) this.io.post({ type: "payload", peer: pkt.node, payload: pkt.payload });
+    this.feed({ kind: "heard", peer: pkt.node, generation: pkt.generation });
+  }
+
+  /** The periodic setInterval callback (heartbeat-worker.ts start()). */
+  periodicTick(): void {
+    const t = this.io.now();
+    const stall = t - Math.max(this.lastTick, this.stallReportedAt) - this.tickMs;
+    this.lastTick = t;
+    if (stall > this.stallThresholdMs) this.reportStall(stall, t);
+    this.feed({ kind: "tick" });
+  }
+
+  /** The deadline setTimeout callback (armDeadline); `token` tells a superseded timer (clearTimeout)
+   *  from the armed one. */
+  deadlineFired(token: number): void {
+    if (token !== this.token || this.armedFor === Infinity) return;
+    const d = this.armedDeadline;
+    this.armedFor = Infinity;
+    const t = this.io.now();
+    const late = t - Math.max(d + 1, this.stallReportedAt);
+    if (late > this.stallThresholdMs) this.reportStall(late, t);
+    this.feed({ kind: "tick" });
+  }
+
+  /** heartbeat-worker.ts reportStall. */
+  private reportStall(ms: number, at: number): void {
+    this.stallReportedAt = at;
+    this.feed({ kind: "stalled", ms });
+  }
+
+  private feed(input: DetectorInput): void {
+    const r = step(this.detector, input, this.io.now());
+    this.detector = r.state;
+    for (const t of r.transitions) this.io.post({ type: "transition", transition: t });
+    this.armDeadline();
+  }
+
+  private armDeadline(): void {
+    const d = nextDeadline(this.detector);
+    if (d === undefined || d >= this.armedFor) return;
+    this.armedFor = d;
+    this.armedDeadline = d;
+    this.token++;
+    const now = this.io.now();
+    this.io.armAt(now + Math.max(0, d - now) + 1, this.token);
+  }
+}
+
+/** The late packet says other groups are held than the newest one did (the case that matters). */
+function heldDiffers(newestJson: string | undefined, late: unknown): boolean {
+  const held = (p: unknown) => JSON.stringify((p as { r?: unknown } | null)?.r ?? null);
+  return newestJson !== undefined && held(JSON.parse(newestJson)) !== held(late);
+}
