@@ -72,10 +72,10 @@ describe("nft ruleset", () => {
 
   it("renders sh and dh as hashes of source and destination", () => {
     expect(renderNftRuleset(service({ lbAlgo: "sh" }), ALL, "t1")).toContain(
-      "    jhash ip saddr mod 4 vmap { 0 : goto rs_0, 1 : goto rs_0, 2 : goto rs_0, 3 : goto rs_1 }\n",
+      "    jhash ip saddr mod 4 seed 0x0 vmap { 0 : goto rs_0, 1 : goto rs_0, 2 : goto rs_0, 3 : goto rs_1 }\n",
     );
     expect(renderNftRuleset(service({ lbAlgo: "dh" }), ALL, "t1")).toContain(
-      "    jhash ip daddr mod 2 vmap { 0 : goto rs_0, 1 : goto rs_1 }\n",
+      "    jhash ip daddr mod 2 seed 0x0 vmap { 0 : goto rs_0, 1 : goto rs_1 }\n",
     );
   });
 

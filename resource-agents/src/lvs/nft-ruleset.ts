@@ -11,10 +11,12 @@
 import { bucketsFor, type BucketSelector } from "./scheduler.js";
 import { serverKey, type VirtualService } from "./virtual-service.js";
 
-const SELECT: Record<BucketSelector, string> = {
-  numgen: "numgen inc",
-  "jhash-saddr": "jhash ip saddr",
-  "jhash-daddr": "jhash ip daddr",
+/** Hashes are given a fixed seed: without one the kernel draws a random seed per rule, so a client
+ *  would change real server whenever the table is rewritten (as IPVS's sh/dh never do). */
+const SELECT: Record<BucketSelector, (mod: number) => string> = {
+  numgen: (mod) => `numgen inc mod ${mod}`,
+  "jhash-saddr": (mod) => `jhash ip saddr mod ${mod} seed 0x0`,
+  "jhash-daddr": (mod) => `jhash ip daddr mod ${mod} seed 0x0`,
 };
 
 /** Real servers that take new connections: alive (in `liveServers`, keyed by `ip:port`) and weight above 0. */
@@ -41,7 +43,7 @@ export function renderVsRules(service: VirtualService, liveServers: ReadonlySet<
   const { selector, buckets } = bucketsFor(service.lbAlgo, active.map(({ rs }) => rs));
   if (buckets.length > 0) {
     const map = buckets.map((b, k) => `${k} : goto rs_${active[b]?.index}`).join(", ");
-    rules.push(`${SELECT[selector]} mod ${buckets.length} vmap { ${map} }`);
+    rules.push(`${SELECT[selector](buckets.length)} vmap { ${map} }`);
   } else if (service.sorryServer) rules.push("goto sorry");
   return rules;
 }
