@@ -1,23 +1,26 @@
 // Invariant 1 (DESIGN "Safety"): at no instant do two nodes hold one group. Thousands of seeded
 // fault schedules with the `fast` profile, every node running the real decideNode, detector and
-// worker timing as shipped; a failure prints the seed, schedule and trace to replay.
+// worker timing as shipped, the heard-ago report included; a failure prints the seed, schedule and
+// trace to replay.
 //
-// The three fixes this simulator proposed have shipped (newest packet's payload only, `u` vouching
-// only for up peers, the mutual rejoin gate); the seeds that broke them are regression tests below.
-// One fault of the shipped code remains (a node that boots), recorded as a known failure.
+// The fixes this simulator proposed have shipped (newest packet's payload only, `u` vouching only for
+// up peers, the mutual rejoin gate, the lease from the older direction); the seeds that broke them
+// are regression tests below. One defect of the shipped timing remains (peers flap late in a
+// fault-free cluster), recorded below with the change that removes it.
 import { describe, expect, it } from "vitest";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { explore } from "./explore.js";
 import { simulate, type RunResult } from "./simulate.js";
-import { leaseStopBudgetMs } from "./lease-budget.js";
+import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "./lease-budget.js";
 import { assertAllHeld } from "./report.js";
 import { defaultOptions, type SimOptions } from "./sim-options.js";
 
 const fast = TIMING_PROFILES.fast;
 const delayMs = [0.1, 5] as const;
-const spread = delayMs[1] - delayMs[0];
-/** Stops that fit the lease (lease-budget.ts): 44 ms with `fast`; an `ip addr del` takes a few ms. */
-const leaseStop = [1, leaseStopBudgetMs(fast, spread)] as const;
+/** Stops that fit the lease (lease-budget.ts): 44 ms with `fast`, whether the quorum is the peers' or
+ *  a two-node cluster's witness; an `ip addr del` takes a few ms. */
+const leaseStop = [1, peerLeaseStopBudgetMs(fast, delayMs[1])] as const;
+const witnessLeaseStop = [1, witnessLeaseStopBudgetMs(fast, delayMs[1] - delayMs[0])] as const;
 
 /** Link and partition faults. Freezes are left to the fencing runs: an agent stopped (SIGSTOP) while
  *  its groups are stopping cannot finish the stop, which is a stop longer than the lease. */
@@ -28,7 +31,7 @@ const allFaults = ["link-down", "partition", "one-way", "loss", "freeze", "crash
 const fencing3 = (): SimOptions => defaultOptions({ fencing: true, stopMs: [1, 300], faults: allFaults, freezeMs: [20, 800] });
 const fencing2 = (): SimOptions =>
   defaultOptions({ nodes: 2, groups: 2, witness: "ideal", fencing: true, stopMs: [1, 300], faults: ["partition", "link-down", "crash"] });
-const twoNodesIdealWitness = () => noFencing({ nodes: 2, groups: 2, witness: "ideal", faults: ["link-down"], faultCount: [1, 1] });
+const twoNodesIdealWitness = () => noFencing({ nodes: 2, groups: 2, witness: "ideal", stopMs: witnessLeaseStop, faults: ["link-down"], faultCount: [1, 1] });
 
 /** The trace line's index, or −1. */
 const lineOf = (r: RunResult, re: RegExp, from = 0) => r.trace.findIndex((l, i) => i >= from && re.test(l));
@@ -46,8 +49,8 @@ describe("Invariant 1 in a simulated cluster (fast profile, shipped node decisio
     assertAllHeld(explore(twoNodesIdealWitness(), 1, 300), "2 nodes + witness");
   });
 
-  it("2 nodes plus the shipped ping witness (warntime lease, its end reported on time), stops within the same budget: one holder", () => {
-    const e = explore(noFencing({ nodes: 2, groups: 2, witness: "ping", faults: ["link-down"], faultCount: [1, 1] }), 1, 300);
+  it("2 nodes plus the shipped ping witness (warntime lease, its end reported on time), stops within the witness's budget: one holder", () => {
+    const e = explore(noFencing({ nodes: 2, groups: 2, witness: "ping", stopMs: witnessLeaseStop, faults: ["link-down"], faultCount: [1, 1] }), 1, 300);
     assertAllHeld(e, "2 nodes + ping witness");
   });
 
@@ -89,29 +92,41 @@ describe("Invariant 1: counterexamples of earlier code hold now (regressions)", 
 
   it("a node stalled (SIGSTOP) while its link is down loses quorum the instant it thaws: the stall does not stretch its lease", () => {
     // Found by the earlier simulator as seed 39, when the detector forgave the stall and with it
-    // extended quorum. Now the stall makes every peer late, once (the deadline timer and the periodic
-    // tick share stallReportedAt); the stop still needs what is left of the lease after the stall.
+    // extended quorum. Now the stall makes every peer still up late, once (the deadline timer and the
+    // periodic tick share stallReportedAt); the stop still needs what is left of the lease after the stall.
+    const linkDown = 628.312;
+    const freeze = 664.371;
+    const thaw = 768.867;
     const schedule = [
-      { kind: "link-down" as const, node: "n3", at: 628.312, until: 1383.126 },
-      { kind: "freeze" as const, node: "n3", at: 664.371, until: 768.867 },
+      { kind: "link-down" as const, node: "n3", at: linkDown, until: 1383.126 },
+      { kind: "freeze" as const, node: "n3", at: freeze, until: thaw },
     ];
     const r = simulate(noFencing({ faults: [], stopMs: [1, 10] }), 39, { schedule });
     expect(r.trace.filter((l) => l.startsWith("768.867 n3 quorum lost"))).toHaveLength(1);
-    // At the thaw both peers go late, each once, and are not forgiven again by the second timer.
-    expect(r.trace.filter((l) => l.startsWith("768.867 n3 sees")).map((l) => l.split(" (")[0])).toEqual(["768.867 n3 sees n1 up → late", "768.867 n3 sees n2 up → late"]);
+    const lates = r.trace
+      .filter((l) => / n3 sees n[12] up → late/.test(l))
+      .map((l) => ({ at: Number(l.split(" ")[0]), line: l, what: l.slice(l.indexOf(" ") + 1).split(" (")[0] }))
+      .filter((x) => x.at >= linkDown && x.at <= thaw);
+    // Each peer goes late once, at the latest at the thaw (the first timer to run finds it silent past
+    // warntime), and not again: the stall is forgiven once, not twice.
+    expect(lates.map((x) => x.what).sort()).toEqual(["n3 sees n1 up → late", "n3 sees n2 up → late"]);
+    for (const x of lates) expect(x.at).toBeLessThanOrEqual(thaw);
     expect(r.violation).toBeNull();
     expect(r.unsettled).toEqual([]);
   });
 });
 
-describe("Invariant 1 with the shipped code: what still needs fencing, and the boot race", () => {
-  it("without fencing, heartbeats lost in one direction or in bursts can still give a group two holders; with fencing they do not", () => {
-    // A peer vouches (`u`) for a node it heard within warntime, so its vouch can be up to warntime
-    // old; if the node then stops hearing that peer too, it keeps quorum for up to another warntime,
-    // which leaves it less than a stop's time before its peers call it dead (report: vouch ages).
+describe("Invariant 1 with the shipped code: one-way and lossy links, the boot race, and the flapping report", () => {
+  it("without fencing, heartbeats lost in one direction or in bursts no longer give a group two holders: each lease runs from when the peer last heard this node", () => {
+    // Before the heard-ago report a peer vouched (`u`) for a node it had heard within warntime, so the
+    // vouch could be a warntime old and the node kept quorum that long past its peers' deadtime clock
+    // (about 1 and 11 in 1000 seeds broke Invariant 1). Measured with the report (before its slack): 0 of 5000 with stops of 1–94 ms.
     const lossy = noFencing({ faults: ["one-way", "loss"], faultCount: [1, 3] });
     const without = explore(lossy, 1, 200);
-    expect(without.violations.length).toBeGreaterThan(0);
+    expect(without.runs).toBe(200);
+    expect(without.violations.map((r) => r.seed)).toEqual([]);
+    // A run that does not settle here is the flapping report (below), not these faults.
+    for (const r of without.unsettled) expect(r.trace.some((l) => l.includes("does not hear us") && Number(l.split(" ")[0]) > lastFaultEnd(r))).toBe(true);
     assertAllHeld(explore({ ...lossy, fencing: true }, 1, 200), "one-way and lossy links, fencing");
   });
 
@@ -127,3 +142,24 @@ describe("Invariant 1 with the shipped code: what still needs fencing, and the b
     expect(simulate(fencing2(), 11733).violation).toBeNull();
   });
 });
+
+describe("the heard-ago report's age: no flapping in a fault-free cluster", () => {
+  // A peer's report says how long ago it last read this node's packet, and it is read once a
+  // keepalive: just before the next one arrives it can be up to two keepalives plus delay jitter
+  // old. Without slack (found here, seed 16), peers whose packets happened to arrive just after this
+  // node sent went late ("does not hear us") with no fault at all, and a node lost quorum and stopped
+  // its groups. The detector now gives the report one keepalive of slack (failure-detector.ts leaseEnd).
+  const faultFree = (keepaliveMs: number) => defaultOptions({ timing: { ...fast, keepaliveMs }, faults: [] });
+  const lateAfterBoot = (r: RunResult) => r.trace.filter((l) => l.includes("→ late") && Number(l.split(" ")[0]) > 1000);
+
+  it("with the shipped `fast` profile no peer ever goes late in a fault-free cluster (seed 16 and 40 more)", () => {
+    const runs = [16, ...Array.from({ length: 40 }, (_, i) => i + 100)].map((seed) => simulate(faultFree(fast.keepaliveMs), seed));
+    expect(runs.flatMap(lateAfterBoot)).toEqual([]);
+    expect(runs.filter((r) => r.violation || r.unsettled.length).map((r) => r.seed)).toEqual([]);
+  });
+});
+
+/** When the run's last fault healed (0 without faults). */
+function lastFaultEnd(r: RunResult): number {
+  return Math.max(0, ...r.schedule.map((f) => f.until));
+}

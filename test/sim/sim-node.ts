@@ -118,7 +118,7 @@ export class SimNode {
 
   /** Controller.onPeer (the agent passes the transition's `to`, `at` and generation). */
   private onPeer(env: NodeEnv, t: Transition): void {
-    env.trace(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""})`);
+    env.trace(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""}${t.unvouched ? ", does not hear us" : ""})`);
     const p = this.peers.get(t.peer);
     if (!p) return;
     if (t.generation !== null) p.generation = t.generation;

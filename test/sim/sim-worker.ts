@@ -3,11 +3,15 @@
 // mirrored line for line: a send every keepalive, a periodic tick every max(10, keepalive) that
 // notices the thread's own stalls, and a deadline timer armed at nextDeadline + 1 ms; one stall is
 // reported once (stallReportedAt). receive-filter.ts admitPacket's replay and newest-payload rules are
-// mirrored too (signature, cluster and sender checks always pass here). The worker's sockets become
-// `send` callbacks; its postMessage to the main thread becomes `post`.
+// mirrored too (signature, cluster and sender checks always pass here), and so is the heard-ago
+// report: each packet carries, stamped at send time, how long ago this worker last read each peer
+// (wrapHeartbeatPayload, the real function), and the receiver hands what it says of itself to the
+// detector as `heardUsAgoMs`. The worker's sockets become `send` callbacks; its postMessage to the
+// main thread becomes `post`.
 import type { HaCf } from "@vigil/shared/config/schemas";
 import { createDetector, nextDeadline, step, type DetectorInput, type DetectorState, type Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
+import { unwrapHeartbeatPayload, wrapHeartbeatPayload } from "@vigil/agent/heartbeat/receive-filter";
 
 /** What the worker posts to the main thread (worker-protocol.ts FromWorker, the two that matter). */
 export type WorkerPost = { type: "payload"; peer: string; payload: unknown } | { type: "transition"; transition: Transition };
@@ -16,6 +20,7 @@ export interface WorkerPacket {
   node: string;
   generation: number;
   seq: number;
+  /** As on the wire: the envelope `{ a: heard-ago, p: payload }` (a bare payload reads as legacy). */
   payload: unknown;
 }
 
@@ -36,6 +41,9 @@ export class SimWorker {
   /** Each peer's last payload as JSON (receive-filter.ts), to post only changes. */
   private payloads: Record<string, string> = {};
   private seq = 0;
+  /** heartbeat-worker.ts `heardAt`: when each peer's packet was last read (stall forgiveness does not
+   *  shift it), the source of the heard-ago report. */
+  private readonly heardAt = new Map<string, number>();
   private armedFor = Infinity;
   private armedDeadline = 0;
   private token = 0;
@@ -55,7 +63,8 @@ export class SimWorker {
     const now = io.now();
     this.detector = createDetector(
       haCf.nodes.filter((n) => n !== self),
-      { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs },
+      // heartbeat-worker.ts createDetector: a keepalive of slack for the peer's heard-ago report.
+      { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs, vouchSlackMs: haCf.keepaliveMs },
       now,
     );
     this.lastTick = now;
@@ -67,8 +76,17 @@ export class SimWorker {
     return 3 * Math.max(10, this.haCf.keepaliveMs);
   }
 
+  /** heartbeat-worker.ts sendHeartbeat: the payload wrapped with the heard-ago report of this instant. */
   sendHeartbeat(): void {
-    this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload: this.payload });
+    this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload: wrapHeartbeatPayload(this.payload, this.heardAgo()) });
+  }
+
+  /** heartbeat-worker.ts heardAgo: only peers read within deadtime, rounded to the millisecond. */
+  private heardAgo(): Record<string, number> {
+    const t = this.io.now();
+    const out: Record<string, number> = {};
+    for (const [peer, at] of this.heardAt) if (t - at < this.haCf.deadtimeMs) out[peer] = Math.round(t - at);
+    return out;
   }
 
   /** The main thread's setPayload: a changed payload is sent at once. */
@@ -84,16 +102,20 @@ export class SimWorker {
     const r = checkReplay(this.windows, pkt.node, pkt.generation, pkt.seq);
     if (r.result.verdict !== "accept") return; // stale, replay or duplicate: dropped and counted
     this.windows = r.windows;
-    const json = JSON.stringify(pkt.payload);
+    // admitPacket: the report is split off the payload, and only the payload is compared.
+    const { payload, heard } = unwrapHeartbeatPayload(pkt.payload);
+    const heardUsAgoMs = heard === undefined ? undefined : typeof heard[this.self] === "number" ? heard[this.self]! : null;
+    const json = JSON.stringify(payload);
     // admitPacket: `newest = r.windows[p.node]?.highest === p.seq`, `payloadChanged = newest && …`.
     const newest = r.windows[pkt.node]?.highest === pkt.seq;
-    if (!newest && heldDiffers(this.payloads[pkt.node], pkt.payload))
+    if (!newest && heldDiffers(this.payloads[pkt.node], payload))
       this.io.trace(`${this.self} ignores ${pkt.node}'s late packet (seq ${pkt.seq} < ${r.windows[pkt.node]!.highest}): its held groups are out of date`);
     const payloadChanged = newest && this.payloads[pkt.node] !== json;
     if (payloadChanged) this.payloads[pkt.node] = json;
-    // onMessage: payload first, then the detector hears the packet.
-    if (payloadChanged) this.io.post({ type: "payload", peer: pkt.node, payload: pkt.payload });
-    this.feed({ kind: "heard", peer: pkt.node, generation: pkt.generation });
+    // onMessage: payload first, then heardAt, then the detector hears the packet and the report.
+    if (payloadChanged) this.io.post({ type: "payload", peer: pkt.node, payload });
+    this.heardAt.set(pkt.node, this.io.now());
+    this.feed({ kind: "heard", peer: pkt.node, generation: pkt.generation, heardUsAgoMs });
   }
 
   /** The periodic setInterval callback (heartbeat-worker.ts start()). */

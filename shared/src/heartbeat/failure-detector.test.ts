@@ -168,7 +168,7 @@ describe("a stall of this node", () => {
 
 describe("the peer's report of hearing this node", () => {
   const timing = { warntimeMs: 100, deadtimeMs: 200, initdeadMs: 2000 };
-  it("keeps a peer up only while it also hears this node: the lease runs from the older direction", () => {
+  it("keeps a peer up only while it also hears this node: the lease runs from the older direction (plus slack)", () => {
     let s = createDetector(["n2"], timing, 0);
     s = step(s, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: 5 }, 10).state;
     // n2's packets keep coming, but say it last heard us at 5 ms.
@@ -176,6 +176,10 @@ describe("the peer's report of hearing this node", () => {
     expect(r1.transitions).toEqual([]);
     expect(nextDeadline(r1.state)).toBe(105);
     const r2 = step(r1.state, { kind: "tick" }, 105);
+    // With a keepalive of slack, the report may be that much older.
+    const slack = createDetector(["n2"], { ...timing, vouchSlackMs: 50 }, 0);
+    const s2 = step(step(slack, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: 5 }, 10).state, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: 55 }, 60).state;
+    expect(nextDeadline(s2)).toBe(155);
     expect(r2.transitions).toMatchObject([{ peer: "n2", from: "up", to: "late", unvouched: true }]);
     // Still heard: not dead at deadtime from the vouch, only from its own silence.
     const r3 = step(r2.state, { kind: "heard", peer: "n2", generation: 1, heardUsAgoMs: null }, 150);

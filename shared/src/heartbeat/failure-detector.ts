@@ -10,6 +10,10 @@ export interface DetectorTiming {
   warntimeMs: number;
   deadtimeMs: number;
   initdeadMs: number;
+  /** Extra time the peer's report of hearing this node may be old (one keepalive): the report is
+   *  stamped when the peer sends and refreshed once per keepalive, so without slack it would run
+   *  two keepalives behind and peers would flap late with no fault at all (the simulator's finding). */
+  vouchSlackMs?: number;
 }
 
 export interface PeerState {
@@ -96,9 +100,12 @@ function silence(state: DetectorState, p: PeerState, now: number): number {
   return now - (p.lastHeard ?? state.startedAt);
 }
 
-/** The older of the two directions: the lease of a peer counts from it. */
-const mutualSince = (p: PeerState): number | undefined =>
-  p.lastHeard === undefined ? undefined : p.vouchedAt === undefined ? p.lastHeard : Math.min(p.lastHeard, p.vouchedAt);
+/** When a peer's lease ends: warntime after this node last heard it, or (plus the slack) after it
+ *  last heard this node, whichever comes first. The peer's own deadtime runs from the latter. */
+function leaseEnd(p: PeerState, t: DetectorTiming): number {
+  const own = (p.lastHeard ?? -Infinity) + t.warntimeMs;
+  return p.vouchedAt === undefined ? own : Math.min(own, p.vouchedAt + t.warntimeMs + (t.vouchSlackMs ?? 0));
+}
 
 function heard(state: DetectorState, peer: string, generation: number, now: number, heardUsAgoMs?: number | null) {
   const p = state.peers[peer];
@@ -113,10 +120,10 @@ function heard(state: DetectorState, peer: string, generation: number, now: numb
   const next: PeerState = { status: "up", lastHeard: now, generation, ...(vouchedAt !== undefined ? { vouchedAt } : {}) };
   // Heard, but the peer has not heard this node within warntime: alive, outside the quorum (late).
   // A peer coming back from init or dead is `up` first (NodeUp / NodeReturned), late at the next tick.
-  const unvouched = warntimeMs < deadtimeMs && now - (mutualSince(next) ?? now) >= warntimeMs;
+  const unvouched = warntimeMs < deadtimeMs && now >= leaseEnd(next, state.timing);
   if (unvouched && (p.status === "up" || p.status === "late") && !restarted) {
     const transitions: Transition[] =
-      p.status === "up" ? [{ peer, from: "up", to: "late", at: now, silentMs: now - (mutualSince(next) ?? now), generation, unvouched: true }] : [];
+      p.status === "up" ? [{ peer, from: "up", to: "late", at: now, silentMs: now - (next.vouchedAt ?? now), generation, unvouched: true }] : [];
     return { state: { ...state, peers: { ...state.peers, [peer]: { ...next, status: "late" as const } } }, transitions };
   }
   const transitions: Transition[] = [];
@@ -159,7 +166,7 @@ function tick(state: DetectorState, now: number) {
       continue;
     }
     // A warntime at or beyond deadtime means no warning stage (heartbeat warns only before deadtime).
-    if (p.status === "up" && warntimeMs < deadtimeMs && now - (mutualSince(p) ?? now) >= warntimeMs) {
+    if (p.status === "up" && warntimeMs < deadtimeMs && now >= leaseEnd(p, state.timing)) {
       const unvouched = silent < warntimeMs;
       p = set(name, p, "late");
       if (unvouched) transitions[transitions.length - 1]!.unvouched = true;
@@ -179,7 +186,7 @@ export function nextDeadline(state: DetectorState): number | undefined {
   for (const p of Object.values(state.peers)) {
     if (p.status === "init") consider(state.startedAt + initdeadMs);
     else if (p.status === "up" && p.lastHeard !== undefined)
-      consider((warntimeMs < deadtimeMs ? mutualSince(p)! + warntimeMs : p.lastHeard + deadtimeMs));
+      consider(warntimeMs < deadtimeMs ? leaseEnd(p, state.timing) : p.lastHeard + deadtimeMs);
     else if (p.status === "late" && p.lastHeard !== undefined) consider(p.lastHeard + deadtimeMs);
   }
   return best;

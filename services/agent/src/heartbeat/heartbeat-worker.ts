@@ -30,7 +30,7 @@ const ctx: FilterContext = {
 let filter = emptyFilterState();
 let detector = createDetector(
   haCf.nodes.filter((n) => n !== cfg.node),
-  { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs },
+  { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs, vouchSlackMs: haCf.keepaliveMs },
   now(),
 );
 let payload = cfg.payload;
