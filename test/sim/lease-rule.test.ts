@@ -54,6 +54,4 @@ describe("the lease rule without fencing (fast profile)", () => {
   it(`two nodes with the ping witness: stops within deadtime − warntime − keepalive − delay spread − 1 ms (${witnessBudget} ms) keep one holder`, () => {
     assertAllHeld(explore(pingWitness([witnessBudget / 2, witnessBudget]), 1, 300), `ping witness, stops of ${witnessBudget / 2}–${witnessBudget} ms`);
   });
-
-});
 });
