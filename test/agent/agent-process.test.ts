@@ -124,4 +124,20 @@ describe("vigil agent (process)", () => {
     const gone = vigil(["status", "--nats", url, "--cluster", "local"]);
     expect(gone.status).not.toBe(0);
   });
+
+  it("an agent that starts again folds only the tail of the log, from its local snapshot", async () => {
+    const cfg = await writeConfig("snap", await freePort(), `n1 group=web Dummy::${join(dir, "snap.state")}\n`);
+    const first = startAgent(cfg, "snap");
+    await waitForEvent("snap", "GroupStarted");
+    first.c.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(dir, "state-snap", "view.json"))).toBe(true);
+
+    const again = startAgent(cfg, "snap");
+    const until = Date.now() + 15_000;
+    while (!again.stderr().includes("fold restored from the local snapshot") && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(again.stderr()).toMatch(/"lastSeq":\d+.*fold restored from the local snapshot/);
+    again.c.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+  });
 });

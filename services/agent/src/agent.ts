@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { loadConfig } from "@vigil/shared/config/load-config";
 import { formatConfigError } from "@vigil/shared/config/config-error";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import { makeEvent, type EventBody, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
+import { makeEvent, streamName, type EventBody, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { HeartbeatService } from "./heartbeat/heartbeat-service.js";
 import { members, onTransition, type MembershipState, type PeerTransition } from "./membership/membership-events.js";
 import { Outbox } from "./events/outbox.js";
@@ -23,6 +23,8 @@ import { NatsWitness } from "./cluster/nats-witness.js";
 import { hasQuorum } from "@vigil/shared/placement/quorum";
 import { buildResources } from "./cluster/resources.js";
 import { LogFollower } from "./nats/log-follower.js";
+import { loadViewSnapshot, saveViewSnapshot } from "./events/view-snapshot.js";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { agentLogger } from "./logger.js";
 
 export const VERSION = "0.1.0";
@@ -53,6 +55,8 @@ export class Agent {
   private follower!: LogFollower;
   private controller!: Controller;
   private tickTimer: NodeJS.Timeout | null = null;
+  private snapshotPath = "";
+  private savedSeq = 0;
   private ping: PingWitness | null = null;
   private natsWitness: NatsWitness | null = null;
 
@@ -90,7 +94,8 @@ export class Agent {
     this.record("ConfigLoaded", configSummary(this.cfg), `configuration read from ${this.cfg.dir}`);
 
     this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
-    this.view = emptyView(haCf.cluster);
+    this.snapshotPath = `${stateDir}/view.json`;
+    this.view = (await this.loadSnapshot(haCf.cluster)) ?? emptyView(haCf.cluster);
     this.controller = new Controller({
       cfg: this.cfg,
       self: this.node,
@@ -138,7 +143,10 @@ export class Agent {
     // Everything that changes membership or groups wakes the controller itself; this timer only
     // catches time passing (initdead, the failback stability delay, the rejoin wait).
     this.tickTimer = setInterval(() => this.controller.tick(), Math.max(250, haCf.keepaliveMs));
-    this.statsTimer = setInterval(() => this.reportDrops(), 10_000);
+    this.statsTimer = setInterval(() => {
+      this.reportDrops();
+      this.saveSnapshot();
+    }, 10_000);
     this.statsTimer.unref();
     this.log.info({ generation: this.generation, servers, media: haCf.media.length }, "agent running");
     return null;
@@ -156,6 +164,7 @@ export class Agent {
       await this.controller?.stopAll(60_000);
       await this.hb?.stop();
       await this.follower?.stop();
+      this.saveSnapshot();
       this.record("AgentStopped", {}, reason);
       const left = await this.publisher.drain(5_000);
       if (left > 0) this.log.warn({ pending: left }, "events still in the outbox; they are published at next start");
@@ -204,6 +213,30 @@ export class Agent {
   /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering. */
   private witness(): boolean {
     return (this.natsWitness?.reachable() ?? false) || (this.ping?.answering() ?? false);
+  }
+
+  /** The fold as it stood when this node last saved it, if the stream can continue it; read only
+   *  when NATS answers quickly (decisions never wait for it). */
+  private async loadSnapshot(cluster: string): Promise<ClusterView | null> {
+    try {
+      const jsm = await jetstreamManager(this.nc, { timeout: 1_000 });
+      const info = await jsm.streams.info(streamName(cluster));
+      const v = loadViewSnapshot(this.snapshotPath, cluster, { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq });
+      if (v) this.log.info({ lastSeq: v.lastSeq }, "fold restored from the local snapshot; reading the tail");
+      return v;
+    } catch {
+      return null;
+    }
+  }
+
+  private saveSnapshot(): void {
+    if (!this.view || this.view.lastSeq === this.savedSeq) return;
+    try {
+      saveViewSnapshot(this.snapshotPath, this.view);
+      this.savedSeq = this.view.lastSeq;
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, "cannot save the fold's snapshot");
+    }
   }
 
   private nextId(): string {

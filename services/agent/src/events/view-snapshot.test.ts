@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyEvent, emptyView, nodeState } from "@vigil/shared/events/cluster-view";
+import { makeEvent } from "@vigil/shared/events/vocabulary";
+import { loadViewSnapshot, saveViewSnapshot } from "./view-snapshot.js";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const file = () => {
+  const d = mkdtempSync(join(tmpdir(), "vigil-snap-"));
+  dirs.push(d);
+  return join(d, "view.json");
+};
+
+function folded() {
+  const v = emptyView("c");
+  const meta = (i: number) => ({ id: `e.${i}`, node: "n1", time: 1_700_000_000_000 + i });
+  applyEvent(v, makeEvent("ConfigLoaded", { nodes: ["n1", "n2"], groups: [{ id: "web", preferredNode: "n1", resources: ["r"] }], autoFailback: "on", keepaliveMs: 50, deadtimeMs: 200 }, meta(1)), 1);
+  applyEvent(v, makeEvent("AgentStarted", { generation: 1, version: "x", pid: 1 }, meta(2)), 2);
+  applyEvent(v, makeEvent("StandbyRequested", { target: "n2" }, meta(3)), 3);
+  applyEvent(v, makeEvent("MoveRequested", { group: "web", target: "n2" }, meta(4)), 4);
+  return v;
+}
+
+describe("view snapshot", () => {
+  it("round-trips the fold: nodes, groups, moves, and the ids already applied", () => {
+    const f = file();
+    saveViewSnapshot(f, folded());
+    const v = loadViewSnapshot(f, "c", { firstSeq: 1, lastSeq: 10 })!;
+    expect(v.lastSeq).toBe(4);
+    expect(nodeState(v.nodes.get("n1")!)).toBe("online");
+    expect(v.nodes.get("n2")!.standby).toBe(true);
+    expect(v.groups.get("web")!.movedTo).toBe("n2");
+    // An id applied before the snapshot is still skipped after it (Invariant 2).
+    expect(applyEvent(v, makeEvent("OnlineRequested", { target: "n2" }, { id: "e.3", node: "cli", time: 0 }), 5)).toBe(false);
+  });
+
+  it("is ignored for another cluster, a recreated stream, a purged one, or a damaged file", () => {
+    const f = file();
+    saveViewSnapshot(f, folded());
+    expect(loadViewSnapshot(f, "other", { firstSeq: 1, lastSeq: 10 })).toBeNull();
+    expect(loadViewSnapshot(f, "c", { firstSeq: 1, lastSeq: 2 })).toBeNull();
+    expect(loadViewSnapshot(f, "c", { firstSeq: 7, lastSeq: 20 })).toBeNull();
+    writeFileSync(f, "{ not json");
+    expect(loadViewSnapshot(f, "c", { firstSeq: 1, lastSeq: 10 })).toBeNull();
+  });
+});
