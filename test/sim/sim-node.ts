@@ -10,6 +10,8 @@ import { decideNode, freshMemory, type NodeDecision, type NodeMemory } from "@vi
 import { readyAfterRegain, type HeartbeatPayload, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
 import { command, complete, newGroup, type GroupEffect, type SimGroup } from "./group-model.js";
 import { SimWorker, type WorkerIo, type WorkerPost } from "./sim-worker.js";
+import { buildHeartbeatPayload, isHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
+import type { GroupState } from "@vigil/agent/groups/group-view";
 
 /** What a node asks of the simulator. */
 export interface NodeEnv {
@@ -130,7 +132,7 @@ export class SimNode {
   /** Controller.onPeerPayload. */
   private onPeerPayload(peer: string, payload: unknown): void {
     const p = this.peers.get(peer);
-    if (!p || !isPayload(payload)) return;
+    if (!p || !isHeartbeatPayload(payload)) return;
     p.payload = payload;
     for (const f of payload.f ?? []) {
       const victim = this.peers.get(f.n);
@@ -232,24 +234,9 @@ export class SimNode {
     return m;
   }
 
-  /** Controller.publishPayload, line for line: `r` held here, `b` blocked (never, here), `u` peers up
-   *  (vouched for: mutual quorum), `h` peers up or late (heard at all), `v` what each of `h` holds by
-   *  its own last payload, `f` whom this node fenced; handed to the worker only when it changed. */
+  /** Controller.publishPayload: the same buildHeartbeatPayload, handed to the worker only when it changed. */
   private publishPayload(): void {
-    const r: string[] = [];
-    const b: string[] = [];
-    for (const [id, g] of this.groups) if (g.phase === "started" || g.phase === "starting" || g.phase === "stopping") r.push(id);
-    const u: string[] = [];
-    const h: string[] = [];
-    const v: Record<string, string[]> = {};
-    for (const [n, p] of this.peers) {
-      if (p.liveness === "up") u.push(n);
-      if (p.liveness === "up" || p.liveness === "late") {
-        h.push(n);
-        if (p.payload?.r.length) v[n] = p.payload.r;
-      }
-    }
-    const payload: HeartbeatPayload = { r, b, u, h, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) };
+    const payload = buildHeartbeatPayload([...this.groups].map(([id, g]) => [id, g.phase] as [string, GroupState]), this.peers, this.fencedByMe);
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;
@@ -257,10 +244,5 @@ export class SimNode {
   }
 }
 
-/** Controller's isPayload. */
-function isPayload(p: unknown): p is HeartbeatPayload {
-  const o = p as HeartbeatPayload;
-  return !!o && Array.isArray(o.r) && Array.isArray(o.b) && o.r.every((x) => typeof x === "string") && o.b.every((x) => typeof x === "string");
-}
 
 const round = (x: number) => Math.round(x * 10) / 10;

@@ -7,7 +7,8 @@ import type { ClusterView } from "@vigil/shared/events/cluster-view";
 import type { EventBody, EventType, VigilEvent } from "@vigil/shared/events/vocabulary";
 import type { Resource } from "@vigil/resource-agents/agent-interface";
 import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
-import { groupView } from "../groups/group-view.js";
+import { groupView, type GroupState } from "../groups/group-view.js";
+import { buildHeartbeatPayload, isHeartbeatPayload } from "./heartbeat-payload.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
 import { decideNode, freshMemory, type NodeMemory } from "./node-decision.js";
@@ -82,7 +83,7 @@ export class Controller {
 
   onPeerPayload(peer: string, payload: unknown): void {
     const p = this.peers.get(peer);
-    if (!p || !isPayload(payload)) return;
+    if (!p || !isHeartbeatPayload(payload)) return;
     p.payload = payload;
     // A peer fenced someone: learn it now rather than from the log.
     for (const f of payload.f ?? []) {
@@ -228,34 +229,13 @@ export class Controller {
   }
 
   private publishPayload(): void {
-    const r: string[] = [];
-    const b: string[] = [];
-    for (const [id, a] of this.actors) {
-      const s = groupView(a.getSnapshot()).state;
-      if (s === "blocked") b.push(id);
-      else if (s === "started" || s === "starting" || s === "stopping") r.push(id);
-    }
-    const u: string[] = [];
-    const h: string[] = [];
-    const v: Record<string, string[]> = {};
-    for (const [n, p] of this.peers) {
-      if (p.liveness === "up") u.push(n);
-      if (p.liveness === "up" || p.liveness === "late") {
-        h.push(n);
-        if (p.payload?.r.length) v[n] = p.payload.r;
-      }
-    }
-    const payload: HeartbeatPayload = { r, b, u, h, v, ...(this.fencedByMe.length ? { f: this.fencedByMe } : {}) };
+    const states = [...this.actors].map(([id, a]): [string, GroupState] => [id, groupView(a.getSnapshot()).state]);
+    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe);
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;
     this.d.setPayload(payload);
   }
-}
-
-function isPayload(p: unknown): p is HeartbeatPayload {
-  const o = p as HeartbeatPayload;
-  return !!o && Array.isArray(o.r) && Array.isArray(o.b) && o.r.every((x) => typeof x === "string") && o.b.every((x) => typeof x === "string");
 }
 
 function describe(placement: Record<string, string | null>): string {
