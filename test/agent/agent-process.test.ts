@@ -137,7 +137,9 @@ describe("vigil agent (process)", () => {
     const until = Date.now() + 15_000;
     while (!again.stderr().includes("fold restored from the local snapshot") && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     expect(again.stderr()).toMatch(/"lastSeq":\d+.*fold restored from the local snapshot/);
+    // Still starting (heartbeat, log catch-up): a SIGTERM now must still end in a clean stop.
     again.c.kill("SIGTERM");
     expect(await again.exited).toBe(0);
+    expect(again.stderr()).toMatch(/agent stopping/);
   });
 });

@@ -307,6 +307,18 @@ export function configSummary(c: ClusterConfig) {
 /** `vigil agent`: runs until SIGTERM/SIGINT, then stops cleanly. Resolves with the exit code. */
 export async function runAgent(o: AgentOptions): Promise<number> {
   const agent = new Agent(o);
+  // Signals are caught from the first moment: a SIGTERM that arrives while the agent is still
+  // starting stops it cleanly once it has started (or at once, if it fails to).
+  let stopSignal: NodeJS.Signals | null = null;
+  let onStop: ((sig: NodeJS.Signals) => void) | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    stopSignal ??= sig;
+    onStop?.(sig);
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  let started = false;
+  process.on("SIGHUP", () => void (started && agent.reload()));
   let errors: string[] | null;
   try {
     errors = await agent.start();
@@ -319,10 +331,9 @@ export async function runAgent(o: AgentOptions): Promise<number> {
     for (const line of errors) process.stderr.write(line + "\n");
     return 2;
   }
+  started = true;
   return new Promise<number>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => void agent.stop(`received ${sig}`).then(() => resolve(0));
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
-    process.on("SIGHUP", () => void agent.reload());
+    onStop = (sig) => void agent.stop(`received ${sig}`).then(() => resolve(0));
+    if (stopSignal) onStop(stopSignal);
   });
 }
