@@ -17,13 +17,22 @@ export async function saturatedIdle(c: VipCluster, seconds: number, cores: numbe
   const from = Date.now();
   const burners: ChildProcess[] = [];
   try {
-    for (let i = 0; i < cores; i++) burners.push(spawn("timeout", [String(seconds + 5), "sh", "-c", "while :; do :; done"], { stdio: "ignore" }));
+    // Each loop in its own process group, so the whole group is killed (killing `timeout` alone would
+    // leave its shell spinning); `timeout` bounds it should this process die first.
+    for (let i = 0; i < cores; i++)
+      burners.push(spawn("timeout", [String(seconds + 5), "sh", "-c", "while :; do :; done"], { stdio: "ignore", detached: true }));
     for (let s = 0; s < seconds; s += 10) {
       await new Promise((r) => setTimeout(r, Math.min(10, seconds - s) * 1000));
       progress(`  ${Math.min(s + 10, seconds)}/${seconds} s with ${cores} busy loops`);
     }
   } finally {
-    for (const b of burners) if (b.exitCode === null && b.pid) process.kill(b.pid, "SIGKILL");
+    for (const b of burners) {
+      try {
+        if (b.pid) process.kill(-b.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
   }
   const evs = tail.events().filter((e) => Date.parse(String(e.time)) >= from);
   await tail.stop();
