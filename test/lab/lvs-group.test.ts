@@ -4,9 +4,10 @@
 // the client fetches VIP:80 through whichever node holds the group. The nftables backend is real
 // (this kernel has no IPVS); the lab subnet is flat, so the service uses Vigil's `masquerade`.
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { is } from "./event-tail.js";
 import { createLab, nodeAddr, type Lab } from "./lab.js";
+import { tearDownLabAfterEach } from "./lab-teardown.js";
 import { addRealServers, enableForwarding, fetchFromClient, firstAnswer, nftTablesOn, writeLvsService, type Answer } from "./lvs-fixture.js";
 import { LAB_PREFIXLEN, LAB_SUBNET } from "./netns.js";
 import { pollUntil } from "./sh.js";
@@ -22,14 +23,7 @@ const STARTUP_MS = 30_000;
 const MOVE_MS = 20_000;
 const REQUESTS = 8;
 
-let lab: Lab | undefined;
-
-afterEach(async (ctx) => {
-  const l = lab;
-  lab = undefined;
-  if (l && ctx.task.result?.state === "fail") console.error(`\n===== lab diagnostics =====\n${l.diagnostics()}\n`);
-  await l?.destroy();
-});
+const keepLab = tearDownLabAfterEach();
 
 const tally = (answers: readonly Answer[]) =>
   answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a.server]: (acc[a.server] ?? 0) + 1 }), {});
@@ -48,7 +42,7 @@ describe("an LVS director fails over with its group", () => {
     { timeout: 90_000 },
     async () => {
       const l = await createLab({ nodes: [...NODES], natsServers: 1, client: true });
-      lab = l;
+      keepLab(l);
       const reals = await addRealServers(l, ["ra", "rb"]);
       for (const n of NODES) await enableForwarding(l, n);
       const service = writeLvsService(join(l.dir, "lvs", "web.conf"), VIP, PORT, reals);

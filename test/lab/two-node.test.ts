@@ -2,22 +2,16 @@
 // and its witness (the NATS cluster) within warntime, and must drop the VIP before its peer, which
 // still reaches NATS, calls it dead and takes the VIP. Checked where it matters: the addresses
 // actually configured in the two namespaces, sampled throughout the failover.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { is } from "./event-tail.js";
 import { createLab, type Lab } from "./lab.js";
+import { tearDownLabAfterEach } from "./lab-teardown.js";
 import { LAB_PREFIXLEN, LAB_SUBNET } from "./netns.js";
 import { must } from "./sh.js";
 
 const VIP = `${LAB_SUBNET}.80`;
 const IP_RESOURCE = `IPaddr::${VIP}/${LAB_PREFIXLEN}/eth0`;
-let lab: Lab | undefined;
-
-afterEach(async (ctx) => {
-  const l = lab;
-  lab = undefined;
-  if (l && ctx.task.result?.state === "fail") console.error(`\n===== lab diagnostics =====\n${l.diagnostics()}\n`);
-  await l?.destroy();
-});
+const keepLab = tearDownLabAfterEach();
 
 async function holds(l: Lab, node: string): Promise<boolean> {
   const out = await must(["ip", "-j", "-n", l.host(node).ns, "-4", "addr", "show", "dev", "eth0"]);
@@ -27,7 +21,7 @@ async function holds(l: Lab, node: string): Promise<boolean> {
 describe("a two-node cluster", () => {
   it("the node that loses its link drops its VIP before the peer (which keeps the NATS witness) adds it", { timeout: 90_000 }, async () => {
     const l = await createLab({ nodes: ["n1", "n2"], natsServers: 3, client: true });
-    lab = l;
+    keepLab(l);
     l.writeConfigs({ haresources: `n1 group=vip ${IP_RESOURCE}\n`, extra: ["auto_failback on"] });
     for (const n of l.nodes) l.agents.start(n);
     const tail = l.tail();

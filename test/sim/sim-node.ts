@@ -10,7 +10,8 @@ import { decideNode, freshMemory, type NodeDecision, type NodeMemory } from "@vi
 import { readyAfterRegain, type HeartbeatPayload, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
 import { command, complete, newGroup, type GroupEffect, type SimGroup } from "./group-model.js";
 import { SimWorker, type WorkerIo, type WorkerPost } from "./sim-worker.js";
-import { buildHeartbeatPayload, isHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
+import { buildHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
+import { notePeerLiveness, notePeerPayload } from "@vigil/agent/cluster/peer-table";
 import type { GroupState } from "@vigil/agent/groups/group-view";
 
 /** What a node asks of the simulator. */
@@ -121,23 +122,12 @@ export class SimNode {
   /** Controller.onPeer (the agent passes the transition's `to`, `at` and generation). */
   private onPeer(env: NodeEnv, t: Transition): void {
     env.trace(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""}${t.unvouched ? ", does not hear us" : ""})`);
-    const p = this.peers.get(t.peer);
-    if (!p) return;
-    if (t.generation !== null) p.generation = t.generation;
-    if (t.to === "up" && p.liveness !== "up" && p.liveness !== "late") p.upSince = t.at;
-    if (t.to === "up") p.fenced = false;
-    p.liveness = t.to;
+    notePeerLiveness(this.peers, t.peer, t.to, t.at, t.generation);
   }
 
   /** Controller.onPeerPayload. */
   private onPeerPayload(peer: string, payload: unknown): void {
-    const p = this.peers.get(peer);
-    if (!p || !isHeartbeatPayload(payload)) return;
-    p.payload = payload;
-    for (const f of payload.f ?? []) {
-      const victim = this.peers.get(f.n);
-      if (victim && !victim.fenced && victim.liveness !== "up" && (f.g === null || f.g === victim.generation)) victim.fenced = true;
-    }
+    notePeerPayload(this.peers, peer, payload);
   }
 
   groupDone(env: NodeEnv, group: string, token: number): void {

@@ -8,7 +8,8 @@ import type { EventBody, EventType, VigilEvent } from "@vigil/shared/events/voca
 import type { Resource } from "@vigil/resource-agents/agent-interface";
 import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
 import { groupView, type GroupState } from "../groups/group-view.js";
-import { buildHeartbeatPayload, isHeartbeatPayload } from "./heartbeat-payload.js";
+import { buildHeartbeatPayload } from "./heartbeat-payload.js";
+import { notePeerLiveness, notePeerPayload } from "./peer-table.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
 import { decideNode, freshMemory, type NodeMemory } from "./node-decision.js";
@@ -72,25 +73,11 @@ export class Controller {
   }
 
   onPeer(peer: string, liveness: PeerLiveness, at: number, generation: number | null = null): void {
-    const p = this.peers.get(peer);
-    if (!p) return;
-    if (generation !== null) p.generation = generation;
-    if (liveness === "up" && p.liveness !== "up" && p.liveness !== "late") p.upSince = at;
-    if (liveness === "up") p.fenced = false;
-    p.liveness = liveness;
-    this.changed();
+    if (notePeerLiveness(this.peers, peer, liveness, at, generation)) this.changed();
   }
 
   onPeerPayload(peer: string, payload: unknown): void {
-    const p = this.peers.get(peer);
-    if (!p || !isHeartbeatPayload(payload)) return;
-    p.payload = payload;
-    // A peer fenced someone: learn it now rather than from the log.
-    for (const f of payload.f ?? []) {
-      const victim = this.peers.get(f.n);
-      if (victim && !victim.fenced && victim.liveness !== "up" && (f.g === null || f.g === victim.generation)) victim.fenced = true;
-    }
-    this.changed();
+    if (notePeerPayload(this.peers, peer, payload)) this.changed();
   }
 
   onFenced(victim: string): void {
