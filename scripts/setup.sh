@@ -36,6 +36,9 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# git does not keep file modes beyond the executable bit; heartbeat requires authkeys to be 0600.
+chmod 600 examples/*/authkeys examples/*/*/authkeys 2>/dev/null || true
+
 stamp=node_modules/.vigil-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: installing npm packages" >&2
