@@ -1,29 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ipvsadmCommands, ipvsadmDelete, ipvsadmList, ipvsadmUpdate } from "./ipvsadm-commands.js";
-import type { RealServer, VirtualService } from "./virtual-service.js";
+import type { VirtualService } from "./virtual-service.js";
+import { testRealServer, testService } from "./virtual-service.fixture.js";
 
-const rs = (ip: string, weight: number, extra: Partial<RealServer> = {}): RealServer => ({
-  ip,
-  port: 8080,
-  weight,
-  inhibitOnFailure: false,
-  line: 1,
-  ...extra,
-});
-
-const service = (extra: Partial<VirtualService> = {}): VirtualService => ({
-  file: "web.conf",
-  vip: "198.51.100.10",
-  port: 80,
-  protocol: "TCP",
-  lbAlgo: "wlc",
-  lbKind: "NAT",
-  delayLoopMs: 1000,
-  alpha: false,
-  masquerade: false,
-  realServers: [rs("203.0.113.11", 3), rs("203.0.113.12", 1, { inhibitOnFailure: true })],
-  ...extra,
-});
+const rs = testRealServer;
+const service = (extra: Partial<VirtualService> = {}): VirtualService =>
+  testService({ lbAlgo: "wlc", realServers: [rs("203.0.113.11", 3), rs("203.0.113.12", 1, { inhibitOnFailure: true })], ...extra });
 
 const A = "203.0.113.11:8080";
 const B = "203.0.113.12:8080";
