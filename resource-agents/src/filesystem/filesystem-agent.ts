@@ -44,12 +44,9 @@ class FilesystemResource implements Resource {
   }
 
   async start(action: ActionOptions): Promise<ActionResult> {
-    if (!this.parsed.ok) return this.parsed.result;
-    const fs = this.parsed.value;
-    const run = new ActionRunner(action, this.opts);
-    const names = await this.deviceNames(run, fs);
-    if (!names.ok) return names.result;
-    const current = await this.currentMount(run, fs, names.value);
+    const found = await this.locate(action);
+    if (!found.ok) return found.result;
+    const { fs, run, names, current } = found;
     if (current.rc === OCF.SUCCESS) return { rc: OCF.SUCCESS, message: `${fs.directory} already mounted` };
     if (current.rc !== OCF.NOT_RUNNING) return current;
 
@@ -76,7 +73,7 @@ class FilesystemResource implements Resource {
     const mount = ["mount", "-t", fs.fstype, ...(fs.options ? ["-o", fs.options] : []), device, fs.directory];
     const m = await run.run(mount);
     if (m.code !== 0) return commandFailure(mount, m, "Filesystem: mount failed");
-    const after = await this.currentMount(run, fs, names.value);
+    const after = await this.currentMount(run, fs, names);
     if (after.rc !== OCF.SUCCESS) return { rc: OCF.ERR_GENERIC, message: `Filesystem: mount returned 0 but ${after.message}` };
     return { rc: OCF.SUCCESS, message: `mounted ${fs.device} on ${fs.directory}` };
   }
@@ -107,12 +104,9 @@ class FilesystemResource implements Resource {
   }
 
   async monitor(action: ActionOptions): Promise<ActionResult> {
-    if (!this.parsed.ok) return this.parsed.result;
-    const fs = this.parsed.value;
-    const run = new ActionRunner(action, this.opts);
-    const names = await this.deviceNames(run, fs);
-    if (!names.ok) return names.result;
-    const current = await this.currentMount(run, fs, names.value);
+    const found = await this.locate(action);
+    if (!found.ok) return found.result;
+    const { fs, run, current } = found;
     if (current.rc !== OCF.SUCCESS) return current;
     const level = this.opts.checkLevel ?? 10;
     if (level >= 10) {
@@ -131,6 +125,19 @@ class FilesystemResource implements Resource {
   }
 
   /** rc 0 when our device is mounted at the directory, 7 when nothing is, 1 when something else is. */
+  /** Start and monitor both begin here: the arguments, the device's names, and what is mounted now. */
+  private async locate(action: ActionOptions): Promise<
+    | { ok: false; result: ActionResult }
+    | { ok: true; fs: FilesystemConfig; run: ActionRunner; names: string[]; current: ActionResult }
+  > {
+    if (!this.parsed.ok) return this.parsed;
+    const fs = this.parsed.value;
+    const run = new ActionRunner(action, this.opts);
+    const names = await this.deviceNames(run, fs);
+    if (!names.ok) return names;
+    return { ok: true, fs, run, names: names.value, current: await this.currentMount(run, fs, names.value) };
+  }
+
   private async currentMount(run: ActionRunner, fs: FilesystemConfig, names: readonly string[]): Promise<ActionResult> {
     const mounts = await readMounts(run);
     if (!mounts.ok) return { rc: OCF.ERR_GENERIC, message: `Filesystem: cannot read the mount table: ${mounts.reason}` };
