@@ -80,12 +80,6 @@ export class Controller {
     if (notePeerPayload(this.peers, peer, payload)) this.changed();
   }
 
-  onFenced(victim: string): void {
-    const p = this.peers.get(victim);
-    if (p) p.fenced = true;
-    this.changed();
-  }
-
   /** The folded log changed (operator command or another node's fact). */
   onLogEvent(e: VigilEvent): void {
     if (e.type === "Fenced" && e.ok && e.node !== this.d.self) {
