@@ -12,7 +12,9 @@ import { members, onTransition, type MembershipState, type PeerTransition } from
 import { Outbox } from "./events/outbox.js";
 import { Publisher } from "./events/publisher.js";
 import { connectNats, parseNatsUrls } from "./nats/connection.js";
-import { ensureEventStream } from "./nats/event-stream.js";
+import { ensureEventStream, eventStreamInfo, manager, wantedReplicas, type EnsuredStream } from "./nats/event-stream.js";
+import { readEvents } from "./nats/event-reader.js";
+import { restoredEvents } from "./events/log-restore.js";
 import { ensureLocalNats, type LocalNats } from "./nats/local-server.js";
 import { bumpGeneration } from "./state-dir.js";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
@@ -24,7 +26,6 @@ import { hasQuorum } from "@vigil/shared/placement/quorum";
 import { buildResources } from "./cluster/resources.js";
 import { LogFollower } from "./nats/log-follower.js";
 import { loadViewSnapshot, saveViewSnapshot } from "./events/view-snapshot.js";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { agentLogger } from "./logger.js";
 
 export const VERSION = "0.1.0";
@@ -59,6 +60,11 @@ export class Agent {
   private savedSeq = 0;
   private ping: PingWitness | null = null;
   private natsWitness: NatsWitness | null = null;
+  /** The replica shortfall last recorded (StreamUnderReplicated), so it is recorded once. */
+  private replicaWarning = "";
+  private restoring = false;
+  /** Times this agent rebuilt a lost log. */
+  logRestores = 0;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -86,8 +92,8 @@ export class Agent {
     }
     this.nc = await connectNats({ servers, name: `vigil-agent-${this.node}`, waitOnFirstConnect: true });
     this.publisher = new Publisher(this.nc, { cluster: haCf.cluster, outbox: this.outbox, log: this.log });
-    this.publisher.start();
-    void this.ensureStream(servers.length >= 3 ? 3 : 1);
+    // Publishing before the stream exists only fails ("no responders"): start once it is there.
+    void this.ensureStream().then((ok) => ok && this.publisher.start());
     this.watchNats();
 
     this.record("AgentStarted", { generation: this.generation, version: VERSION, pid: process.pid }, "agent started");
@@ -95,7 +101,8 @@ export class Agent {
 
     this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
     this.snapshotPath = `${stateDir}/view.json`;
-    this.view = (await this.loadSnapshot(haCf.cluster)) ?? emptyView(haCf.cluster);
+    const snapshot = await this.loadSnapshot(haCf.cluster);
+    this.view = snapshot?.view ?? emptyView(haCf.cluster);
     this.controller = new Controller({
       cfg: this.cfg,
       self: this.node,
@@ -121,7 +128,11 @@ export class Agent {
     await this.hb.start();
     // Fold what the log already holds (standby, moves, failcounts) before deciding anything, but do not
     // wait for an absent log longer than initdead: decisions must not depend on NATS being up.
-    this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e));
+    this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e), {
+      streamCreated: snapshot?.created ?? null,
+      onLost: (why) => void this.restoreLog(why),
+      onRefolded: () => this.controller.tick(),
+    });
     this.follower.start();
     await Promise.race([this.follower.caughtUp, new Promise((r) => setTimeout(r, haCf.initdeadMs))]);
     // Witnesses only matter in two-node clusters; the lease for them is warntime, like the peers'.
@@ -143,9 +154,12 @@ export class Agent {
     // Everything that changes membership or groups wakes the controller itself; this timer only
     // catches time passing (initdead, the failback stability delay, the rejoin wait).
     this.tickTimer = setInterval(() => this.controller.tick(), Math.max(250, haCf.keepaliveMs));
+    let ticks = 0;
     this.statsTimer = setInterval(() => {
       this.reportDrops();
       this.saveSnapshot();
+      // Servers join a JetStream cluster later than agents start: raise the replicas when they do.
+      if (++ticks % 3 === 0) void this.checkReplicas();
     }, 10_000);
     this.statsTimer.unref();
     this.log.info({ generation: this.generation, servers, media: haCf.media.length }, "agent running");
@@ -217,22 +231,25 @@ export class Agent {
 
   /** The fold as it stood when this node last saved it, if the stream can continue it; read only
    *  when NATS answers quickly (decisions never wait for it). */
-  private async loadSnapshot(cluster: string): Promise<ClusterView | null> {
+  private async loadSnapshot(cluster: string): Promise<{ view: ClusterView; created: string } | null> {
     try {
-      const jsm = await jetstreamManager(this.nc, { timeout: 1_000 });
-      const info = await jsm.streams.info(streamName(cluster));
-      const v = loadViewSnapshot(this.snapshotPath, cluster, { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq });
-      if (v) this.log.info({ lastSeq: v.lastSeq }, "fold restored from the local snapshot; reading the tail");
-      return v;
+      const info = await eventStreamInfo(await manager(this.nc, 1_000), cluster);
+      if (!info) return null;
+      const v = loadViewSnapshot(this.snapshotPath, cluster, { created: info.created, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq });
+      if (v) this.log.info({ lastSeq: v.lastSeq, streamCreated: info.created }, "fold restored from the local snapshot; reading the tail");
+      else this.log.info({ streamCreated: info.created }, "no local snapshot of this stream; folding the whole log");
+      return v ? { view: v, created: info.created } : null;
     } catch {
       return null;
     }
   }
 
   private saveSnapshot(): void {
-    if (!this.view || this.view.lastSeq === this.savedSeq) return;
+    // A snapshot names the stream it is a fold of; while a refold is under way there is none.
+    const created = this.follower?.streamCreated;
+    if (!this.view || !created || this.view.lastSeq === this.savedSeq) return;
     try {
-      saveViewSnapshot(this.snapshotPath, this.view);
+      saveViewSnapshot(this.snapshotPath, this.view, created);
       this.savedSeq = this.view.lastSeq;
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, "cannot save the fold's snapshot");
@@ -272,17 +289,99 @@ export class Agent {
     this.record("PacketsDropped", { counts }, "heartbeat packets dropped (totals since start)");
   }
 
-  private async ensureStream(replicas: number): Promise<void> {
-    // Bounded only by the agent's life: the stream is needed as soon as NATS is reachable.
+  /** Times the log follower's watchdog restarted a stalled reader. */
+  get followerRestarts(): number {
+    return this.follower?.restarts ?? 0;
+  }
+
+  /** Makes sure the stream exists, with min(3, JetStream servers) replicas; null once stopping. */
+  private async ensureStream(): Promise<EnsuredStream | null> {
+    // Bounded only by the agent's life: the stream is needed as soon as NATS is reachable. A server
+    // still starting (or electing) answers nothing for a moment: only a lasting failure is worth a warning.
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        await ensureEventStream(this.nc, this.cfg.haCf.cluster, replicas);
-        return;
+        const ensured = await ensureEventStream(this.nc, this.cfg.haCf.cluster, wantedReplicas(this.nc));
+        if (ensured.created) this.log.info({ stream: ensured.info.config.name, replicas: ensured.info.config.num_replicas }, "event stream created");
+        this.noteReplicas(ensured);
+        if (attempt > 10) this.log.info({ attempt }, "event stream ready");
+        return ensured;
       } catch (e) {
-        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err: (e as Error).message, attempt }, "event stream not ready");
+        if (attempt === 10 || attempt % 50 === 0) this.log.warn({ err: (e as Error).message, attempt, server: this.nc.getServer() }, "event stream not ready (is JetStream up on the NATS servers?)");
         await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
       }
     }
+    return null;
+  }
+
+  private async checkReplicas(): Promise<void> {
+    if (this.stopping || this.restoring) return;
+    try {
+      this.noteReplicas(await ensureEventStream(this.nc, this.cfg.haCf.cluster, wantedReplicas(this.nc)));
+    } catch {
+      // NATS away: the next check tries again.
+    }
+  }
+
+  /** Records a replica shortfall once (StreamUnderReplicated), and its end (StreamReplicasRaised). */
+  private noteReplicas(s: EnsuredStream): void {
+    const stream = s.info.config.name;
+    const u = s.underReplicated;
+    const key = u ? `${u.replicas}/${u.wanted}` : "";
+    if (key === this.replicaWarning) return;
+    if (u) {
+      this.log.warn({ stream, replicas: u.replicas, wanted: u.wanted, reason: u.reason }, "the event stream has fewer replicas than the JetStream cluster could give it");
+      this.record("StreamUnderReplicated", { stream, ...u }, `the server refused ${u.wanted} replicas: ${u.reason}`);
+    } else {
+      this.record("StreamReplicasRaised", { stream, replicas: s.info.config.num_replicas }, "the event stream has the replicas it should");
+    }
+    this.replicaWarning = key;
+  }
+
+  /**
+   * The log this node followed is gone (a NATS store lost, the stream deleted or made again): make
+   * the stream again and republish what this node knows (log-restore.ts). The fold of the lost log
+   * stays in force until the new log's fold has this node's share in it.
+   */
+  private async restoreLog(why: string): Promise<void> {
+    if (this.restoring || this.stopping) return;
+    this.restoring = true;
+    try {
+      const lostStreamCreated = this.follower.streamCreated;
+      this.log.warn({ why, lostThrough: this.view.lastSeq, pending: this.outbox.pending }, "the event log was lost; rebuilding it from what this node knows");
+      const ensured = await this.ensureStream();
+      if (!ensured) return;
+      const cluster = this.cfg.haCf.cluster;
+      const events = restoredEvents({
+        view: this.view,
+        self: this.node,
+        generation: this.generation,
+        config: configSummary(this.cfg),
+        includeOperatorState: !(await this.logHolds("OperatorStateRestored")),
+        fromSeq: Math.max(1, ensured.info.state.first_seq),
+        lostStreamCreated,
+        why,
+        nextId: () => this.nextId(),
+        now: Date.now(),
+      });
+      const last = events[events.length - 1]!;
+      this.follower.refold(ensured.info.created, (e) => e.id === last.id);
+      for (const e of events) this.outbox.append(e);
+      this.publisher.kick();
+      this.logRestores++;
+      this.log.warn({ restores: this.logRestores, events: events.length, stream: streamName(cluster), streamCreated: ensured.info.created }, "republished this node's share of the lost log");
+    } finally {
+      this.restoring = false;
+    }
+  }
+
+  /** Whether the current log already holds an event of `type` (a bounded read; false if it cannot tell). */
+  private async logHolds(type: string): Promise<boolean> {
+    try {
+      for await (const _ of readEvents(this.nc, this.cfg.haCf.cluster, { follow: false, type, timeoutMs: 3_000 })) return true;
+    } catch {
+      /* cannot tell: republishing one more copy of the same state is the safe side */
+    }
+    return false;
   }
 
   private watchNats(): void {

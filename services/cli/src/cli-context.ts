@@ -11,14 +11,9 @@ export interface CommonFlags {
   json?: boolean;
 }
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+/** One class for every error shown as one line; the log reader throws it too (no such cluster, no answer). */
+import { UserError as CliError } from "@vigil/shared/user-error";
+export { CliError };
 
 /** Reads `nats` and `cluster` lines from ha.cf without validating the rest (that is `config check`'s job). */
 function fromHaCf(dir: string): { nats: string[]; cluster?: string } {

@@ -49,6 +49,10 @@ export interface ClusterView {
   /** Observers that reported losing quorum and not yet regaining it: a node cut off from the others
    *  calls them dead, and its view must not overrule the majority's. */
   withoutQuorum: Set<string>;
+  /** The stream holds fewer replicas than the JetStream cluster could give it (StreamUnderReplicated). */
+  streamWarning: { stream: string; replicas: number; wanted: number; reason: string } | null;
+  /** The last LogRestored: the log was lost and rebuilt by the agents from what they knew. */
+  logRestored: { seq: number; by: string; time: string; lostThrough: number } | null;
 }
 
 export function emptyView(cluster: string): ClusterView {
@@ -61,6 +65,8 @@ export function emptyView(cluster: string): ClusterView {
     autoFailback: null,
     lastEventTime: null,
     withoutQuorum: new Set(),
+    streamWarning: null,
+    logRestored: null,
   };
 }
 
@@ -227,6 +233,33 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       if (g.node === e.node || g.node === null) r.state = "failed";
       break;
     }
+    case "StreamUnderReplicated":
+      view.streamWarning = { stream: e.stream, replicas: e.replicas, wanted: e.wanted, reason: e.reason };
+      break;
+    case "StreamReplicasRaised":
+      if (view.streamWarning && e.replicas >= view.streamWarning.wanted) view.streamWarning = null;
+      break;
+    case "GroupRestored":
+      // The holder's own account of its group, republished into a rebuilt log.
+      if (g) {
+        Object.assign(g, { node: e.state === "stopped" ? null : e.node, state: e.state });
+        for (const [id, st] of Object.entries(e.resources)) resource(g, id).state = st;
+      }
+      break;
+    case "OperatorStateRestored":
+      for (const n of e.standby) node(view, n).standby = true;
+      for (const [gid, target] of Object.entries(e.moves)) {
+        const gv = view.groups.get(gid);
+        if (gv) gv.movedTo = target;
+      }
+      for (const [gid, byResource] of Object.entries(e.failcounts)) {
+        const gv = view.groups.get(gid);
+        if (gv) for (const [rid, byNode] of Object.entries(byResource)) Object.assign(resource(gv, rid).failcounts, byNode);
+      }
+      break;
+    case "LogRestored":
+      view.logRestored = { seq, by: e.node, time: e.time, lostThrough: e.lostThrough };
+      break;
     default:
       break;
   }

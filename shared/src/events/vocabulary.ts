@@ -15,6 +15,8 @@ const Envelope = z.object({
   /** Why this happened: a short sentence, and the id of the event that caused it when there is one. */
   cause: z.string().default(""),
   causeId: z.string().optional(),
+  /** Republished by an agent rebuilding a lost log from what it knew (see LogRestored), not observed anew. */
+  restored: z.literal(true).optional(),
 });
 
 const ev = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
@@ -80,13 +82,37 @@ export const VigilEvent = z.discriminatedUnion("type", [
   // fencing
   ev("FenceRequested", { victim: z.string() }),
   ev("Fenced", { victim: z.string(), ok: z.boolean(), rc: z.number().int(), message: z.string() }),
+  // the event log itself
+  ev("StreamUnderReplicated", { stream: z.string(), replicas: z.number().int(), wanted: z.number().int(), reason: z.string() }),
+  ev("StreamReplicasRaised", { stream: z.string(), replicas: z.number().int() }),
+  // rebuilding a lost log (all `restored`): what a holder runs, the operator state it had folded, and
+  // one LogRestored per agent after its share, naming where the new log starts
+  ev("GroupRestored", {
+    ...GroupRef,
+    state: z.enum(["started", "stopped", "starting", "stopping", "failed", "blocked"]),
+    resources: z.record(z.string(), z.enum(["started", "stopped", "starting", "stopping", "failed"])),
+  }),
+  ev("OperatorStateRestored", {
+    standby: z.array(z.string()),
+    moves: z.record(z.string(), z.string()),
+    /** group → resource → node → failcount */
+    failcounts: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.number().int()))),
+  }),
+  ev("LogRestored", {
+    /** First seq of the new log; everything before it in the lost stream is gone. */
+    fromSeq: z.number().int(),
+    /** Last seq this agent had folded of the lost log. */
+    lostThrough: z.number().int(),
+    lostStreamCreated: z.string().nullable(),
+    why: z.string(),
+  }),
 ]);
 export type VigilEvent = z.infer<typeof VigilEvent>;
 export type EventType = VigilEvent["type"];
 export type EventOf<T extends EventType> = Extract<VigilEvent, { type: T }>;
 
 /** The payload of an event of type T: everything but the envelope, which `makeEvent` fills in. */
-export type EventBody<T extends EventType> = Omit<EventOf<T>, "v" | "type" | "id" | "node" | "time" | "cause" | "causeId">;
+export type EventBody<T extends EventType> = Omit<EventOf<T>, "v" | "type" | "id" | "node" | "time" | "cause" | "causeId" | "restored">;
 
 export const EVENT_TYPES = VigilEvent.options.map((o) => o.shape.type.value) as EventType[];
 
@@ -94,11 +120,12 @@ export const EVENT_TYPES = VigilEvent.options.map((o) => o.shape.type.value) as 
 export function makeEvent<T extends EventType>(
   type: T,
   body: EventBody<T>,
-  meta: { id: string; node: string; time: Date | number; cause?: string; causeId?: string },
+  meta: { id: string; node: string; time: Date | number; cause?: string; causeId?: string; restored?: boolean },
 ): EventOf<T> {
   const time = new Date(meta.time).toISOString();
   const raw = { ...body, v: EVENT_VERSION, type, id: meta.id, node: meta.node, time, cause: meta.cause ?? "" };
   if (meta.causeId) Object.assign(raw, { causeId: meta.causeId });
+  if (meta.restored) Object.assign(raw, { restored: true });
   return VigilEvent.parse(raw) as EventOf<T>;
 }
 

@@ -88,6 +88,9 @@ describe("publisher", () => {
   });
 
   it("reading an empty log ends at once", async () => {
+    const nc = await connectNats({ servers: [nats.url], name: "t", waitOnFirstConnect: true });
+    await ensureEventStream(nc, "emptytest", 1);
+    await nc.close();
     expect(await readAll("emptytest")).toEqual([]);
   });
 });

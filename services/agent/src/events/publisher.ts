@@ -71,12 +71,19 @@ export class Publisher {
       } catch (err) {
         this.failures++;
         if (this.failures === 1 || this.failures % 20 === 0)
-          log.warn({ err: (err as Error).message, pending: outbox.pending, tries: this.failures }, "event publish failed; retrying");
+          log.warn({ err: describePublishError(err as Error, this.o.cluster), pending: outbox.pending, tries: this.failures }, "event publish failed; retrying");
         const backoff = Math.min(this.o.retryMaxMs ?? 1_000, (this.o.retryMinMs ?? 50) * 2 ** Math.min(this.failures, 10));
         await delay(backoff);
       }
     }
   }
+}
+
+/** The client reports a publish nobody answered as "jetstream is not enabled": on a server with
+ *  JetStream, it means no stream takes the subject (missing, lost with a store, or still electing). */
+export function describePublishError(err: Error, cluster: string): string {
+  if (!/not enabled|no responders/i.test(err.message)) return err.message;
+  return `no stream answered for vigil.${cluster}.ev.* (the stream is missing or not up yet)`;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

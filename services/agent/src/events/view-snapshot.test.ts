@@ -14,6 +14,9 @@ const file = () => {
   return join(d, "view.json");
 };
 
+const A = "2026-12-01T10:00:00.000000000Z";
+const B = "2026-12-01T11:00:00.000000000Z";
+
 function folded() {
   const v = emptyView("c");
   const meta = (i: number) => ({ id: `e.${i}`, node: "n1", time: 1_700_000_000_000 + i });
@@ -27,8 +30,8 @@ function folded() {
 describe("view snapshot", () => {
   it("round-trips the fold: nodes, groups, moves, and the ids already applied", () => {
     const f = file();
-    saveViewSnapshot(f, folded());
-    const v = loadViewSnapshot(f, "c", { firstSeq: 1, lastSeq: 10 })!;
+    saveViewSnapshot(f, folded(), A);
+    const v = loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 10 })!;
     expect(v.lastSeq).toBe(4);
     expect(nodeState(v.nodes.get("n1")!)).toBe("online");
     expect(v.nodes.get("n2")!.standby).toBe(true);
@@ -39,11 +42,24 @@ describe("view snapshot", () => {
 
   it("is ignored for another cluster, a recreated stream, a purged one, or a damaged file", () => {
     const f = file();
-    saveViewSnapshot(f, folded());
-    expect(loadViewSnapshot(f, "other", { firstSeq: 1, lastSeq: 10 })).toBeNull();
-    expect(loadViewSnapshot(f, "c", { firstSeq: 1, lastSeq: 2 })).toBeNull();
-    expect(loadViewSnapshot(f, "c", { firstSeq: 7, lastSeq: 20 })).toBeNull();
+    saveViewSnapshot(f, folded(), A);
+    expect(loadViewSnapshot(f, "other", { created: A, firstSeq: 1, lastSeq: 10 })).toBeNull();
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 2 })).toBeNull();
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 7, lastSeq: 20 })).toBeNull();
     writeFileSync(f, "{ not json");
-    expect(loadViewSnapshot(f, "c", { firstSeq: 1, lastSeq: 10 })).toBeNull();
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 10 })).toBeNull();
+  });
+
+  it("is ignored for another stream of the same cluster that has grown longer than the snapshot (a wiped store)", () => {
+    const f = file();
+    saveViewSnapshot(f, folded(), A);
+    // Sequence numbers alone would accept it: 4 fits in 1..50. The stream's identity does not.
+    expect(loadViewSnapshot(f, "c", { created: B, firstSeq: 1, lastSeq: 50 })).toBeNull();
+  });
+
+  it("written before streams had an identity (version 1), is ignored", () => {
+    const f = file();
+    writeFileSync(f, JSON.stringify({ version: 1, cluster: "c", lastSeq: 4, applied: [], nodes: [], groups: [] }));
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 50 })).toBeNull();
   });
 });

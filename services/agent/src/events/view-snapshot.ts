@@ -1,15 +1,19 @@
 // A local snapshot of this node's fold of the log, so an agent that starts again folds only the tail
-// (DESIGN: "rebuilds it from a snapshot plus the tail"). Written atomically; a snapshot that does not
-// fit the stream as it is now (recreated, or purged past it) is ignored and the log folded whole.
+// (DESIGN: "rebuilds it from a snapshot plus the tail"). Written atomically. A snapshot belongs to one
+// stream, named by its creation time: sequence numbers alone cannot tell a wiped and refilled stream
+// from the old one. One that does not fit the stream as it is now (another stream, or purged past
+// it) is ignored and the log folded whole.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 
-const VERSION = 1;
+/** 2: the stream's creation time is part of the snapshot (1 had none, and is ignored). */
+const VERSION = 2;
 
-export function serializeView(v: ClusterView): string {
+export function serializeView(v: ClusterView, streamCreated: string): string {
   return JSON.stringify({
     version: VERSION,
     cluster: v.cluster,
+    streamCreated,
     lastSeq: v.lastSeq,
     lastEventTime: v.lastEventTime,
     autoFailback: v.autoFailback,
@@ -17,13 +21,15 @@ export function serializeView(v: ClusterView): string {
     nodes: [...v.nodes.values()],
     groups: [...v.groups.values()],
     withoutQuorum: [...v.withoutQuorum],
+    streamWarning: v.streamWarning,
+    logRestored: v.logRestored,
   });
 }
 
-export function deserializeView(text: string, cluster: string): ClusterView | null {
+export function deserializeView(text: string, cluster: string): { view: ClusterView; streamCreated: string } | null {
   try {
     const o = JSON.parse(text);
-    if (o.version !== VERSION || o.cluster !== cluster || !Number.isInteger(o.lastSeq)) return null;
+    if (o.version !== VERSION || o.cluster !== cluster || !Number.isInteger(o.lastSeq) || typeof o.streamCreated !== "string") return null;
     const v = emptyView(cluster);
     v.lastSeq = o.lastSeq;
     v.lastEventTime = o.lastEventTime ?? null;
@@ -32,23 +38,32 @@ export function deserializeView(text: string, cluster: string): ClusterView | nu
     for (const n of o.nodes) v.nodes.set(n.name, n);
     for (const g of o.groups) v.groups.set(g.id, g);
     v.withoutQuorum = new Set(o.withoutQuorum ?? []);
-    return v;
+    v.streamWarning = o.streamWarning ?? null;
+    v.logRestored = o.logRestored ?? null;
+    return { view: v, streamCreated: o.streamCreated };
   } catch {
     return null;
   }
 }
 
-export function saveViewSnapshot(path: string, v: ClusterView): void {
-  writeFileSync(`${path}.tmp`, serializeView(v));
+export function saveViewSnapshot(path: string, v: ClusterView, streamCreated: string): void {
+  writeFileSync(`${path}.tmp`, serializeView(v, streamCreated));
   renameSync(`${path}.tmp`, path);
 }
 
-/** The snapshot, if there is one for this cluster that the stream (first..last seq) can continue. */
-export function loadViewSnapshot(path: string, cluster: string, stream: { firstSeq: number; lastSeq: number }): ClusterView | null {
+/** The snapshot, if there is one for this cluster and this stream (its creation time, first..last seq) can continue it. */
+export function loadViewSnapshot(
+  path: string,
+  cluster: string,
+  stream: { created: string; firstSeq: number; lastSeq: number },
+): ClusterView | null {
   if (!existsSync(path)) return null;
-  const v = deserializeView(readFileSync(path, "utf8"), cluster);
-  if (!v) return null;
-  // Recreated stream (it ends before the snapshot) or purged past it (its tail is gone): fold whole.
+  const s = deserializeView(readFileSync(path, "utf8"), cluster);
+  if (!s) return null;
+  // Another stream (a store wiped and the stream made again, however long it has grown since).
+  if (s.streamCreated !== stream.created) return null;
+  const v = s.view;
+  // Shorter than the snapshot, or purged past it (its tail is gone): fold whole.
   if (v.lastSeq > stream.lastSeq || v.lastSeq + 1 < stream.firstSeq) return null;
   return v;
 }

@@ -1,14 +1,47 @@
-// Keeps this node's fold of the log current: reads from where the fold stands and follows, resuming
-// after any NATS outage. Each newly applied event is handed to `onEvent`.
+// Keeps this node's fold of the log current: reads from where the fold stands and follows. A
+// watchdog (on a timer, and after every NATS reconnect) compares the fold with the stream itself
+// (log-health.ts): a reader that stopped while the stream grew is restarted from lastSeq + 1, logged
+// and counted; a stream that is gone or was recreated is reported as lost (the agent rebuilds it).
+// Each newly applied event is handed to `onEvent`.
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { applyEvent, type ClusterView } from "@vigil/shared/events/cluster-view";
+import { applyEvent, emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import type { VigilEvent } from "@vigil/shared/events/vocabulary";
 import { readEvents } from "./event-reader.js";
+import { eventStreamInfo, manager } from "./event-stream.js";
+import { judgeLog } from "./log-health.js";
+
+export interface FollowerOptions {
+  /** How often the watchdog looks at the stream. */
+  checkEveryMs?: number;
+  /** How long after a reconnect it looks (the reader has had time to resume by then). */
+  checkAfterReconnectMs?: number;
+  /** Creation time of the stream `view` is a fold of (from its snapshot); null: not known yet. */
+  streamCreated?: string | null;
+  /** The stream the fold came from is gone; called once per loss, until `refold`. */
+  onLost?: (why: string) => void;
+  /** A refold was swapped in as the fold. */
+  onRefolded?: () => void;
+}
+
+interface Refold {
+  view: ClusterView;
+  /** The fresh fold replaces the live one once it applies an event this accepts. */
+  until: (e: VigilEvent) => boolean;
+}
 
 export class LogFollower {
   private running = true;
   private done: Promise<void> | null = null;
+  private abort = new AbortController();
+  private timer: NodeJS.Timeout | null = null;
+  private checking = false;
+  private seqAtLastCheck = -1;
+  private lostReported = false;
+  private refolding: Refold | null = null;
+  private created: string | null;
+  /** Times the watchdog restarted a stalled reader (also in each restart's log line). */
+  restarts = 0;
   /** Resolves once the fold has caught up with the log as it stood when following began. */
   readonly caughtUp: Promise<void>;
   private markCaughtUp!: () => void;
@@ -19,35 +52,130 @@ export class LogFollower {
     private readonly view: ClusterView,
     private readonly log: Logger,
     private readonly onEvent: (e: VigilEvent) => void,
+    private readonly o: FollowerOptions = {},
   ) {
     this.caughtUp = new Promise((r) => (this.markCaughtUp = r));
+    this.created = o.streamCreated ?? null;
   }
 
   start(): void {
     this.done = this.run();
+    this.timer = setInterval(() => void this.check(), this.o.checkEveryMs ?? 3_000);
+    this.timer.unref();
+    void this.watchReconnects();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.abort.abort();
     await Promise.race([this.done, new Promise((r) => setTimeout(r, 1_000))]);
+  }
+
+  /** Creation time of the stream the live fold belongs to; null while a refold is under way. */
+  get streamCreated(): string | null {
+    return this.refolding ? null : this.created;
+  }
+
+  /** The fold being built: the live one, or the fresh one of a refold. */
+  private get target(): ClusterView {
+    return this.refolding?.view ?? this.view;
+  }
+
+  /**
+   * Folds the (new) stream `created` from its start into a fresh view, while the live fold stays in
+   * force; the fresh one replaces it in place once it has applied an event `until` accepts.
+   */
+  refold(created: string, until: (e: VigilEvent) => boolean): void {
+    this.refolding = { view: emptyView(this.cluster), until };
+    this.created = created;
+    this.lostReported = false;
+    this.seqAtLastCheck = -1;
+    this.restartReader();
+  }
+
+  private restartReader(): void {
+    this.abort.abort();
+    this.abort = new AbortController();
+  }
+
+  private apply(seq: number, e: VigilEvent): void {
+    const r = this.refolding;
+    if (!r) {
+      if (applyEvent(this.view, e, seq)) this.onEvent(e);
+      return;
+    }
+    applyEvent(r.view, e, seq);
+    if (!r.until(e)) return;
+    // Same object, new contents: the controller holds a reference to the live view.
+    Object.assign(this.view, r.view);
+    this.refolding = null;
+    this.log.info({ lastSeq: this.view.lastSeq }, "the rebuilt log's fold replaces the lost one");
+    this.o.onRefolded?.();
   }
 
   private async run(): Promise<void> {
     for (let attempt = 0; this.running; attempt++) {
+      const signal = this.abort.signal;
+      const onStream = (s: { created: string }) => void (this.created ??= s.created);
       try {
         // Catch up first (ends at the present end), then follow.
-        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: false, fromSeq: this.view.lastSeq + 1 }))
-          if (applyEvent(this.view, event, seq)) this.onEvent(event);
-        this.markCaughtUp();
-        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: true, fromSeq: this.view.lastSeq + 1 })) {
-          if (!this.running) break;
-          if (applyEvent(this.view, event, seq)) this.onEvent(event);
+        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: false, fromSeq: this.target.lastSeq + 1, signal, onStream })) {
+          this.apply(seq, event);
+          attempt = 0;
+        }
+        if (!signal.aborted) this.markCaughtUp();
+        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: true, fromSeq: this.target.lastSeq + 1, signal, onStream })) {
+          this.apply(seq, event);
+          attempt = 0;
         }
       } catch (e) {
         if (!this.running || this.nc.isClosed()) return;
         if (attempt % 10 === 0) this.log.warn({ err: (e as Error).message }, "following the event log failed; retrying");
         await new Promise((r) => setTimeout(r, Math.min(2_000, 200 * (attempt + 1))));
       }
+    }
+  }
+
+  private async watchReconnects(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (!this.running) return;
+      if (s.type !== "reconnect") continue;
+      const before = this.target.lastSeq;
+      setTimeout(() => void this.check(before), this.o.checkAfterReconnectMs ?? 1_500).unref();
+    }
+  }
+
+  /** The watchdog: one look at the stream, compared with the fold (against `before`, or the last look). */
+  private async check(before?: number): Promise<void> {
+    if (!this.running || this.checking || this.nc.isClosed()) return;
+    this.checking = true;
+    try {
+      const info = await eventStreamInfo(await manager(this.nc, 2_000), this.cluster);
+      const foldSeq = this.target.lastSeq;
+      const verdict = judgeLog({
+        stream: info ? { created: info.created, lastSeq: info.state.last_seq } : null,
+        followedCreated: this.created,
+        foldSeq,
+        foldSeqBefore: before ?? this.seqAtLastCheck,
+      });
+      this.seqAtLastCheck = foldSeq;
+      if (verdict.kind === "stalled") {
+        this.restarts++;
+        this.log.warn(
+          { restarts: this.restarts, foldSeq, streamLastSeq: info?.state.last_seq, behind: verdict.behind },
+          `the event log reader made no progress while ${verdict.behind} events wait; restarting it from #${foldSeq + 1}`,
+        );
+        this.restartReader();
+      } else if (verdict.kind === "lost" && !this.lostReported) {
+        this.lostReported = true;
+        this.log.warn({ foldSeq, why: verdict.why }, "the event log this node followed is lost");
+        this.o.onLost?.(verdict.why);
+      }
+    } catch {
+      // NATS away or electing: nothing to judge; the next look will tell.
+    } finally {
+      this.checking = false;
     }
   }
 }

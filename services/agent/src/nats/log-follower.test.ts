@@ -1,0 +1,118 @@
+// The read path against a real nats-server: reading never creates a stream, and a follower keeps
+// following through a server killed and restarted on its store, and notices a store that was lost.
+import { rmSync, mkdirSync } from "node:fs";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { emptyView } from "@vigil/shared/events/cluster-view";
+import { eventSubject, makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
+import { UserError } from "@vigil/shared/user-error";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { startTestNats, type TestNats } from "../../test-support/nats-server.js";
+import { eventually } from "../../test-support/eventually.js";
+import { connectNats } from "./connection.js";
+import { ensureEventStream, eventStreamInfo, manager } from "./event-stream.js";
+import { readEvents } from "./event-reader.js";
+import { LogFollower } from "./log-follower.js";
+
+let nats: TestNats;
+const open: NatsConnection[] = [];
+beforeEach(async () => {
+  nats = await startTestNats();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((nc) => nc.close().catch(() => {})));
+  await nats?.stop();
+});
+
+async function conn(name: string): Promise<NatsConnection> {
+  const nc = await connectNats({ servers: [nats.url], name, waitOnFirstConnect: true });
+  open.push(nc);
+  return nc;
+}
+
+let n = 0;
+const ev = () => makeEvent("NodeDead", { peer: "n2", silentMs: ++n }, { id: `t.1.${n}`, node: "n1", time: Date.now() });
+
+/** Publishes with retries: right after a restart the stream takes a moment to answer. */
+async function publish(nc: NatsConnection, cluster: string, e: VigilEvent): Promise<number> {
+  const js = jetstream(nc, { timeout: 2_000 });
+  let last: unknown;
+  for (let i = 0; i < 40; i++) {
+    try {
+      return (await js.publish(eventSubject(cluster, e), JSON.stringify(e), { msgID: e.id })).seq;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw last;
+}
+
+const quiet = pino({ level: "silent" });
+
+describe("reading the log", () => {
+  it("never creates the stream: a missing cluster is a one-line error naming the streams there", async () => {
+    const nc = await conn("t");
+    await ensureEventStream(nc, "real", 1);
+    const read = async () => {
+      for await (const _ of readEvents(nc, "typo", { follow: false })) void _;
+    };
+    const err = await read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/^no cluster "typo" on nats:\/\/127\.0\.0\.1:\d+ .*streams here: VIGIL_REAL\)$/);
+    expect(await eventStreamInfo(await manager(nc), "typo")).toBeNull();
+  });
+});
+
+describe("the log follower", () => {
+  it("keeps following after the server is killed and restarted on its store, without a client that recovers by itself", async () => {
+    const nc = await conn("follower");
+    const pub = await conn("publisher");
+    await ensureEventStream(nc, "f", 1);
+    for (let i = 0; i < 3; i++) await publish(pub, "f", ev());
+    const view = emptyView("f");
+    const f = new LogFollower(nc, "f", view, quiet, () => {}, { checkEveryMs: 1_000, checkAfterReconnectMs: 500 });
+    f.start();
+    try {
+      expect(await eventually(() => view.lastSeq === 3, 5_000, 50)).toBe(true);
+      await nats.kill();
+      await new Promise((r) => setTimeout(r, 2_500));
+      await nats.restart();
+      const seq = await publish(pub, "f", ev());
+      await publish(pub, "f", ev());
+      expect(await eventually(() => view.lastSeq === seq + 1, 15_000, 50), `fold at #${view.lastSeq}, log at #${seq + 1}`).toBe(true);
+    } finally {
+      await f.stop();
+    }
+  }, 40_000);
+
+  it("reports the log lost when the server comes back on an empty store", async () => {
+    const nc = await conn("follower");
+    const pub = await conn("publisher");
+    await ensureEventStream(nc, "g", 1);
+    for (let i = 0; i < 5; i++) await publish(pub, "g", ev());
+    const view = emptyView("g");
+    const lost: string[] = [];
+    const f = new LogFollower(nc, "g", view, quiet, () => {}, { checkEveryMs: 500, onLost: (why) => lost.push(why) });
+    f.start();
+    try {
+      expect(await eventually(() => view.lastSeq === 5, 5_000, 50)).toBe(true);
+      await nats.kill();
+      rmSync(nats.storeDir, { recursive: true, force: true });
+      mkdirSync(nats.storeDir, { recursive: true });
+      await nats.restart();
+      expect(await eventually(() => lost.length > 0, 15_000, 50)).toBe(true);
+      expect(lost).toEqual(["the stream no longer exists"]);
+      // Made again (and longer than the old one): still another stream, told apart by its creation time.
+      await ensureEventStream(nc, "g", 1);
+      const fresh = new LogFollower(nc, "g", emptyView("g"), quiet, () => {}, { checkEveryMs: 500, streamCreated: "2000-01-01T00:00:00Z", onLost: (why) => lost.push(why) });
+      fresh.start();
+      expect(await eventually(() => lost.length > 1, 10_000, 50)).toBe(true);
+      expect(lost[1]).toMatch(/^the stream was recreated/);
+      await fresh.stop();
+    } finally {
+      await f.stop();
+    }
+  }, 40_000);
+});
