@@ -8,6 +8,7 @@ export function statusObject(v: ClusterView) {
     cluster: v.cluster,
     lastSeq: v.lastSeq,
     lastEventTime: v.lastEventTime,
+    streamWarning: v.streamWarning,
     nodes: [...v.nodes.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => ({ name: n.name, state: nodeState(n), generation: n.generation, since: n.since })),
     groups: [...v.groups.values()].map((g) => ({
       id: g.id,
@@ -25,6 +26,7 @@ export function formatStatus(s: ReturnType<typeof statusObject>): string {
   const lines: string[] = [];
   lines.push(`Cluster ${s.cluster}: last event #${s.lastSeq}${s.lastEventTime ? ` at ${s.lastEventTime}` : ""}`);
   lines.push(`${s.nodes.length} nodes configured, ${s.groups.length} resource groups configured`, "");
+  if (s.streamWarning) lines.push(`WARNING: event stream ${s.streamWarning.stream} has ${s.streamWarning.replicas} replica(s), the NATS cluster could give it ${s.streamWarning.wanted} (${s.streamWarning.reason})`, "");
   const byState = (st: string) => s.nodes.filter((n) => n.state === st).map((n) => n.name);
   for (const [label, st] of [["Online", "online"], ["Standby", "standby"], ["OFFLINE", "offline"], ["UNCLEAN", "unclean"]] as const) {
     const names = byState(st);
