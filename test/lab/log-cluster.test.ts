@@ -3,6 +3,7 @@
 // kill -9 of the stream leader together with the holder's link loss, every agent still follows the log
 // (standby and online carried out), the VIP is dark no longer than a failover, and the CLI never dies
 // with a stack trace while the stream elects its leader.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { vigilCli } from "./cli.js";
 import { createLab, type Lab } from "./lab.js";
@@ -25,6 +26,16 @@ async function streams(i: number): Promise<StreamDetail[]> {
   const out = await must(inNs(s.place.ns!, ["curl", "-sf", "--max-time", "2", url]));
   const j = JSON.parse(out) as { account_details?: Array<{ stream_detail?: StreamDetail[] }> };
   return (j.account_details ?? []).flatMap((a) => a.stream_detail ?? []);
+}
+
+/** The stream as the servers that host it report it (an R1 stream lives on one of them only). */
+async function hosted(name: string): Promise<StreamDetail | undefined> {
+  for (const [i, srv] of lab.nats.servers.entries()) {
+    if (!srv.proc?.alive) continue;
+    const s = (await streams(i)).find((x) => x.name === name);
+    if (s) return s;
+  }
+  return undefined;
 }
 
 async function holders(): Promise<string[]> {
@@ -56,6 +67,20 @@ async function carriedOut(args: string[]): Promise<void> {
   expect(r.stdout).toMatch(/carried out/);
 }
 
+/** Makes a stream with a NATS client run in the client namespace (the CLI never makes one). */
+async function makeStream(url: string, name: string, subject: string, replicas: number): Promise<void> {
+  const transport = import.meta.resolve("@nats-io/transport-node");
+  const js = import.meta.resolve("@nats-io/jetstream");
+  const code = `
+    const { connect } = await import(${JSON.stringify(transport)});
+    const { jetstreamManager } = await import(${JSON.stringify(js)});
+    const nc = await connect({ servers: ${JSON.stringify(url)} });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: ${JSON.stringify(name)}, subjects: [${JSON.stringify(subject)}], num_replicas: ${replicas}, storage: "file" });
+    await nc.close();`;
+  await must(inNs(lab.host("c").ns, ["node", "--input-type=module", "-e", code]), 20_000);
+}
+
 /** A CLI failure is one line, `vigil: …`, never a stack trace. */
 function expectOneLineError(r: { code: number | null; stderr: string }): void {
   if (r.code === 0) return;
@@ -80,19 +105,32 @@ describe("the event log on a three-server JetStream cluster", () => {
     const before = await lab.cli.run(["status"]);
     expect(before.code).toBe(1);
     expect(before.stderr).toMatch(/^vigil: no cluster "lab" on nats:\/\/198\.51\.100\.20\d:4222 .*streams here: none\)\n$/);
-    expect(await streams(0)).toEqual([]);
+    for (const i of [0, 1, 2]) expect(await streams(i)).toEqual([]);
 
+    // A stream made by hand with one replica (as a read used to make it): the agents raise it.
     const first = lab.nats.urls()[0]!;
+    await makeStream(first, "VIGIL_LAB", "vigil.lab.ev.>", 1);
+    expect((await hosted("VIGIL_LAB"))?.config?.num_replicas).toBe(1);
+
     for (const n of lab.nodes) lab.agents.start(n, { extraArgs: ["--nats", first] });
     await waitOnlyHolder("n1", 60_000);
-    const lab0 = await pollUntil("the stream on s1", async () => (await streams(0)).find((s) => s.name === "VIGIL_LAB"), { timeoutMs: 10_000 });
+    const lab0 = await pollUntil(
+      "the stream on s1 with three replicas",
+      async () => {
+        const s = await hosted("VIGIL_LAB");
+        return s?.config?.num_replicas === 3 ? s : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     expect(lab0.config?.num_replicas).toBe(3);
+    // Issue 8: the agents said "jetstream is not enabled" at start, publishing before the stream was there.
+    for (const n of lab.nodes) expect(readFileSync(lab.agents.logFile(n), "utf8")).not.toMatch(/not enabled/);
 
     // A typo names the clusters that do exist, and creates nothing.
     const typo = await vigilCli(lab.host("c").ns, () => lab.nats.urls(), "typo").run(["status"]);
     expect(typo.code).toBe(1);
     expect(typo.stderr).toMatch(/^vigil: no cluster "typo" on nats:\/\/\S+ \(.*streams here: VIGIL_LAB\)\n$/);
-    expect((await streams(0)).map((s) => s.name)).toEqual(["VIGIL_LAB"]);
+    for (const i of [0, 1, 2]) expect((await streams(i)).map((s) => s.name)).toEqual(["VIGIL_LAB"]);
   }, 180_000);
 
   it("defect 6: after a kill -9 of the stream leader as n1's link goes down for 4 s, every agent still follows the log", async () => {
