@@ -175,6 +175,7 @@ describe("the event log on a three-server JetStream cluster", () => {
     await waitOnlyHolder("n1", 10_000);
     sampling = false;
     await sampler;
+    console.log(`log-cluster: longest time with no holder around the stream-leader kill and n1's link loss: ${longestDark} ms`);
     // A failover is deadtime plus a start; bounded generously for a shared box.
     expect(longestDark, "longest time with no node holding the VIP (ms)").toBeLessThan(8_000);
 
