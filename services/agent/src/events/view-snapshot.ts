@@ -17,6 +17,9 @@ export function serializeView(v: ClusterView): string {
     nodes: [...v.nodes.values()],
     groups: [...v.groups.values()],
     withoutQuorum: [...v.withoutQuorum],
+    observers: v.observers,
+    lastChange: v.lastChange,
+    unfencedRecoveries: v.unfencedRecoveries,
   });
 }
 
@@ -24,6 +27,8 @@ export function deserializeView(text: string, cluster: string): ClusterView | nu
   try {
     const o = JSON.parse(text);
     if (o.version !== VERSION || o.cluster !== cluster || !Number.isInteger(o.lastSeq)) return null;
+    // Written before the fold kept each node's reports: liveness cannot be worked out; fold whole.
+    if (typeof o.observers !== "object" || o.observers === null) return null;
     const v = emptyView(cluster);
     v.lastSeq = o.lastSeq;
     v.lastEventTime = o.lastEventTime ?? null;
@@ -32,6 +37,9 @@ export function deserializeView(text: string, cluster: string): ClusterView | nu
     for (const n of o.nodes) v.nodes.set(n.name, n);
     for (const g of o.groups) v.groups.set(g.id, g);
     v.withoutQuorum = new Set(o.withoutQuorum ?? []);
+    v.observers = o.observers;
+    v.lastChange = o.lastChange ?? null;
+    v.unfencedRecoveries = o.unfencedRecoveries ?? {};
     return v;
   } catch {
     return null;
