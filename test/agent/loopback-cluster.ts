@@ -61,6 +61,8 @@ export class LoopbackCluster {
           "initdead 2",
           `bind ${addr(node)}`,
           ...o.nodes.filter((p) => p !== node).map((p) => `ucast lo ${addr(p)}`),
+          // A one-node cluster still needs a medium: one nobody listens on.
+          ...(o.nodes.length === 1 ? [`ucast lo 127.0.0.2:${ports.get(node)}`] : []),
           `node ${o.nodes.join(" ")}`,
           `cluster ${o.cluster}`,
           ...(o.extra ?? []),

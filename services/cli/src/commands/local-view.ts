@@ -17,6 +17,8 @@ export interface LocalSource {
   /** When the agent answered, or when the snapshot was written. */
   time: string;
   live?: LocalReport["live"];
+  /** The agent's own NATS connection, as it reports it. */
+  natsConnected?: boolean;
 }
 
 export type LocalView = { ok: true; view: ClusterView; source: LocalSource } | { ok: false; tried: string[] };
@@ -46,7 +48,7 @@ export async function readLocalView(f: { stateDir?: string; node?: string; confi
       const r = JSON.parse(await readSocket(sock)) as LocalReport;
       const o = r.view as { cluster?: string };
       const view = deserializeView(JSON.stringify(r.view), o.cluster ?? "");
-      if (view) return { ok: true, view, source: { kind: "agent", path: sock, node: r.node, time: r.time, live: r.live } };
+      if (view) return { ok: true, view, source: { kind: "agent", path: sock, node: r.node, time: r.time, live: r.live, natsConnected: r.nats?.connected } };
       tried.push(`${sock}: its answer holds no fold`);
     } catch (e) {
       tried.push(`${sock}: ${(e as Error).message}`);

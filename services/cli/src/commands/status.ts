@@ -47,7 +47,7 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
     source:
       source.kind === "log"
         ? { kind: source.kind, path: null, node: null, time: null }
-        : { kind: source.kind, path: source.path, node: source.node, time: source.time },
+        : { kind: source.kind, path: source.path, node: source.node, time: source.time, natsConnected: source.natsConnected ?? null },
     lastSeq: v.lastSeq,
     lastEventTime: v.lastEventTime,
     lastChange: v.lastChange,
@@ -76,7 +76,7 @@ const action = (has: boolean) => (has ? "runs and places groups" : "stops its gr
 
 export function formatStatus(s: ReturnType<typeof statusObject>): string {
   const lines: string[] = [];
-  if (s.stale) lines.push(`STALE: ${s.staleReason}`, `       showing ${s.source.kind === "agent" ? `the live view of ${s.source.node}'s agent` : "the fold the local agent last saved"} (${s.source.path}, ${s.source.time})`, "");
+  if (s.stale) lines.push(`STALE: ${s.staleReason}`, `       showing ${s.source.kind === "agent" ? `the live view of ${s.source.node}'s agent${"natsConnected" in s.source && s.source.natsConnected === false ? ", itself cut off from NATS" : ""}` : "the fold the local agent last saved"} (${s.source.path}, ${s.source.time})`, "");
   lines.push(`Cluster ${s.cluster}: last event #${s.lastSeq}${s.lastEventTime ? ` at ${s.lastEventTime}` : ""}`);
   if (s.lastChange) lines.push(`Last change: #${s.lastChange.seq} ${s.lastChange.type} at ${s.lastChange.time}`);
   lines.push(`${s.nodes.length} nodes configured, ${s.groups.length} resource groups configured`, "");
