@@ -22,10 +22,11 @@ import { Controller } from "./cluster/controller.js";
 import { fenceAgent } from "./cluster/fence-agent.js";
 import { PingWitness } from "./cluster/ping-witness.js";
 import { NatsWitness } from "./cluster/nats-witness.js";
-import { hasQuorum } from "@vigil/shared/placement/quorum";
 import { buildResources } from "./cluster/resources.js";
 import { LogFollower } from "./nats/log-follower.js";
-import { loadViewSnapshot, saveViewSnapshot } from "./events/view-snapshot.js";
+import { loadViewSnapshot, saveViewSnapshot, serializeView } from "./events/view-snapshot.js";
+import { LOCAL_SOCKET, LocalSocket } from "./local-socket.js";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { agentLogger } from "./logger.js";
 
 export const VERSION = "0.1.0";
@@ -65,6 +66,8 @@ export class Agent {
   private restoring = false;
   /** Times this agent rebuilt a lost log. */
   logRestores = 0;
+  private localSocket: LocalSocket | null = null;
+  private natsConnected = true;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -151,6 +154,9 @@ export class Agent {
       });
     }
     this.controller.start();
+    // What this node knows, for `vigil status` while the log cannot be read.
+    this.localSocket = new LocalSocket(`${stateDir}/${LOCAL_SOCKET}`, () => this.localReport(), this.log);
+    await this.localSocket.start();
     // Everything that changes membership or groups wakes the controller itself; this timer only
     // catches time passing (initdead, the failback stability delay, the rejoin wait).
     this.tickTimer = setInterval(() => this.controller.tick(), Math.max(250, haCf.keepaliveMs));
@@ -178,6 +184,7 @@ export class Agent {
       await this.controller?.stopAll(60_000);
       await this.hb?.stop();
       await this.follower?.stop();
+      await this.localSocket?.stop();
       this.saveSnapshot();
       this.record("AgentStopped", {}, reason);
       const left = await this.publisher.drain(5_000);
@@ -256,6 +263,17 @@ export class Agent {
     }
   }
 
+  private localReport() {
+    return {
+      node: this.node,
+      generation: this.generation,
+      time: new Date().toISOString(),
+      view: JSON.parse(serializeView(this.view, this.follower?.streamCreated ?? "")),
+      live: this.controller.liveView(),
+      nats: { connected: this.natsConnected && !this.nc.isClosed() },
+    };
+  }
+
   private nextId(): string {
     return `${this.node}.${this.generation}.${++this.counter}`;
   }
@@ -275,8 +293,9 @@ export class Agent {
     }
     const now = members(state);
     if (now.join(",") !== before) {
-      const quorum = hasQuorum({ configuredNodes: this.cfg.haCf.nodes, reachableNodes: now, witnessReachable: this.witness() });
-      this.record("MembershipChanged", { members: now, quorum }, `${t.peer} is ${t.to}`);
+      // The quorum its decisions use (one rule), not a count of the members heard.
+      const q = this.controller.quorumForMembership();
+      this.record("MembershipChanged", { members: now, quorum: q.has }, `${t.peer} is ${t.to}: ${q.reason}`);
     }
     this.publisher.kick();
   }
@@ -387,6 +406,7 @@ export class Agent {
   private watchNats(): void {
     void (async () => {
       for await (const s of this.nc.status()) {
+        if (s.type === "disconnect" || s.type === "reconnect") this.natsConnected = s.type === "reconnect";
         if (s.type === "disconnect" || s.type === "reconnect") this.log.info({ nats: s.type, server: (s as { server?: string }).server }, "NATS connection");
       }
     })();

@@ -46,7 +46,7 @@ export async function startTestNats(): Promise<TestNats> {
   };
   const kill = async () => {
     const c = child as ChildProcess | null;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once("exit", r));
     c.kill("SIGKILL");
     await exited;

@@ -6,6 +6,7 @@ import { configCheck } from "./commands/config-check.js";
 import { logCommand } from "./commands/log.js";
 import { hbCommand, operatorCommand } from "./commands/operator.js";
 import { statusCommand } from "./commands/status.js";
+import { confirmFencedCommand } from "./commands/confirm-fenced.js";
 
 export const USAGE = `usage: vigil <command> [options]
 
@@ -13,11 +14,14 @@ export const USAGE = `usage: vigil <command> [options]
                                   run the node agent (logs pino JSON to stderr)
   config check DIR [--node NAME] [--json]
                                   check ha.cf, haresources and authkeys in DIR
-  status [--json]                 nodes, groups and resources, from the event log
+  status [--json] [--state-dir DIR]
+                                  nodes, quorum, groups and resources, from the event log
+                                  (or, while it is unreachable, from the local agent: stale)
   log [-f] [--json] [--from SEQ | --since TIME] [--type T] [--node N]
                                   the event log, oldest first; -f keeps following
   node standby NODE [--wait]      move every group off NODE and keep it empty
   node online NODE [--wait]       let NODE run groups again
+  node confirm-fenced NODE        the operator's word that dead NODE is down (stonith_admin --confirm)
   resource move GROUP NODE [--wait]   prefer NODE for GROUP until cleared
   resource clear GROUP [--wait]       drop the move preference
   resource cleanup GROUP [--wait]     reset GROUP's failcounts everywhere
@@ -60,7 +64,7 @@ export async function dispatch(words: string[], f: Flags, out: (s: string) => vo
       return configCheck(a, { ...(s("node") ? { node: s("node") } : {}), json: !!f.json });
     case "status":
       need(words, 1, "status [--json]");
-      return statusCommand(common, out);
+      return statusCommand({ ...common, stateDir: s("state-dir"), node: s("node") }, out);
     case "log":
       need(words, 1, "log [-f] [--json] [--from SEQ | --since TIME] [--type T] [--node N]");
       return logCommand(
@@ -68,6 +72,7 @@ export async function dispatch(words: string[], f: Flags, out: (s: string) => vo
         out,
       );
     case "node":
+      if (sub === "confirm-fenced" && a && !b) return confirmFencedCommand(a, op, out);
       if ((sub === "standby" || sub === "online") && a && !b) return operatorCommand({ kind: sub, node: a }, op, out);
       throw new CliError("usage: vigil node standby|online NODE [--wait]", 2);
     case "resource":

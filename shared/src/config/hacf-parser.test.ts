@@ -122,6 +122,15 @@ describe("ha.cf directives", () => {
     expect(c.allowCrc).toBe(true);
   });
 
+  it.each([
+    ["on", true],
+    ["yes", true],
+    ["off", false],
+  ])("require_fencing %s → requireFencing %s (absent: not set, i.e. off)", (value, expected) => {
+    expect(ok(`${MINIMAL}require_fencing ${value}\n`).requireFencing).toBe(expected);
+    expect(ok(MINIMAL).requireFencing).toBeUndefined();
+  });
+
   it("accepts heartbeat directives that mean nothing to Vigil, and lists them", () => {
     const c = ok(`${MINIMAL}respawn hacluster /usr/lib/heartbeat/ipfail\napiauth ipfail gid=haclient\ncrm no\n`);
     expect(c.ignored).toEqual([
@@ -189,6 +198,8 @@ describe("ha.cf errors, each with file:line", () => {
     ["cluster my.cluster", 'cluster: "my.cluster" may hold only letters, digits, "_" and "-"'],
     ["bind n1.example", 'bind: "n1.example" is not an IPv4 address[:port]'],
     ["fence", "fence takes a command and its arguments"],
+    ["require_fencing always", 'require_fencing: "always" must be on or off'],
+    ["require_fencing", "require_fencing takes 1 value, got 0"],
     ["node bad/name", 'node: "bad/name" is not a node name (letters, digits, ".", "_", "-")'],
     ["crm yes", 'crm yes: Pacemaker\'s CIB is not supported; Vigil reads haresources (use "crm no")'],
     ["serial /dev/ttyS0", "serial heartbeat links are not supported; use mcast, bcast or ucast"],

@@ -17,6 +17,7 @@ const DEFAULT_CLUSTER = "vigil";
 const SINGLE = new Set([
   "keepalive", "warntime", "deadtime", "initdead", "udpport", "auto_failback", "logfile", "debugfile",
   "logfacility", "debug", "use_logd", "cluster", "bind", "fence", "allow_crc", "crm",
+  "require_fencing",
 ]);
 
 /** What the parse learned besides the config itself: where each node was listed. */
@@ -48,7 +49,7 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
   let autoFailback: AutoFailback = "legacy"; // heartbeat's default (config.c)
   let allowCrc = false;
   let cluster = DEFAULT_CLUSTER;
-  const optional: Partial<Pick<HaCf, "bind" | "fence" | "logfile" | "debugfile" | "logfacility" | "debug">> = {};
+  const optional: Partial<Pick<HaCf, "bind" | "fence" | "requireFencing" | "logfile" | "debugfile" | "logfacility" | "debug">> = {};
 
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
@@ -201,6 +202,14 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
         if (args.length === 0) return fail("fence takes a command and its arguments");
         optional.fence = args;
         return;
+      case "require_fencing": {
+        const v = one();
+        if (v === undefined) return;
+        const b = parseBoolean(v);
+        if (b === undefined) return fail(`require_fencing: "${v}" must be on or off`);
+        optional.requireFencing = b;
+        return;
+      }
       default: {
         if (IGNORED_DIRECTIVES.has(directive)) return void ignored.push({ line, directive });
         const why = UNSUPPORTED_DIRECTIVES.get(directive);

@@ -50,6 +50,10 @@ export const HaCf = z.object({
   bind: z.string().optional(),
   /** Vigil extension `fence COMMAND…`: the fence agent, run with the victim's node name appended. */
   fence: z.array(z.string()).optional(),
+  /** Vigil extension `require_fencing on|off` (default off): the groups of a node that died holding
+   *  them wait until it is fenced (by the fence agent, or `vigil node confirm-fenced`) or seen stopped,
+   *  instead of being started elsewhere once its lease has run out. */
+  requireFencing: z.boolean().optional(),
   /** Accepted and kept for heartbeat compatibility; Vigil logs pino JSON to stderr. */
   logfile: z.string().optional(),
   debugfile: z.string().optional(),

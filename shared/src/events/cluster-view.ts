@@ -2,6 +2,8 @@
 // rebuilds it from the log. Applying is deterministic and skips an event id it has already applied,
 // because JetStream only drops a repeated msgID inside its duplicate window (Invariant 2).
 import type { VigilEvent } from "./vocabulary.js";
+import { explainQuorum } from "../placement/quorum.js";
+import { isAlive, observer, reportingNodes, withTheSay, type Observers, type QuorumReport } from "./observers.js";
 
 export type NodeState = "online" | "standby" | "offline" | "unclean";
 export type GroupState = "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
@@ -9,7 +11,7 @@ export type ResourceState = "started" | "stopped" | "starting" | "stopping" | "f
 
 export interface NodeView {
   name: string;
-  /** Last seen alive (AgentStarted, NodeUp/Returned by any observer) and not since reported dead/stopped. */
+  /** Alive as the observers with the say see it (observers.ts): its agent runs and is heard. */
   alive: boolean;
   standby: boolean;
   /** Reported dead while holding groups, and not yet fenced or seen to stop them. */
@@ -46,13 +48,29 @@ export interface ClusterView {
   groups: Map<string, GroupView>;
   autoFailback: string | null;
   lastEventTime: string | null;
-  /** Observers that reported losing quorum and not yet regaining it: a node cut off from the others
-   *  calls them dead, and its view must not overrule the majority's. */
+  /** Observers that reported losing quorum and not yet regaining it. */
   withoutQuorum: Set<string>;
   /** The stream holds fewer replicas than the JetStream cluster could give it (StreamUnderReplicated). */
   streamWarning: { stream: string; replicas: number; wanted: number; reason: string } | null;
   /** The last LogRestored: the log was lost and rebuilt by the agents from what they knew. */
   logRestored: { seq: number; by: string; time: string; lostThrough: number } | null;
+  /** Each node's own reports: whom it hears, its quorum, its reasons (observers.ts). */
+  observers: Observers;
+  /** The last event that changed placement or membership. */
+  lastChange: { seq: number; time: string; type: string } | null;
+  /** Groups started while the node that held them was dead and not fenced (RecoveredWithoutFencing),
+   *  until that node is fenced, confirmed down or heard again. */
+  unfencedRecoveries: Record<string, { victim: string; on: string; seq: number; time: string }>;
+}
+
+/** What each reporting node says about its partition, from its latest quorum report. */
+export interface PartitionView {
+  node: string;
+  has: boolean;
+  members: string[];
+  reason: string;
+  seq: number;
+  time: string;
 }
 
 export function emptyView(cluster: string): ClusterView {
@@ -67,6 +85,9 @@ export function emptyView(cluster: string): ClusterView {
     withoutQuorum: new Set(),
     streamWarning: null,
     logRestored: null,
+    observers: {},
+    lastChange: null,
+    unfencedRecoveries: {},
   };
 }
 
@@ -104,7 +125,10 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
   if (view.applied.has(e.id)) return false;
   view.applied.add(e.id);
   view.lastEventTime = e.time;
+  if (CHANGES.has(e.type) && !(e.type === "Fenced" && !e.ok)) view.lastChange = { seq, time: e.time, type: e.type };
   const g = "group" in e ? view.groups.get(e.group) : undefined;
+  // A node heard again after being called dead, or its own first word after a restart: settle.
+  let settle = noteObserver(view, e, seq);
   switch (e.type) {
     case "ConfigLoaded": {
       for (const n of e.nodes) node(view, n);
@@ -134,40 +158,38 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
     case "AgentStarted": {
       view.withoutQuorum.delete(e.node);
       const n = node(view, e.node);
-      Object.assign(n, { alive: true, unclean: false, generation: e.generation, since: e.time });
+      Object.assign(n, { unclean: false, generation: e.generation, since: e.time });
       // A restarted agent holds nothing until it starts something again.
       for (const gv of view.groups.values()) if (gv.node === e.node) markStopped(gv);
       break;
     }
     case "AgentStopped": {
       const n = node(view, e.node);
-      Object.assign(n, { alive: false, unclean: false, since: e.time });
+      Object.assign(n, { unclean: false });
       for (const gv of groupsOn(view, e.node)) markStopped(gv);
       break;
     }
     case "NodeUp":
     case "NodeReturned":
-    case "NodeRestarted": {
-      const n = node(view, e.peer);
-      if (!n.alive) n.since = e.time;
-      Object.assign(n, { alive: true, unclean: false, generation: e.generation });
+    case "NodeRestarted":
+      node(view, e.peer).generation = e.generation;
       break;
-    }
-    case "NodeDead": {
-      if (view.withoutQuorum.has(e.node)) break;
-      const n = node(view, e.peer);
-      if (n.alive) n.since = e.time;
-      n.alive = false;
-      n.unclean = groupsOn(view, e.peer).length > 0;
+    case "NodeDead":
+      node(view, e.peer);
       break;
-    }
-    case "Fenced": {
-      if (!e.ok) break;
+    case "Fenced":
+    case "FenceConfirmed": {
+      if (e.type === "Fenced" && !e.ok) break;
       const n = node(view, e.victim);
-      Object.assign(n, { alive: false, unclean: false, since: e.time });
+      observer(view.observers, e.victim).stoppedSeq = seq;
+      n.unclean = false;
       for (const gv of groupsOn(view, e.victim)) markStopped(gv);
+      settle = true;
       break;
     }
+    case "RecoveredWithoutFencing":
+      view.unfencedRecoveries[e.group] = { victim: e.victim, on: e.node, seq, time: e.time };
+      break;
     case "StandbyRequested":
       node(view, e.target).standby = true;
       break;
@@ -191,10 +213,8 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       if (g && g.state === "failed") g.state = "stopped";
       break;
     case "PlacementDecided":
-      for (const [id, reason] of Object.entries(e.reasons)) {
-        const gv = view.groups.get(id);
-        if (gv) gv.reason = reason;
-      }
+      observer(view.observers, e.node).reasons = e.reasons;
+      settle = true;
       break;
     case "GroupStarting":
       if (g) Object.assign(g, { node: e.node, state: "starting" });
@@ -263,11 +283,109 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
     default:
       break;
   }
+  if (settle) settleNodes(view, e.time);
   return true;
+}
+
+/** Events that change placement or membership (`lastChange`). */
+const CHANGES: ReadonlySet<VigilEvent["type"]> = new Set([
+  "AgentStarted", "AgentStopped", "NodeUp", "NodeDead", "NodeReturned", "NodeRestarted", "MembershipChanged",
+  "QuorumLost", "QuorumRegained", "Fenced", "FenceConfirmed", "PlacementDecided", "GroupStarted", "GroupStopped",
+  "GroupMoved", "GroupBlocked", "RecoveredWithoutFencing", "StandbyRequested", "OnlineRequested", "MoveRequested",
+  "MoveCleared",
+]);
+
+/** Operator commands: written by the CLI (their `node` is "cli" or `--as`), not by an agent. */
+const OPERATOR: ReadonlySet<VigilEvent["type"]> = new Set([
+  "StandbyRequested", "OnlineRequested", "MoveRequested", "MoveCleared", "CleanupRequested", "FenceConfirmed",
+]);
+
+/** Updates the writer's observer record. True when node liveness must be worked out again. */
+function noteObserver(view: ClusterView, e: VigilEvent, seq: number): boolean {
+  if (OPERATOR.has(e.type)) return false;
+  const o = observer(view.observers, e.node);
+  const wasQuiet = o.lastSeq <= o.stoppedSeq;
+  o.lastSeq = seq;
+  switch (e.type) {
+    case "AgentStarted":
+      Object.assign(o, { peers: {}, quorum: null, reasons: null });
+      return true;
+    case "AgentStopped":
+      o.stoppedSeq = seq;
+      return true;
+    case "NodeUp":
+    case "NodeReturned":
+    case "NodeRestarted":
+    case "NodeDead":
+      o.peers[e.peer] = { alive: e.type !== "NodeDead", seq };
+      return true;
+    case "MembershipChanged":
+    case "QuorumLost":
+    case "QuorumRegained": {
+      const has = e.type === "MembershipChanged" ? e.quorum : e.type === "QuorumRegained";
+      o.quorum = { has, members: [...e.members].sort(), reason: e.cause, type: e.type, seq, time: e.time } satisfies QuorumReport;
+      return true;
+    }
+    default:
+      // Its first word since it was stopped, or since a peer called it dead: it may report again.
+      if (wasQuiet) return true;
+      for (const q in view.observers) if (view.observers[q]!.peers[e.node]?.alive === false) return true;
+      return false;
+  }
+}
+
+/** Works out every node's liveness from the observers' reports (observers.ts), and the groups' reasons
+ *  from the first node with the say that gave some. */
+function settleNodes(view: ClusterView, time: string): void {
+  const order = [...view.nodes.keys()];
+  const reporting = reportingNodes(view.observers, order);
+  const say = withTheSay(view.observers, reporting);
+  for (const n of view.nodes.values()) {
+    const alive = isAlive(view.observers, n.name, reporting, say);
+    if (alive !== n.alive) {
+      n.since = time;
+      n.alive = alive;
+      // Called dead while holding groups: unclean until fenced or seen to stop them.
+      n.unclean = !alive && groupsOn(view, n.name).length > 0;
+    }
+    if (alive) {
+      n.unclean = false;
+      for (const [gid, r] of Object.entries(view.unfencedRecoveries)) if (r.victim === n.name) delete view.unfencedRecoveries[gid];
+    }
+  }
+  for (const [gid, r] of Object.entries(view.unfencedRecoveries)) if ((view.observers[r.victim]?.stoppedSeq ?? 0) > r.seq) delete view.unfencedRecoveries[gid];
+  const reasons = [...say, ...reporting].map((n) => view.observers[n]!.reasons).find((r) => r);
+  if (reasons) for (const [id, reason] of Object.entries(reasons)) {
+    const gv = view.groups.get(id);
+    if (gv) gv.reason = reason;
+  }
+}
+
+/** Each reporting node's partition: whom it sees and whether it has quorum (nodes that never said). */
+export function partitions(view: ClusterView): PartitionView[] {
+  return reportingNodes(view.observers, [...view.nodes.keys()]).flatMap((node) => {
+    const q = view.observers[node]!.quorum;
+    return q ? [{ node, has: q.has, members: q.members, reason: q.reason, seq: q.seq, time: q.time }] : [];
+  });
 }
 
 function markStopped(g: GroupView): void {
   g.node = null;
   g.state = "stopped";
   for (const r of g.resources) if (r.state !== "failed") r.state = "stopped";
+}
+
+/** Whether the cluster has quorum, for the CLI's checks: as the agents report it (each applies
+ *  quorum.ts's rule to its own heartbeats), never recounted here. Some reporting node with quorum:
+ *  yes; reporting nodes, none with it: no. Only when no agent has reported yet (an old agent, or one
+ *  still starting) does it fall back to the rule on the nodes the fold has alive, the log itself
+ *  standing as the two-node witness. */
+export function clusterQuorum(view: ClusterView): { has: boolean; why: string } {
+  const parts = partitions(view);
+  const q = parts.find((p) => p.has);
+  if (q) return { has: true, why: `${q.node} has quorum (${q.reason})` };
+  if (parts.length > 0) return { has: false, why: parts.map((p) => `${p.node} sees ${p.members.join(", ")} (${p.reason})`).join("; ") };
+  const alive = [...view.nodes.values()].filter((n) => n.alive).map((n) => n.name);
+  const r = explainQuorum({ configuredNodes: [...view.nodes.keys()], reachableNodes: alive, witnessReachable: true });
+  return { has: r.hasQuorum, why: `no agent reports its quorum; by the nodes alive: ${r.reason}` };
 }

@@ -106,6 +106,12 @@ export const VigilEvent = z.discriminatedUnion("type", [
     lostStreamCreated: z.string().nullable(),
     why: z.string(),
   }),
+  /** The operator's word that a node is down or was fenced by hand (`vigil node confirm-fenced`,
+   *  as `stonith_admin --confirm`): folded and acted on like a successful Fenced. */
+  ev("FenceConfirmed", { victim: z.string() }),
+  /** Warning: a group that a dead, unfenced node held was started here on the strength of that
+   *  node's lease alone (no fencing required); `victim` may still run it if its lease failed. */
+  ev("RecoveredWithoutFencing", { ...GroupRef, victim: z.string() }),
 ]);
 export type VigilEvent = z.infer<typeof VigilEvent>;
 export type EventType = VigilEvent["type"];

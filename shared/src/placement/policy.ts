@@ -85,7 +85,7 @@ function decideGroup(
   const current = input.current[group.id] ?? null;
 
   if (current !== null && nodes.get(current)?.state === "unclean") {
-    const reason = `${current} unclean: ${group.id} may still run there, waiting for fencing or lease expiry`;
+    const reason = `${current} unclean: ${group.id} may still run there: waiting until it is fenced or seen stopped (vigil node confirm-fenced ${current} once it is known down)`;
     return { decision: { kind: "fixed", node: null, reason }, note: "" };
   }
 
@@ -118,10 +118,10 @@ function byPreference(
     const upSince = nodes.get(preferred)?.upSince;
     const upFor = upSince === undefined ? Infinity : input.now - upSince;
     if (upFor < input.failbackStableMs) {
-      return fixed(
-        current,
-        `preferred node ${preferred} online for ${upFor} ms, failback after ${input.failbackStableMs} ms: stays on ${current}`,
-      );
+      // The reason names when, not how long: it stays the same from one decision to the next, so a
+      // node records it once (and whole milliseconds: clocks here are fractional).
+      const since = new Date(Math.round(upSince!)).toISOString();
+      return fixed(current, `preferred node ${preferred} online since ${since}, failback after ${Math.round(input.failbackStableMs)} ms: stays on ${current}`);
     }
     return fixed(preferred, `failback to preferred node ${preferred}`);
   }

@@ -12,7 +12,7 @@ import { buildHeartbeatPayload } from "./heartbeat-payload.js";
 import { notePeerLiveness, notePeerPayload } from "./peer-table.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
-import { decideNode, freshMemory, type NodeMemory } from "./node-decision.js";
+import { decideNode, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
 
 export interface ControllerDeps {
   cfg: ClusterConfig;
@@ -46,6 +46,9 @@ export class Controller {
   private fencing = new Set<string>();
   private fencedByMe: { n: string; g: number | null }[] = [];
   private lastFenceTry = new Map<string, number>();
+  /** The quorum this node last wrote to the log (MembershipChanged, QuorumLost/Regained): the next
+   *  decision that differs writes the change, so the latest report always says what this node does. */
+  private reportedQuorum: boolean | null = null;
 
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
@@ -80,9 +83,24 @@ export class Controller {
     if (notePeerPayload(this.peers, peer, payload)) this.changed();
   }
 
+  /** This node's quorum now, by the rule its decisions use, for its MembershipChanged event (which
+   *  then counts as reported). */
+  quorumForMembership(): { has: boolean; reason: string } {
+    const q = nodeQuorum({ cfg: this.d.cfg, self: this.d.self, peers: this.peers, memory: this.memory, witness: this.d.witness() });
+    this.reportedQuorum = q.hasQuorum;
+    return { has: q.hasQuorum, reason: q.reason };
+  }
+
+  /** Membership and quorum as this node sees them now (the local socket's live view). */
+  liveView(): { quorum: { has: boolean; reason: string; members: string[] }; peers: Record<string, string> } {
+    const q = nodeQuorum({ cfg: this.d.cfg, self: this.d.self, peers: this.peers, memory: this.memory, witness: this.d.witness() });
+    return { quorum: { has: q.hasQuorum, reason: q.reason, members: q.members }, peers: Object.fromEntries([...this.peers].map(([n, p]) => [n, p.liveness])) };
+  }
+
   /** The folded log changed (operator command or another node's fact). */
   onLogEvent(e: VigilEvent): void {
-    if (e.type === "Fenced" && e.ok && e.node !== this.d.self) {
+    // A fence by a peer, or the operator's confirmation that the node is down (`confirm-fenced`).
+    if ((e.type === "Fenced" && e.ok && e.node !== this.d.self) || e.type === "FenceConfirmed") {
       const v = this.peers.get(e.victim);
       if (v && v.liveness !== "up") v.fenced = true;
     }
@@ -153,9 +171,12 @@ export class Controller {
     });
     this.memory = d.memory;
     if (!d.ready || !d.placement) return;
-    if (d.quorum.change === "lost") this.d.record("QuorumLost", { members: d.quorum.members }, d.quorum.reason);
-    if (d.quorum.change === "regained") this.d.record("QuorumRegained", { members: d.quorum.members }, d.quorum.reason);
-    const key = JSON.stringify(d.placement.placement);
+    if (d.quorum.has !== this.reportedQuorum) {
+      this.reportedQuorum = d.quorum.has;
+      this.d.record(d.quorum.has ? "QuorumRegained" : "QuorumLost", { members: d.quorum.members }, d.quorum.reason);
+    }
+    // Reasons too: after `resource clear` the group may stay put, but no longer "moved by operator".
+    const key = JSON.stringify(d.placement);
     if (key !== this.lastPlacement) {
       this.lastPlacement = key;
       this.d.record("PlacementDecided", d.placement, describe(d.placement.placement));
@@ -172,6 +193,12 @@ export class Controller {
       // In `stopped` a START always moves the machine on; elsewhere it only sets the goal.
       if (a.getSnapshot().context.goal === "started" && groupView(a.getSnapshot()).state !== "stopped") continue;
       this.lastHolder.set(s.group, s.from);
+      if (s.unfencedFrom)
+        this.d.record(
+          "RecoveredWithoutFencing",
+          { group: s.group, victim: s.unfencedFrom },
+          `${s.unfencedFrom} died holding ${s.group} and is not fenced; starting it here on the strength of its lease (require_fencing off)`,
+        );
       a.send({ type: "START", cause: s.cause });
     }
   }

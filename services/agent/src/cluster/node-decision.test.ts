@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
-import { decideNode, effectivePeers, freshMemory, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
+import { decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo } from "./placement-view.js";
 
 const cfg = {
@@ -20,9 +20,13 @@ const peer = (liveness: PeerInfo["liveness"], payload: Partial<HeartbeatPayload>
   ...extra,
 });
 
-function decide(self: string, peers: Record<string, PeerInfo>, o: { local?: LocalGroup["state"]; memory?: NodeMemory; fencing?: boolean; now?: number } = {}) {
+function decide(
+  self: string,
+  peers: Record<string, PeerInfo>,
+  o: { local?: LocalGroup["state"]; memory?: NodeMemory; fencing?: boolean; now?: number; requireFencing?: boolean } = {},
+) {
   return decideNode({
-    cfg,
+    cfg: o.requireFencing ? ({ ...cfg, haCf: { ...cfg.haCf, requireFencing: true } } as ClusterConfig) : cfg,
     self,
     peers: new Map(Object.entries(peers)),
     local: new Map([["web", { state: o.local ?? "stopped", failcounts: {} }]]),
@@ -104,5 +108,28 @@ describe("the node decision", () => {
     expect(d.start).toEqual([]);
     const later = decide("n1", peers, { memory: d.memory, now: 10_000 + 200 });
     expect(later.start.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("without fencing, a dead peer's group starts here on its lease, marked as recovered without fencing", () => {
+    const d = decide("n1", { n2: peer("dead", { r: ["web"] }), n3: peer("up", { u: ["n1"] }) });
+    expect(d.start).toEqual([expect.objectContaining({ group: "web", unfencedFrom: "n2" })]);
+    const fenced = decide("n1", { n2: peer("dead", { r: ["web"] }, { fenced: true }), n3: peer("up", { u: ["n1"] }) });
+    expect(fenced.start).toEqual([expect.not.objectContaining({ unfencedFrom: expect.anything() })]);
+  });
+
+  it("require_fencing on, no fence agent: a peer that died holding a group is unclean, and the group waits until it is fenced", () => {
+    const dead = { n2: peer("dead", { r: ["web"] }), n3: peer("up", { u: ["n1"] }) };
+    const d = decide("n1", dead, { requireFencing: true });
+    expect(d.start).toEqual([]);
+    expect(d.fence).toEqual([]); // no agent to run: the operator confirms (vigil node confirm-fenced)
+    expect(d.placement!.reasons.web).toMatch(/n2 unclean/);
+    const confirmed = decide("n1", { ...dead, n2: peer("dead", { r: ["web"] }, { fenced: true }) }, { requireFencing: true });
+    expect(confirmed.start.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("MembershipChanged's quorum is the decision's: a peer heard but not hearing this node does not count", () => {
+    const peers = new Map(Object.entries({ n2: peer("up", { u: ["n3"] }), n3: peer("dead") }));
+    expect(nodeQuorum({ cfg, self: "n1", peers, memory: freshMemory(), witness: false }).hasQuorum).toBe(false);
+    expect(decide("n1", Object.fromEntries(peers)).quorum.has).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import {
   buildPlacementInput,
   isFencer,
   mustBeFenced,
+  quorumOf,
   readyAfterRegain,
   readyToPlace,
   type PeerInfo,
@@ -41,7 +42,8 @@ export interface NodeDecision {
   quorum: { has: boolean; reason: string; change: "lost" | "regained" | null; members: string[] };
   placement: PlacementResult | null;
   current: Record<string, string | null>;
-  start: { group: string; cause: string; from: string | null }[];
+  /** `unfencedFrom`: a dead, unfenced peer last said it held the group (a start on its lease alone). */
+  start: { group: string; cause: string; from: string | null; unfencedFrom?: string }[];
   stop: { group: string; cause: string }[];
   /** Nodes this node is the one to fence now (the shell keeps retries and in-flight fences apart). */
   fence: { victim: string; why: string }[];
@@ -74,6 +76,12 @@ export function effectivePeers(self: string, peers: ReadonlyMap<string, PeerInfo
   return out;
 }
 
+/** This node's quorum as its decision sees it (effective peers, the lease), for the agent's own
+ *  MembershipChanged events too: one rule, so the log never says two things at once. */
+export function nodeQuorum(i: Pick<NodeDecisionInput, "cfg" | "self" | "peers" | "memory" | "witness">): { hasQuorum: boolean; reason: string; members: string[] } {
+  return quorumOf(i.cfg.haCf.nodes, i.self, effectivePeers(i.self, i.peers, i.memory.placedOn), i.witness);
+}
+
 export function decideNode(i: NodeDecisionInput): NodeDecision {
   const { cfg, self, now } = i;
   const peers = effectivePeers(self, i.peers, i.memory.placedOn);
@@ -89,9 +97,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     fence: [],
   });
   // Quorum first: it sets this node's own upSince, which placement reads.
-  const probe = buildPlacementInput({ ...viewInput(i, peers), selfUpSince: i.memory.selfUpSince ?? i.startedAt });
-  const has = probe.input.quorum.hasQuorum;
-  const members = [self, ...[...peers].filter(([, p]) => p.liveness === "up").map(([n]) => n)].sort();
+  const { hasQuorum: has, reason, members } = nodeQuorum(i);
   // The first decision reports only a loss (a start without quorum); later ones every change.
   const change: NodeDecision["quorum"]["change"] = i.memory.lastQuorum === has ? null : has ? (i.memory.lastQuorum === null ? null : "regained") : "lost";
   const memory: NodeMemory = {
@@ -103,7 +109,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     regainedAt: has && i.memory.lastQuorum !== true ? now : i.memory.regainedAt,
     regainKind: has && i.memory.lastQuorum !== true ? (i.memory.lastQuorum === null ? "boot" : "rejoin") : i.memory.regainKind,
   };
-  const quorum = { has, reason: probe.quorumReason, change, members };
+  const quorum = { has, reason, change, members };
   if (!ready) return base(i.memory, { ...quorum, change: null });
 
   const { input } = buildPlacementInput({ ...viewInput(i, peers), ...(memory.selfUpSince !== null ? { selfUpSince: memory.selfUpSince } : {}) });
@@ -125,7 +131,8 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     } else if (want && canStart && (holder === null || holder === self) && (state === "stopped" || state === "stopping")) {
       // (A `failed` group waits for cleanup: its failcount keeps it off this node anyway.)
       // Never start while a live peer holds the group: a handoff waits for its heartbeat to release it.
-      d.start.push({ group: g.id, cause, from: holder === self ? null : holder });
+      const unfenced = holder === null ? diedHolding(peers, g.id) : undefined;
+      d.start.push({ group: g.id, cause, from: holder === self ? null : holder, ...(unfenced ? { unfencedFrom: unfenced } : {}) });
     } else if (!want && holdsHere) {
       d.stop.push({ group: g.id, cause });
     }
@@ -148,6 +155,12 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
           why: p.payload?.b.length ? `${victim} has blocked groups: ${p.payload.b.join(", ")}` : `${victim} died holding ${p.payload?.r.join(", ")}`,
         });
   return d;
+}
+
+/** A dead peer, not fenced, whose last word was that it holds `group`. */
+function diedHolding(peers: ReadonlyMap<string, PeerInfo>, group: string): string | undefined {
+  for (const [n, p] of peers) if (p.liveness === "dead" && !p.fenced && !!p.payload?.r.includes(group)) return n;
+  return undefined;
 }
 
 /** The placement view's input: this decision's, with the effective peers. */

@@ -58,7 +58,8 @@ export interface PlacementViewInput {
   now: number;
   failbackStableMs: number;
   /** A fence agent is configured: a peer that died holding groups is unclean until fenced. Without
-   *  one, its lease (warntime) ran out before it was called dead, so it is taken as stopped. */
+   *  one (and without `require_fencing on`), its lease (warntime) ran out before it was called dead,
+   *  so it is taken as stopped, and the start elsewhere is recorded as RecoveredWithoutFencing. */
   fencing: boolean;
   /** When this node last (re)joined a quorate membership: its own `upSince` for failback, so it
    *  judges its stability as its peers do. */
@@ -70,6 +71,9 @@ const HELD = new Set(["started", "starting", "stopping", "blocked"]);
 
 export function buildPlacementInput(i: PlacementViewInput): { input: PlacementInput; quorumReason: string } {
   const { cfg, self, peers, log } = i;
+  // ha.cf `require_fencing on`: a dead holder waits for fencing even with no fence agent to run
+  // (the operator confirms it with `vigil node confirm-fenced`).
+  const mustFence = i.fencing || cfg.haCf.requireFencing === true;
   const nodes = cfg.haCf.nodes.map((name) => {
     const standby = log.nodes.get(name)?.standby ?? false;
     if (name === self)
@@ -78,7 +82,7 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     const alive = isAlive(p);
     let state: NodeState;
     if (alive) state = standby ? "standby" : "online";
-    else state = p && mustBeFenced(p, i.fencing) ? "unclean" : "offline";
+    else state = p && mustBeFenced(p, mustFence) ? "unclean" : "offline";
     return { name, state, ...(p?.upSince != null ? { upSince: p.upSince } : {}) };
   });
 
@@ -94,7 +98,7 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
         // still hear it relay, for one this node does not hear). Dead: its lease has run out and it
         // stopped what it held, unless it was blocked or (with fencing configured) must be fenced first.
         if (isAlive(p)) return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id));
-        return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id)) && mustBeFenced(p, i.fencing);
+        return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id)) && mustBeFenced(p, mustFence);
       });
       current[g.id] = holder ?? null;
     }
@@ -116,8 +120,7 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
       per[rid] = Math.max(per[rid] ?? 0, n);
     }
 
-  const reachable = [self, ...[...peers].filter(([, p]) => p.liveness === "up").map(([n]) => n)];
-  const q = explainQuorum({ configuredNodes: cfg.haCf.nodes, reachableNodes: reachable, witnessReachable: i.witness });
+  const q = quorumOf(cfg.haCf.nodes, self, peers, i.witness);
   return {
     input: {
       groups: placementGroupsFromConfig(cfg.groups),
@@ -133,6 +136,13 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     },
     quorumReason: q.reason,
   };
+}
+
+/** The one quorum rule (quorum.ts) applied to this node's peers: only `up` ones count (the lease).
+ *  Placement, QuorumLost/QuorumRegained and MembershipChanged all take it from here. */
+export function quorumOf(nodes: readonly string[], self: string, peers: ReadonlyMap<string, PeerInfo>, witness: boolean) {
+  const reachable = [self, ...[...peers].filter(([, p]) => p.liveness === "up").map(([n]) => n)];
+  return { ...explainQuorum({ configuredNodes: nodes, reachableNodes: reachable, witnessReachable: witness }), members: reachable.sort() };
 }
 
 /** A peer whose groups cannot run elsewhere until it is fenced: it reported a blocked group (a stop

@@ -23,6 +23,9 @@ export function serializeView(v: ClusterView, streamCreated: string): string {
     withoutQuorum: [...v.withoutQuorum],
     streamWarning: v.streamWarning,
     logRestored: v.logRestored,
+    observers: v.observers,
+    lastChange: v.lastChange,
+    unfencedRecoveries: v.unfencedRecoveries,
   });
 }
 
@@ -30,6 +33,8 @@ export function deserializeView(text: string, cluster: string): { view: ClusterV
   try {
     const o = JSON.parse(text);
     if (o.version !== VERSION || o.cluster !== cluster || !Number.isInteger(o.lastSeq) || typeof o.streamCreated !== "string") return null;
+    // Written before the fold kept each node's reports: liveness cannot be worked out; fold whole.
+    if (typeof o.observers !== "object" || o.observers === null) return null;
     const v = emptyView(cluster);
     v.lastSeq = o.lastSeq;
     v.lastEventTime = o.lastEventTime ?? null;
@@ -40,6 +45,9 @@ export function deserializeView(text: string, cluster: string): { view: ClusterV
     v.withoutQuorum = new Set(o.withoutQuorum ?? []);
     v.streamWarning = o.streamWarning ?? null;
     v.logRestored = o.logRestored ?? null;
+    v.observers = o.observers;
+    v.lastChange = o.lastChange ?? null;
+    v.unfencedRecoveries = o.unfencedRecoveries ?? {};
     return { view: v, streamCreated: o.streamCreated };
   } catch {
     return null;

@@ -5,7 +5,7 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { foldLog } from "@vigil/agent/nats/fold-log";
 import { readEvents } from "@vigil/agent/nats/event-reader";
-import { applyEvent, nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
+import { applyEvent, clusterQuorum, nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { eventSubject, makeEvent, type EventBody, type EventType } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 
@@ -28,10 +28,9 @@ export function checkCommand(v: ClusterView, c: OperatorCommand): string | null 
   if (nodeNames.length === 0) return "the event log holds no cluster configuration yet (is any agent running?)";
   if ("node" in c && !v.nodes.has(c.node)) return `unknown node "${c.node}" (nodes: ${nodeNames.join(", ")})`;
   if ("group" in c && !v.groups.has(c.group)) return `unknown group "${c.group}" (groups: ${[...v.groups.keys()].join(", ") || "none"})`;
-  const alive = [...v.nodes.values()].filter((n) => n.alive).length;
-  // Two-node clusters keep quorum with one node plus a witness; the log being reachable is one.
-  const quorum = nodeNames.length === 2 ? alive >= 1 : alive * 2 > nodeNames.length;
-  if (!quorum) return `the cluster has no quorum (${alive} of ${nodeNames.length} nodes alive)`;
+  // Quorum as the live agents report it (one rule: quorum.ts, applied by each agent).
+  const quorum = clusterQuorum(v);
+  if (!quorum.has) return `the cluster has no quorum: ${quorum.why}`;
   if (c.kind === "move") {
     const n = v.nodes.get(c.node)!;
     if (nodeState(n) !== "online") return `node ${c.node} is ${nodeState(n)}; a group can move only to an online node`;

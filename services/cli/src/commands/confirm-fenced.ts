@@ -1,0 +1,45 @@
+// `vigil node confirm-fenced NODE`: the operator's word that NODE is down or was fenced by hand, as
+// Pacemaker's `stonith_admin --confirm`. Written as a FenceConfirmed event, which the fold and the
+// agents take as a successful fence: the groups NODE held may then start elsewhere. Refused unless
+// the live nodes call NODE dead (offline or unclean): confirming a node that answers heartbeats
+// would let its groups run twice.
+import { randomUUID } from "node:crypto";
+import { jetstream } from "@nats-io/jetstream";
+import { foldLog } from "@vigil/agent/nats/fold-log";
+import { nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
+import { eventSubject, makeEvent } from "@vigil/shared/events/vocabulary";
+import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
+
+/** Why NODE cannot be confirmed fenced, or null. Pure, on the folded view. */
+export function checkConfirmFenced(v: ClusterView, node: string): string | null {
+  if (v.nodes.size === 0) return "the event log holds no cluster configuration yet (is any agent running?)";
+  const n = v.nodes.get(node);
+  if (!n) return `unknown node "${node}" (nodes: ${[...v.nodes.keys()].join(", ")})`;
+  const state = nodeState(n);
+  if (state === "online" || state === "standby")
+    return `${node} is ${state}: the live nodes hear it, so it is not down; confirm-fenced is for a node that is dead (offline or UNCLEAN)`;
+  return null;
+}
+
+export async function confirmFencedCommand(node: string, f: CommonFlags & { as?: string }, out: (s: string) => void): Promise<number> {
+  const { nc, cluster } = await connectCli(f);
+  try {
+    const v = await foldLog(nc, cluster);
+    const why = checkConfirmFenced(v, node);
+    if (why) throw new CliError(`cannot confirm-fenced: ${why}`);
+    const was = nodeState(v.nodes.get(node)!);
+    const e = makeEvent(
+      "FenceConfirmed",
+      { victim: node },
+      { id: `cli.${randomUUID()}`, node: f.as ?? "cli", time: Date.now(), cause: `operator: node confirm-fenced ${node} (was ${was})` },
+    );
+    const js = jetstream(nc, { timeout: 5_000 });
+    const ack = await js.publish(eventSubject(cluster, e), JSON.stringify(e), { msgID: e.id }).catch((err: Error) => {
+      throw new CliError(`the event log did not accept the confirmation: ${err.message}`);
+    });
+    out(f.json ? JSON.stringify({ ok: true, seq: ack.seq, id: e.id, type: e.type }) : `FenceConfirmed for ${node} recorded as #${ack.seq}: its groups may start elsewhere`);
+    return 0;
+  } finally {
+    await nc.close().catch(() => {});
+  }
+}

@@ -1,0 +1,161 @@
+// A small cluster of real `vigil agent` processes on loopback (unicast heartbeats on 127.0.0.x, file
+// Dummy resources, one real nats-server), for tests of what the operator sees: status and commands.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, startTestNats, type TestNats } from "../../services/agent/test-support/nats-server.js";
+
+const VIGIL = join(import.meta.dirname, "../../services/cli/bin/vigil.js");
+
+export interface LoopbackOptions {
+  cluster: string;
+  nodes: readonly string[];
+  /** haresources lines; `STATE(name)` in a line is replaced by a per-node Dummy state path. */
+  haresources: string;
+  extra?: readonly string[];
+}
+
+/** The parts of `vigil status --json` the tests read. */
+export interface StatusJson {
+  stale: boolean;
+  nodes: { name: string; state: string }[];
+  groups: { id: string; node: string | null; state: string; lastNode?: string | null; reason: string | null }[];
+  quorum: Record<string, { has: boolean; members: string[] }>;
+  lastChange: { seq: number; time: string; type: string } | null;
+  warnings?: { type: string; text: string }[];
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class LoopbackCluster {
+  readonly dir: string;
+  private readonly procs = new Map<string, ChildProcess>();
+  private readonly logs = new Map<string, string>();
+
+  private constructor(
+    readonly o: LoopbackOptions,
+    readonly nats: TestNats,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), `vigil-${o.cluster}-`));
+  }
+
+  static async create(o: LoopbackOptions): Promise<LoopbackCluster> {
+    const c = new LoopbackCluster(o, await startTestNats());
+    const ports = new Map<string, number>();
+    for (const n of o.nodes) ports.set(n, await freePort());
+    for (const node of o.nodes) {
+      const d = c.configDir(node);
+      mkdirSync(d, { recursive: true });
+      const addr = (n: string) => `127.0.0.${o.nodes.indexOf(n) + 1}:${ports.get(n)}`;
+      writeFileSync(
+        join(d, "ha.cf"),
+        [
+          "keepalive 100ms",
+          "warntime 300ms",
+          "deadtime 600ms",
+          "initdead 2",
+          `bind ${addr(node)}`,
+          ...o.nodes.filter((p) => p !== node).map((p) => `ucast lo ${addr(p)}`),
+          // A one-node cluster still needs a medium: one nobody listens on.
+          ...(o.nodes.length === 1 ? [`ucast lo 127.0.0.2:${ports.get(node)}`] : []),
+          `node ${o.nodes.join(" ")}`,
+          `cluster ${o.cluster}`,
+          ...(o.extra ?? []),
+          "",
+        ].join("\n"),
+      );
+      writeFileSync(join(d, "authkeys"), "auth 1\n1 sha256 loopback-secret\n");
+      chmodSync(join(d, "authkeys"), 0o600);
+      writeFileSync(join(d, "haresources"), o.haresources.replace(/STATE\((\w+)\)/g, (_m, name: string) => c.dummyState(name, node)));
+    }
+    return c;
+  }
+
+  configDir(node: string): string {
+    return join(this.dir, `cfg-${node}`);
+  }
+  stateDir(node: string): string {
+    return join(this.dir, `state-${node}`);
+  }
+  /** The file a Dummy resource `name` of `node` keeps its state in: it exists while it runs there. */
+  dummyState(name: string, node: string): string {
+    return join(this.dir, `${name}.${node}`);
+  }
+
+  start(node: string): void {
+    const c = spawn(
+      process.execPath,
+      [VIGIL, "agent", "--config", this.configDir(node), "--node", node, "--nats", this.nats.url, "--state-dir", this.stateDir(node)],
+      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VIGIL_NATS: "" } },
+    );
+    this.logs.set(node, "");
+    c.stderr!.on("data", (d: Buffer) => this.logs.set(node, (this.logs.get(node) ?? "").slice(-20_000) + d.toString()));
+    this.procs.set(node, c);
+  }
+
+  /** SIGTERM (or SIGKILL) the agent and wait for it to exit (bounded). */
+  async stop(node: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const c = this.procs.get(node);
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once("exit", () => r()));
+    c.kill(signal);
+    const t = setTimeout(() => c.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(t);
+  }
+
+  /** `vigil ARGS --nats URL --cluster NAME`. */
+  vigil(args: readonly string[], o: { nats?: string } = {}): RunResult {
+    const r = spawnSync(process.execPath, [VIGIL, ...args, "--nats", o.nats ?? this.nats.url, "--cluster", this.o.cluster], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  statusJson(): StatusJson {
+    const r = this.vigil(["status", "--json"]);
+    if (r.status !== 0) throw new Error(`vigil status failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  /** Polls `pred` (bounded in time) until it returns a truthy value. */
+  async until<T>(what: string, pred: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+    const end = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < end) {
+      try {
+        const v = await pred();
+        if (v) return v as NonNullable<T>;
+      } catch (e) {
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${(last as Error).message})` : ""}\n${this.logTails()}`);
+  }
+
+  /** Events of the log as JSON lines. */
+  events(): { seq: number; type: string; node: string; [k: string]: unknown }[] {
+    const r = this.vigil(["log", "--json"]);
+    return r.stdout
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+  }
+
+  logTails(): string {
+    return [...this.logs].map(([n, s]) => `--- ${n} ---\n${s.split("\n").slice(-15).join("\n")}`).join("\n");
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([...this.procs.keys()].map((n) => this.stop(n)));
+    await this.nats.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
