@@ -26,6 +26,8 @@ import { LogFollower } from "./nats/log-follower.js";
 import { loadViewSnapshot, saveViewSnapshot } from "./events/view-snapshot.js";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { agentLogger } from "./logger.js";
+import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
+import { leaseTiming } from "./lease/lease-timing.js";
 
 export const VERSION = "0.1.0";
 
@@ -59,6 +61,7 @@ export class Agent {
   private savedSeq = 0;
   private ping: PingWitness | null = null;
   private natsWitness: NatsWitness | null = null;
+  private lease: AddressLeaseKeeper | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -71,8 +74,21 @@ export class Agent {
     if (!loaded.ok) return loaded.errors.map(formatConfigError);
     this.cfg = loaded.value;
     const { haCf } = this.cfg;
-    const built = buildResources(this.cfg);
+    // Addresses live on a lease that the lease worker renews: they do not outlive a killed or frozen agent.
+    const lease = new AddressLeaseKeeper(leaseTiming(haCf));
+    const built = buildResources(this.cfg, { addressLease: lease });
     if (!built.ok) return built.errors;
+    this.lease = lease;
+    lease.on("lapsed", ({ gapMs, dropped }) => {
+      this.log.warn({ stalledMs: gapMs, dropped }, "this node was stalled past its lease; its addresses are no longer renewed");
+      this.controller?.tick();
+    });
+    lease.on("renew-failed", (message) => this.log.warn({ err: message }, "address lease renewal failed"));
+    lease.on("error", (err) => {
+      this.log.fatal({ err: err.message }, "lease worker failed; stopping the node's groups");
+      void this.stop("lease worker failed").then(() => process.exit(1));
+    });
+    lease.start();
     const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
     this.generation = bumpGeneration(stateDir, Date.now());
     this.outbox = Outbox.open(stateDir);
@@ -109,6 +125,7 @@ export class Agent {
       witness: () => this.witness(),
       now: () => Date.now(),
       failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
+      lease,
       ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
@@ -162,6 +179,7 @@ export class Agent {
       this.ping?.stop();
       this.natsWitness?.stop();
       await this.controller?.stopAll(60_000);
+      await this.lease?.stop();
       await this.hb?.stop();
       await this.follower?.stop();
       this.saveSnapshot();

@@ -29,6 +29,19 @@ export interface ControllerDeps {
   failbackStableMs: number;
   /** Runs the configured fence agent against a node; absent when no `fence` line is configured. */
   fence?: (victim: string) => Promise<{ ok: boolean; rc: number; message: string }>;
+  /** The address lease (the lease worker): whether this node was stalled past its lease. */
+  lease?: NodeLease;
+}
+
+/** What the controller reads of the lease worker, synchronously, before every decision. */
+export interface NodeLease {
+  /** Stalls past the lease found so far (the worker stopped renewing what it held at each). */
+  lapses(): number;
+  /** Thawed, and the worker has not ticked since: its verdict is not in yet. */
+  unconfirmed(): boolean;
+  /** The last lapse's stall, for the reason recorded. */
+  readonly lastGapMs: number;
+  readonly timing: { tickMs: number };
 }
 
 export class Controller {
@@ -46,6 +59,8 @@ export class Controller {
   private fencing = new Set<string>();
   private fencedByMe: { n: string; g: number | null }[] = [];
   private lastFenceTry = new Map<string, number>();
+  private seenLapses = 0;
+  private leaseRecheck: NodeJS.Timeout | null = null;
 
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
@@ -102,6 +117,7 @@ export class Controller {
   /** SIGTERM: stop every group, last group first, each right to left; wait until stopped or blocked. */
   async stopAll(timeoutMs: number): Promise<void> {
     this.stopped = true;
+    if (this.leaseRecheck) clearTimeout(this.leaseRecheck);
     for (const g of [...this.d.cfg.groups].reverse()) {
       const a = this.actors.get(g.id);
       if (!a) continue;
@@ -134,6 +150,7 @@ export class Controller {
 
   private reconcile(): void {
     if (!this.started) return;
+    if (!this.stopped && this.d.lease && this.stallFirst(this.d.lease)) return;
     this.publishPayload();
     if (this.stopped) return;
     const now = this.d.now();
@@ -174,6 +191,27 @@ export class Controller {
       this.lastHolder.set(s.group, s.from);
       a.send({ type: "START", cause: s.cause });
     }
+  }
+
+  /** A node that finds it was stalled past its lease stops what it holds before anything else: its
+   *  peers may have taken it over, and its addresses' lifetimes ran out or are about to. Until the
+   *  lease worker's verdict is in (just thawed), nothing is decided. True: do not decide now. */
+  private stallFirst(lease: NodeLease): boolean {
+    if (lease.unconfirmed()) {
+      this.leaseRecheck ??= setTimeout(() => ((this.leaseRecheck = null), this.changed()), lease.timing.tickMs);
+      return true;
+    }
+    const lapses = lease.lapses();
+    if (lapses === this.seenLapses) return false;
+    this.seenLapses = lapses;
+    const cause = `this node was stalled for ${lease.lastGapMs} ms, past its lease: stopping what it holds before anything else`;
+    this.d.log.warn({ stalledMs: lease.lastGapMs }, cause);
+    for (const [, a] of this.actors) {
+      const s = a.getSnapshot();
+      if (s.context.goal !== "stopped" || groupView(s).state !== "stopped") a.send({ type: "STOP", cause });
+    }
+    this.publishPayload();
+    return true;
   }
 
   private onNotice(group: string, n: GroupNotice): void {
