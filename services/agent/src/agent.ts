@@ -28,6 +28,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { agentLogger } from "./logger.js";
 import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
 import { leaseTiming } from "./lease/lease-timing.js";
+import { configDigest, planReload } from "./cluster/config-reload.js";
 
 export const VERSION = "0.1.0";
 
@@ -62,6 +63,8 @@ export class Agent {
   private ping: PingWitness | null = null;
   private natsWitness: NatsWitness | null = null;
   private lease: AddressLeaseKeeper | null = null;
+  /** The configuration last read from disk (SIGHUP compares with it; `cfg` is what runs). */
+  private lastRead!: ClusterConfig;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -107,7 +110,8 @@ export class Agent {
     this.watchNats();
 
     this.record("AgentStarted", { generation: this.generation, version: VERSION, pid: process.pid }, "agent started");
-    this.record("ConfigLoaded", configSummary(this.cfg), `configuration read from ${this.cfg.dir}`);
+    this.lastRead = this.cfg;
+    this.record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
 
     this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
     this.snapshotPath = `${stateDir}/view.json`;
@@ -217,15 +221,31 @@ export class Agent {
       this.record("ConfigRejected", { errors }, "configuration read on SIGHUP is invalid; keeping the last good one");
       return;
     }
-    const before = JSON.stringify({ ...this.cfg, dir: "" });
-    const after = JSON.stringify({ ...loaded.value, dir: "" });
-    if (before === after) {
+    const next = loaded.value;
+    if (JSON.stringify({ ...next, dir: "" }) === JSON.stringify({ ...this.lastRead, dir: "" })) {
       this.log.info("configuration unchanged");
       return;
     }
-    // Heartbeat media, keys and groups are wired at start; changing them under running groups is a
-    // restart's job (as heartbeat's own reload restarts its children).
-    this.log.warn("configuration changed and valid; it takes effect when the agent restarts");
+    // Decided against what runs here now, and applied without a pause in between.
+    const plan = planReload(this.cfg, next, this.controller.groupsActiveHere());
+    const fresh = new Set([...plan.added, ...plan.redefined]);
+    const built = buildResources({ ...next, groups: next.groups.filter((g) => fresh.has(g.id)) }, this.lease ? { addressLease: this.lease } : {});
+    if (!built.ok) {
+      for (const line of built.errors) this.log.error(line);
+      this.record("ConfigRejected", { errors: built.errors }, "configuration read on SIGHUP is invalid; keeping the last good one");
+      return;
+    }
+    this.lastRead = next;
+    this.cfg = plan.effective;
+    const applying = this.controller.reconfigure(plan.effective, built.resources, plan);
+    for (const p of plan.pending) this.log.warn(p);
+    if (plan.changes.length > 0) this.log.info({ changes: plan.changes }, "configuration reloaded");
+    this.record(
+      "ConfigLoaded",
+      { ...configSummary(plan.effective), digest: configDigest(plan.effective), changes: plan.changes, pending: plan.pending },
+      `configuration reloaded from ${next.dir} on SIGHUP: ${plan.changes.length} change(s) applied, ${plan.pending.length} waiting for a restart`,
+    );
+    await applying;
   }
 
   /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering. */

@@ -49,6 +49,8 @@ export interface ClusterView {
   /** Observers that reported losing quorum and not yet regaining it: a node cut off from the others
    *  calls them dead, and its view must not overrule the majority's. */
   withoutQuorum: Set<string>;
+  /** Each node's configuration as its latest ConfigLoaded said: digest, and changes waiting for its restart. */
+  configs: Map<string, { digest: string; pending: string[] }>;
 }
 
 export function emptyView(cluster: string): ClusterView {
@@ -61,6 +63,7 @@ export function emptyView(cluster: string): ClusterView {
     autoFailback: null,
     lastEventTime: null,
     withoutQuorum: new Set(),
+    configs: new Map(),
   };
 }
 
@@ -103,6 +106,10 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
     case "ConfigLoaded": {
       for (const n of e.nodes) node(view, n);
       view.autoFailback = e.autoFailback;
+      if (e.digest !== undefined) view.configs.set(e.node, { digest: e.digest, pending: e.pending ?? [] });
+      // The configured groups are the latest ConfigLoaded's: a group taken out of haresources leaves.
+      const listed = new Set(e.groups.map((x) => x.id));
+      for (const id of [...view.groups.keys()]) if (!listed.has(id)) view.groups.delete(id);
       for (const spec of e.groups) {
         const old = view.groups.get(spec.id);
         view.groups.set(spec.id, {

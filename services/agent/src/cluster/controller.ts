@@ -70,21 +70,58 @@ export class Controller {
 
   /** Probes every group (finds resources left running by an earlier life) and starts deciding. */
   start(): void {
-    for (const g of this.d.cfg.groups) {
-      const resources = this.d.resources.get(g.id) ?? [];
-      const failcounts: Record<string, number> = {};
-      for (const r of this.d.view.groups.get(g.id)?.resources ?? []) failcounts[r.id] = r.failcounts[this.d.self] ?? 0;
-      const actor = startGroupActor(
-        { group: g.id, node: this.d.self, resources, failcounts },
-        { onNotice: (n) => this.onNotice(g.id, n) },
-      );
-      actor.subscribe(() => this.changed());
-      this.actors.set(g.id, actor);
-      actor.send({ type: "PROBE", run: false, cause: "agent start: probing what runs here" });
-    }
+    for (const g of this.d.cfg.groups) this.addGroup(g.id, this.d.resources.get(g.id) ?? [], "agent start: probing what runs here");
     this.started = true;
     this.publishPayload();
     this.changed();
+  }
+
+  private addGroup(id: string, resources: readonly Resource[], cause: string): void {
+    const failcounts: Record<string, number> = {};
+    for (const r of this.d.view.groups.get(id)?.resources ?? []) failcounts[r.id] = r.failcounts[this.d.self] ?? 0;
+    const actor = startGroupActor({ group: id, node: this.d.self, resources, failcounts }, { onNotice: (n) => this.onNotice(id, n) });
+    actor.subscribe(() => this.changed());
+    this.actors.set(id, actor);
+    actor.send({ type: "PROBE", run: false, cause });
+  }
+
+  /** Groups not stopped here (running, starting, stopping, failed or blocked): a reload leaves their
+   *  definitions alone. */
+  groupsActiveHere(): Set<string> {
+    const active = (a: GroupActor) => groupView(a.getSnapshot()).state !== "stopped" || a.getSnapshot().matches("probing");
+    return new Set([...this.actors].filter(([, a]) => active(a)).map(([id]) => id));
+  }
+
+  /** SIGHUP: run with `cfg` from now on. Removed groups are stopped here first (a blocked one stays,
+   *  advertised, until cleanup); added and redefined ones get a machine that probes what runs. */
+  async reconfigure(
+    cfg: ClusterConfig,
+    resources: ReadonlyMap<string, readonly Resource[]>,
+    plan: { added: readonly string[]; removed: readonly string[]; redefined: readonly string[] },
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    this.d.cfg = cfg;
+    for (const id of plan.redefined) {
+      this.actors.get(id)?.stop();
+      this.actors.delete(id);
+    }
+    for (const id of [...plan.added, ...plan.redefined]) this.addGroup(id, resources.get(id) ?? [], "configuration reloaded: probing the group");
+    this.changed();
+    await Promise.all(
+      plan.removed.map(async (id) => {
+        const a = this.actors.get(id);
+        if (!a) return;
+        a.send({ type: "STOP", cause: "group removed from haresources" });
+        const s = await whenGroup(a, ["stopped", "blocked", "failed"], { timeoutMs }).catch(() => null);
+        if (!s || groupView(s).state === "blocked") {
+          this.d.log.error({ group: id }, "removed group did not stop cleanly; it stays known here until cleanup");
+          return;
+        }
+        a.stop();
+        this.actors.delete(id);
+        this.changed();
+      }),
+    );
   }
 
   onPeer(peer: string, liveness: PeerLiveness, at: number, generation: number | null = null): void {
