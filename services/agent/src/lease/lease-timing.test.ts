@@ -16,6 +16,8 @@ describe("the address lease's timing", () => {
     ]) {
       const l = leaseTiming(t);
       expect(l.stallLimitMs).toBeLessThanOrEqual(t.warntimeMs);
+      // Every stall after which a peer may have called this node dead is caught.
+      expect(l.tickMs + l.stallLimitMs).toBeLessThanOrEqual(t.deadtimeMs - t.keepaliveMs);
       // The worst renewal: one renewal period, then the longest gap that is not a lapse.
       expect(l.renewEveryMs + l.tickMs + l.stallLimitMs + RENEW_SAFETY_MS).toBeLessThanOrEqual(l.lifetimeS * 1000);
       expect(stalledPastLease(l.tickMs + l.stallLimitMs, l)).toBe(false);

@@ -17,7 +17,9 @@ export interface LeaseTiming {
   /** The worker's tick: it notices its own stalls to this precision. */
   tickMs: number;
   /** A stall longer than this is past the lease: warntime (peers count this node out of their quorum
-   *  after it), shortened if need be so that a renewal after a shorter stall still lands in time. */
+   *  after it), and short enough that no stall a peer could have taken for death (deadtime less one
+   *  keepalive since the last packet, less one tick of measuring) goes unnoticed, and that a renewal
+   *  after a shorter stall still lands before the lifetime runs out. */
   stallLimitMs: number;
 }
 
@@ -26,7 +28,10 @@ export function leaseTiming(t: Pick<HaCf, "keepaliveMs" | "warntimeMs" | "deadti
   const lifetimeMs = lifetimeS * 1000;
   const renewEveryMs = Math.floor(lifetimeMs / 4);
   const tickMs = Math.min(200, Math.max(20, t.keepaliveMs));
-  const stallLimitMs = Math.max(tickMs, Math.min(t.warntimeMs, lifetimeMs - renewEveryMs - tickMs - RENEW_SAFETY_MS));
+  const stallLimitMs = Math.max(
+    tickMs,
+    Math.min(t.warntimeMs, t.deadtimeMs - t.keepaliveMs - tickMs, lifetimeMs - renewEveryMs - tickMs - RENEW_SAFETY_MS),
+  );
   return { lifetimeS, renewEveryMs, tickMs, stallLimitMs };
 }
 
