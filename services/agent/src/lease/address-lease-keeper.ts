@@ -60,7 +60,7 @@ export class AddressLeaseKeeper extends EventEmitter<AddressLeaseKeeperEvents> i
     const id = ++this.nextId;
     return new Promise<void>((resolve) => {
       this.waiting.set(id, resolve);
-      this.send({ type: "release", key: leaseKey(a), id });
+      this.send({ type: "release", key: leaseKey(a), wrap: [...a.wrap], id });
     });
   }
 

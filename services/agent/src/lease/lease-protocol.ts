@@ -14,7 +14,7 @@ export const LAPSES = 1;
 
 export type ToLeaseWorker =
   | { type: "hold"; address: LeasedAddress }
-  | { type: "release"; key: string; id: number }
+  | { type: "release"; key: string; wrap: string[]; id: number }
   | { type: "stop" };
 
 export type FromLeaseWorker =

@@ -1,5 +1,5 @@
 // The address lease, in a worker thread of its own: it renews the kernel lifetime of every address
-// the agent holds (`ip -batch` of `address change … valid_lft N`), and stops doing so when it finds
+// the agent holds (`address change … valid_lft N` lines to `ip -batch`), and stops doing so when it finds
 // that the agent was stalled past its lease. It runs while the main thread is busy (a slow resource
 // agent, a long GC) and stops with the process (SIGSTOP, kill -9): then the kernel removes the
 // addresses by itself, N seconds after the last renewal at most.
@@ -19,7 +19,6 @@ const nowNs = () => process.hrtime.bigint();
 const ms = (ns: bigint) => Number(ns) / 1e6;
 
 const held = new Map<string, LeasedAddress>();
-let renewing: Promise<void> | null = null;
 let lastRenew = 0n;
 let lastTick = nowNs();
 Atomics.store(cells, LAST_TICK, lastTick);
@@ -38,35 +37,59 @@ function tick(): void {
     return;
   }
   Atomics.store(cells, LAST_TICK, t);
-  if (held.size > 0 && !renewing && ms(t - lastRenew) >= timing.renewEveryMs) {
+  if (held.size > 0 && ms(t - lastRenew) >= timing.renewEveryMs) {
     lastRenew = t;
-    renewing = renew([...held.values()]).finally(() => (renewing = null));
+    for (const a of held.values()) batchFor(a.wrap).write(renewalLine(a, timing.lifetimeS));
   }
 }
 
-/** One `ip -batch` per namespace; resolves when every one has exited, so a release can wait for it. */
-async function renew(addresses: LeasedAddress[]): Promise<void> {
-  const byWrap = new Map<string, LeasedAddress[]>();
-  for (const a of addresses) byWrap.set(a.wrap.join("\0"), [...(byWrap.get(a.wrap.join("\0")) ?? []), a]);
-  await Promise.all([...byWrap.values()].map((list) => batch(list[0]!.wrap, list.map((a) => renewalLine(a, timing.lifetimeS)))));
+/** One long-lived `ip -force -batch -` per namespace, fed a line per renewal: no process spawned per
+ *  renewal. It exits when its stdin closes, after running every line it was given: that is how a
+ *  release knows no renewal is still on its way (and a killed agent's batch ends with it). */
+interface Batch {
+  write(line: string): void;
+  /** Closes stdin; resolves once the process has exited. */
+  end(): Promise<void>;
+}
+const batches = new Map<string, Batch>();
+
+function batchFor(wrap: readonly string[]): Batch {
+  const key = wrap.join("\0");
+  const existing = batches.get(key);
+  if (existing) return existing;
+  const argv = [...wrap, "ip", "-force", "-batch", "-"];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "ignore", "pipe"] });
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    // iproute2 reports each failed line; pass complete lines on, never silently.
+    const lines = stderr.split("\n");
+    stderr = lines.pop() ?? "";
+    for (const l of lines) if (l.trim()) post({ type: "renew-failed", message: l.trim().slice(0, 300) });
+  });
+  child.on("error", (e) => post({ type: "renew-failed", message: `${argv.join(" ")}: ${e.message}` }));
+  child.stdin.on("error", () => {});
+  const b: Batch = {
+    write: (line) => void child.stdin.write(line + "\n"),
+    end: () => {
+      child.stdin.end();
+      const killer = setTimeout(() => child.kill("SIGKILL"), 2_000);
+      return exited.finally(() => clearTimeout(killer));
+    },
+  };
+  batches.set(key, b);
+  void exited.then(() => batches.get(key) === b && batches.delete(key));
+  return b;
 }
 
-function batch(wrap: readonly string[], lines: string[]): Promise<void> {
-  return new Promise((resolve) => {
-    const argv = [...wrap, "ip", "-force", "-batch", "-"];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "ignore", "pipe"] });
-    let stderr = "";
-    const killer = setTimeout(() => child.kill("SIGKILL"), timing.lifetimeS * 1000);
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()).length > 2000 && (stderr = stderr.slice(-2000)));
-    child.on("error", (e) => post({ type: "renew-failed", message: `${argv.join(" ")}: ${e.message}` }));
-    child.on("close", (code) => {
-      clearTimeout(killer);
-      if (code !== 0) post({ type: "renew-failed", message: `ip -batch exited ${code}: ${stderr.trim().slice(0, 300)}` });
-      resolve();
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(lines.join("\n") + "\n");
-  });
+/** Ends the namespace's batch (a later renewal starts a new one). */
+function drain(wrap: readonly string[]): Promise<void> {
+  const key = wrap.join("\0");
+  const b = batches.get(key);
+  if (!b) return Promise.resolve();
+  batches.delete(key);
+  return b.end();
 }
 
 const timer = setInterval(tick, timing.tickMs);
@@ -75,11 +98,11 @@ port.on("message", (m: ToLeaseWorker) => {
   if (m.type === "hold") held.set(leaseKey(m.address), m.address);
   else if (m.type === "release") {
     held.delete(m.key);
-    // A renewal already under way may still carry the address: answer once it has exited.
-    void (renewing ?? Promise.resolve()).then(() => post({ type: "released", id: m.id }));
+    // A renewal already written may not have run yet: answer once the batch has run everything.
+    void drain(m.wrap).then(() => post({ type: "released", id: m.id }));
   } else if (m.type === "stop") {
     clearInterval(timer);
     held.clear();
-    void (renewing ?? Promise.resolve()).then(() => port.close());
+    void Promise.all([...batches.values()].map((b) => b.end())).then(() => port.close());
   }
 });
