@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import { Worker } from "node:worker_threads";
 import { leaseKey, type AddressLease, type LeasedAddress } from "@vigil/resource-agents/ipaddr/address-lease";
 import { stalledPastLease, type LeaseTiming } from "./lease-timing.js";
-import { LAPSES, LAST_TICK, SHARED_SLOTS, type FromLeaseWorker, type LeaseWorkerData, type ToLeaseWorker } from "./lease-protocol.js";
+import { LAPSES, LAST_GAP_MS, LAST_TICK, SHARED_SLOTS, type FromLeaseWorker, type LeaseWorkerData, type ToLeaseWorker } from "./lease-protocol.js";
 
 export interface AddressLeaseKeeperEvents {
   lapsed: [{ gapMs: number; dropped: string[] }];
@@ -21,8 +21,6 @@ export class AddressLeaseKeeper extends EventEmitter<AddressLeaseKeeperEvents> i
   private worker: Worker | null = null;
   private nextId = 0;
   private readonly waiting = new Map<number, () => void>();
-  /** The last lapse's stall, for the reason the controller records. */
-  lastGapMs = 0;
 
   constructor(
     readonly timing: LeaseTiming,
@@ -41,7 +39,6 @@ export class AddressLeaseKeeper extends EventEmitter<AddressLeaseKeeperEvents> i
         this.waiting.get(m.id)?.();
         this.waiting.delete(m.id);
       } else if (m.type === "lapsed") {
-        this.lastGapMs = m.gapMs;
         this.emit("lapsed", { gapMs: m.gapMs, dropped: m.dropped });
       } else if (m.type === "renew-failed") this.emit("renew-failed", m.message);
     });
@@ -62,6 +59,11 @@ export class AddressLeaseKeeper extends EventEmitter<AddressLeaseKeeperEvents> i
       this.waiting.set(id, resolve);
       this.send({ type: "release", key: leaseKey(a), wrap: [...a.wrap], id });
     });
+  }
+
+  /** The last stall past the lease, in ms (for the reason the controller records). */
+  get lastGapMs(): number {
+    return Number(Atomics.load(this.cells, LAST_GAP_MS));
   }
 
   /** How many times the worker found the agent stalled past its lease. */

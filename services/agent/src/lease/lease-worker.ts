@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { leaseKey, renewalLine, type LeasedAddress } from "@vigil/resource-agents/ipaddr/address-lease";
 import { stalledPastLease } from "./lease-timing.js";
-import { LAPSES, LAST_TICK, type FromLeaseWorker, type LeaseWorkerData, type ToLeaseWorker } from "./lease-protocol.js";
+import { LAPSES, LAST_GAP_MS, LAST_TICK, type FromLeaseWorker, type LeaseWorkerData, type ToLeaseWorker } from "./lease-protocol.js";
 
 if (!parentPort) throw new Error("lease-worker must run as a worker thread");
 const port: MessagePort = parentPort;
@@ -31,6 +31,7 @@ function tick(): void {
     // Renewing now could bring back an address the kernel already removed while a peer took it over.
     const dropped = [...held.keys()];
     held.clear();
+    Atomics.store(cells, LAST_GAP_MS, BigInt(Math.round(gap)));
     Atomics.add(cells, LAPSES, 1n);
     Atomics.store(cells, LAST_TICK, t);
     post({ type: "lapsed", gapMs: Math.round(gap), dropped });
