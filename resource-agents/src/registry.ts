@@ -7,6 +7,7 @@ import type { AgentMetadata, Resource } from "./agent-interface.js";
 import { DEFAULT_DUMMY_STATE_DIR, DUMMY_META, DummyResource } from "./dummy/dummy-agent.js";
 import { IPADDR_META } from "./ipaddr/ipaddr-args.js";
 import { IpaddrResource } from "./ipaddr/ipaddr-agent.js";
+import type { AddressLease } from "./ipaddr/address-lease.js";
 import { DEFAULT_SEARCH_PATH, findScript, ScriptResource, scriptMetadata, type ScriptSearchPath } from "./lsb/lsb-agent.js";
 import { loadOcfAgentInfoSync, OcfResource, DEFAULT_OCF_ROOT } from "./ocf/ocf-agent.js";
 import { DRBDDISK_META, createDrbddisk } from "./drbddisk/drbddisk-agent.js";
@@ -27,6 +28,8 @@ export interface AgentOptions {
   searchPath?: ScriptSearchPath;
   /** OCF_ROOT for `ocf:` agents (default $OCF_ROOT, else /usr/lib/ocf). */
   ocfRoot?: string;
+  /** Renews IPaddr's kernel address lifetimes while the agent lives (the agent's lease worker). */
+  addressLease?: AddressLease;
 }
 
 export type CreateResult = Resource | { error: string };
@@ -46,7 +49,8 @@ export function registerAgent(name: string, factory: AgentFactory): void {
 
 registerAgent("IPaddr", {
   meta: IPADDR_META,
-  create: (spec, opts) => new IpaddrResource(spec.id, spec.args, opts.wrap ? { wrap: opts.wrap } : {}),
+  create: (spec, opts) =>
+    new IpaddrResource(spec.id, spec.args, { ...(opts.wrap ? { wrap: opts.wrap } : {}), ...(opts.addressLease ? { lease: opts.addressLease } : {}) }),
 });
 registerAgent("Dummy", {
   meta: DUMMY_META,

@@ -4,6 +4,7 @@ import { OCF } from "../agent-interface.js";
 import { runCommand } from "../exec/run-command.js";
 import { IpaddrResource } from "./ipaddr-agent.js";
 import { createVethPair, type VethPair } from "./veth-pair-fixture.js";
+import type { AddressLease, LeasedAddress } from "./address-lease.js";
 
 const T = { timeoutMs: 10_000 };
 let lab: VethPair;
@@ -90,5 +91,46 @@ describe("IPaddr in a namespace", () => {
     expect(r.rc).toBe(OCF.ERR_CONFIGURED);
     expect(r.message).toContain("IPaddr: dev:");
     expect(await addressesOn(lab.wrapA, lab.devA)).not.toContain("203.0.113.77/32");
+  });
+
+  it("a start of an address already in place announces it again (the neighbours may have learnt another MAC meanwhile)", async () => {
+    const ip = "198.51.100.13";
+    await runCommand([...lab.wrapA, "ip", "addr", "add", `${ip}/24`, "dev", lab.devA], T);
+    // The peer believes another host owns the address, as a client does after a failover.
+    await runCommand([...lab.wrapB, "ip", "neigh", "replace", ip, "lladdr", "02:00:5e:00:00:99", "dev", lab.devB, "nud", "stale"], T);
+    const vip = new IpaddrResource("vip5", [ip], { wrap: lab.wrapA, arpCount: 2, arpIntervalMs: 100 });
+    try {
+      const r = await vip.start(T);
+      expect(r).toMatchObject({ rc: OCF.SUCCESS });
+      expect(r.message).toContain("already on");
+      expect(await vip.lastAnnouncement()).toMatchObject({ sent: true });
+      expect(await peerNeighbour(ip)).toBe(await macOf(lab.wrapA, lab.devA));
+    } finally {
+      await vip.stop(T);
+    }
+  });
+
+  it("with a lease, the address carries its lifetime, is handed to the lease on start and taken back before stop deletes it", async () => {
+    const ip = "198.51.100.14";
+    const calls: string[] = [];
+    const lease: AddressLease = {
+      lifetimeS: 1,
+      hold: (a: LeasedAddress) => void calls.push(`hold ${a.ip}/${a.prefix} ${a.dev}`),
+      release: async (a) => void calls.push(`release ${a.ip}`),
+    };
+    const vip = new IpaddrResource("vip6", [ip], { wrap: lab.wrapA, arpCount: 1, lease });
+    expect((await vip.start(T)).rc).toBe(OCF.SUCCESS);
+    const r = await runCommand([...lab.wrapA, "ip", "-j", "-4", "addr", "show", "dev", lab.devA], T);
+    const info = (JSON.parse(r.stdout) as { addr_info: { local: string; valid_life_time: number }[] }[])[0]!.addr_info.find((a) => a.local === ip);
+    expect(info?.valid_life_time).toBeLessThanOrEqual(1);
+    expect(calls).toEqual([`hold ${ip}/24 ${lab.devA}`]);
+    // Nobody renews it here: the kernel itself removes it once its lifetime runs out.
+    const t0 = performance.now();
+    for (let i = 0; i < 100 && (await addressesOn(lab.wrapA, lab.devA)).includes(`${ip}/24`); i++) await new Promise((res) => setTimeout(res, 50));
+    expect(await addressesOn(lab.wrapA, lab.devA)).not.toContain(`${ip}/24`);
+    expect(performance.now() - t0).toBeLessThan(2_500);
+    expect((await vip.monitor(T)).rc).toBe(OCF.NOT_RUNNING);
+    expect((await vip.stop(T)).rc).toBe(OCF.SUCCESS);
+    expect(calls).toEqual([`hold ${ip}/24 ${lab.devA}`, `release ${ip}`]);
   });
 });

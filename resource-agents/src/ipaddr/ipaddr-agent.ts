@@ -1,5 +1,8 @@
 // heartbeat's IPaddr: a floating IPv4 address. start = `ip addr add` + gratuitous ARP, stop =
-// `ip addr del`, monitor = the address is on an interface. Every action is idempotent.
+// `ip addr del`, monitor = the address is on an interface. Every action is idempotent, and every start
+// announces, also of an address already in place (a restarted agent's, a retry): the neighbours may
+// have learnt another node's MAC for it meanwhile. With a lease (the agent's), the address carries a
+// kernel lifetime that the lease renews, so it does not outlive a killed or frozen agent.
 // No `label` (heartbeat's eth0:0 alias): alias labels must fit in 15 characters with the interface name,
 // and Linux needs none for a secondary address.
 import { OCF, type ActionOptions, type ActionResult, type AgentMetadata, type Resource } from "../agent-interface.js";
@@ -7,6 +10,7 @@ import { runCommand } from "../exec/run-command.js";
 import { withDeadline } from "../metadata.js";
 import { announce, detectArpingFlavour, type AnnounceReport, type Announcement } from "./arp-announcer.js";
 import { findConnectedRoute, findHeldAddress, type Lookup } from "./ip-json.js";
+import { lifetimeArgs, type AddressLease } from "./address-lease.js";
 import { IPADDR_META, ipaddrConfigError, parseIpaddrArgs, type IpaddrConfig } from "./ipaddr-args.js";
 
 export interface IpaddrOptions {
@@ -15,6 +19,8 @@ export interface IpaddrOptions {
   /** Gratuitous ARP burst: how many packets and how far apart (default 3 at 200 ms). */
   arpCount?: number;
   arpIntervalMs?: number;
+  /** Renews the address's kernel lifetime while the agent lives (absent: a permanent address). */
+  lease?: AddressLease;
 }
 
 export class IpaddrResource implements Resource {
@@ -22,6 +28,7 @@ export class IpaddrResource implements Resource {
   private readonly wrap: readonly string[];
   private readonly arpCount: number;
   private readonly arpIntervalMs: number;
+  private readonly lease: AddressLease | undefined;
   private announcement: Announcement | undefined;
 
   constructor(
@@ -32,6 +39,7 @@ export class IpaddrResource implements Resource {
     this.wrap = opts.wrap ?? [];
     this.arpCount = Math.max(1, Math.min(opts.arpCount ?? 3, 20));
     this.arpIntervalMs = Math.max(10, Math.min(opts.arpIntervalMs ?? 200, 5_000));
+    this.lease = opts.lease;
     // Learn which arping is installed now (cached), not during the first failover.
     void detectArpingFlavour(this.wrap);
   }
@@ -54,12 +62,15 @@ export class IpaddrResource implements Resource {
     const target = await this.resolve(cfg, opts);
     if ("rc" in target) return target;
     const cidr = `${cfg.ip}/${target.prefix}`;
+    const lifetime = this.lease ? lifetimeArgs(this.lease.lifetimeS) : [];
     // Add first, look only when that fails: a failover pays for one `ip` call, not two. "File exists"
     // (already held, a retry, a concurrent add) is success when the address is on the right device.
     const add = await runCommand(
-      [...this.wrap, "ip", "-4", "addr", "add", cidr, "brd", cfg.bcast ?? "+", "dev", target.dev],
+      [...this.wrap, "ip", "-4", "addr", "add", cidr, "brd", cfg.bcast ?? "+", "dev", target.dev, ...lifetime],
       { timeoutMs: opts.timeoutMs, signal: opts.signal },
     );
+    let prefix = target.prefix;
+    let how = `added on ${target.dev}`;
     if (add.code !== 0) {
       const held = await this.held(cfg.ip, opts);
       if (!held.ok) return { rc: OCF.ERR_GENERIC, message: `IPaddr ${cfg.ip}: ${held.error}` };
@@ -67,8 +78,18 @@ export class IpaddrResource implements Resource {
         return { rc: OCF.ERR_GENERIC, message: `IPaddr ${cfg.ip}: already held by ${held.found.dev}, not ${target.dev}` };
       }
       if (!held.found) return commandFailed(`ip addr add ${cidr} dev ${target.dev}`, add);
-      return { rc: OCF.SUCCESS, message: `IPaddr ${cfg.ip}: already on ${held.found.dev}` };
+      prefix = held.found.prefix;
+      how = `already on ${held.found.dev}`;
+      if (this.lease) {
+        // Found in place (an earlier life's, maybe permanent): from now on it lives on this lease.
+        const renew = await runCommand([...this.wrap, "ip", "-4", "addr", "change", `${cfg.ip}/${prefix}`, "dev", target.dev, ...lifetime], {
+          timeoutMs: opts.timeoutMs,
+          signal: opts.signal,
+        });
+        if (renew.code !== 0) return commandFailed(`ip addr change ${cfg.ip}/${prefix} dev ${target.dev}`, renew);
+      }
     }
+    this.lease?.hold({ wrap: this.wrap, ip: cfg.ip, prefix, dev: target.dev });
     this.announcement?.cancel();
     const flavour = await detectArpingFlavour(this.wrap);
     this.announcement = announce(this.wrap, flavour, {
@@ -77,7 +98,8 @@ export class IpaddrResource implements Resource {
       count: this.arpCount,
       intervalMs: this.arpIntervalMs,
     });
-    return { rc: OCF.SUCCESS, message: `IPaddr ${cidr} added on ${target.dev}; gratuitous ARP x${this.arpCount} under way` };
+    const leased = this.lease ? `, lease ${this.lease.lifetimeS} s` : "";
+    return { rc: OCF.SUCCESS, message: `IPaddr ${cfg.ip}/${prefix} ${how}${leased}; gratuitous ARP x${this.arpCount} under way` };
   }
 
   async stop(actionOpts: ActionOptions): Promise<ActionResult> {
@@ -86,6 +108,8 @@ export class IpaddrResource implements Resource {
     if (!p.ok) return p.result;
     this.announcement?.cancel();
     const ip = p.value.ip;
+    // Renewals end before the delete: a renewal after it would add the address again.
+    await this.lease?.release({ wrap: this.wrap, ip });
     const held = await this.held(ip, opts);
     if (!held.ok) return { rc: OCF.ERR_GENERIC, message: `IPaddr ${ip}: ${held.error}` };
     if (!held.found) return { rc: OCF.SUCCESS, message: `IPaddr ${ip}: not held` };

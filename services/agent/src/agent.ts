@@ -28,6 +28,9 @@ import { loadViewSnapshot, saveViewSnapshot, serializeView } from "./events/view
 import { LOCAL_SOCKET, LocalSocket } from "./local-socket.js";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { agentLogger } from "./logger.js";
+import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
+import { leaseTiming } from "./lease/lease-timing.js";
+import { configDigest, planReload } from "./cluster/config-reload.js";
 
 export const VERSION = "0.1.0";
 
@@ -68,6 +71,9 @@ export class Agent {
   logRestores = 0;
   private localSocket: LocalSocket | null = null;
   private natsConnected = true;
+  private lease: AddressLeaseKeeper | null = null;
+  /** The configuration last read from disk (SIGHUP compares with it; `cfg` is what runs). */
+  private lastRead!: ClusterConfig;
 
   constructor(private readonly o: AgentOptions) {
     this.node = o.node ?? hostname();
@@ -80,8 +86,21 @@ export class Agent {
     if (!loaded.ok) return loaded.errors.map(formatConfigError);
     this.cfg = loaded.value;
     const { haCf } = this.cfg;
-    const built = buildResources(this.cfg);
+    // Addresses live on a lease that the lease worker renews: they do not outlive a killed or frozen agent.
+    const lease = new AddressLeaseKeeper(leaseTiming(haCf));
+    const built = buildResources(this.cfg, { addressLease: lease });
     if (!built.ok) return built.errors;
+    this.lease = lease;
+    lease.on("lapsed", ({ gapMs, dropped }) => {
+      this.log.warn({ stalledMs: gapMs, dropped }, "this node was stalled past its lease; its addresses are no longer renewed");
+      this.controller?.tick();
+    });
+    lease.on("renew-failed", (message) => this.log.warn({ err: message }, "address lease renewal failed"));
+    lease.on("error", (err) => {
+      this.log.fatal({ err: err.message }, "lease worker failed; stopping the node's groups");
+      void this.stop("lease worker failed").then(() => process.exit(1));
+    });
+    lease.start();
     const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
     this.generation = bumpGeneration(stateDir, Date.now());
     this.outbox = Outbox.open(stateDir);
@@ -100,7 +119,8 @@ export class Agent {
     this.watchNats();
 
     this.record("AgentStarted", { generation: this.generation, version: VERSION, pid: process.pid }, "agent started");
-    this.record("ConfigLoaded", configSummary(this.cfg), `configuration read from ${this.cfg.dir}`);
+    this.lastRead = this.cfg;
+    this.record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
 
     this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
     this.snapshotPath = `${stateDir}/view.json`;
@@ -119,6 +139,7 @@ export class Agent {
       witness: () => this.witness(),
       now: () => Date.now(),
       failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
+      lease,
       ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
@@ -182,6 +203,7 @@ export class Agent {
       this.ping?.stop();
       this.natsWitness?.stop();
       await this.controller?.stopAll(60_000);
+      await this.lease?.stop();
       await this.hb?.stop();
       await this.follower?.stop();
       await this.localSocket?.stop();
@@ -220,15 +242,31 @@ export class Agent {
       this.record("ConfigRejected", { errors }, "configuration read on SIGHUP is invalid; keeping the last good one");
       return;
     }
-    const before = JSON.stringify({ ...this.cfg, dir: "" });
-    const after = JSON.stringify({ ...loaded.value, dir: "" });
-    if (before === after) {
+    const next = loaded.value;
+    if (JSON.stringify({ ...next, dir: "" }) === JSON.stringify({ ...this.lastRead, dir: "" })) {
       this.log.info("configuration unchanged");
       return;
     }
-    // Heartbeat media, keys and groups are wired at start; changing them under running groups is a
-    // restart's job (as heartbeat's own reload restarts its children).
-    this.log.warn("configuration changed and valid; it takes effect when the agent restarts");
+    // Decided against what runs here now, and applied without a pause in between.
+    const plan = planReload(this.cfg, next, this.controller.groupsActiveHere());
+    const fresh = new Set([...plan.added, ...plan.redefined]);
+    const built = buildResources({ ...next, groups: next.groups.filter((g) => fresh.has(g.id)) }, this.lease ? { addressLease: this.lease } : {});
+    if (!built.ok) {
+      for (const line of built.errors) this.log.error(line);
+      this.record("ConfigRejected", { errors: built.errors }, "configuration read on SIGHUP is invalid; keeping the last good one");
+      return;
+    }
+    this.lastRead = next;
+    this.cfg = plan.effective;
+    const applying = this.controller.reconfigure(plan.effective, built.resources, plan);
+    for (const p of plan.pending) this.log.warn(p);
+    if (plan.changes.length > 0) this.log.info({ changes: plan.changes }, "configuration reloaded");
+    this.record(
+      "ConfigLoaded",
+      { ...configSummary(plan.effective), digest: configDigest(plan.effective), changes: plan.changes, pending: plan.pending },
+      `configuration reloaded from ${next.dir} on SIGHUP: ${plan.changes.length} change(s) applied, ${plan.pending.length} waiting for a restart`,
+    );
+    await applying;
   }
 
   /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering. */

@@ -61,6 +61,8 @@ export interface ClusterView {
   /** Groups started while the node that held them was dead and not fenced (RecoveredWithoutFencing),
    *  until that node is fenced, confirmed down or heard again. */
   unfencedRecoveries: Record<string, { victim: string; on: string; seq: number; time: string }>;
+  /** Each node's configuration as its latest ConfigLoaded said: digest, and changes waiting for its restart. */
+  configs: Map<string, { digest: string; pending: string[] }>;
 }
 
 /** What each reporting node says about its partition, from its latest quorum report. */
@@ -88,6 +90,7 @@ export function emptyView(cluster: string): ClusterView {
     observers: {},
     lastChange: null,
     unfencedRecoveries: {},
+    configs: new Map(),
   };
 }
 
@@ -133,6 +136,10 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
     case "ConfigLoaded": {
       for (const n of e.nodes) node(view, n);
       view.autoFailback = e.autoFailback;
+      if (e.digest !== undefined) view.configs.set(e.node, { digest: e.digest, pending: e.pending ?? [] });
+      // The configured groups are the latest ConfigLoaded's: a group taken out of haresources leaves.
+      const listed = new Set(e.groups.map((x) => x.id));
+      for (const id of [...view.groups.keys()]) if (!listed.has(id)) view.groups.delete(id);
       for (const spec of e.groups) {
         const old = view.groups.get(spec.id);
         view.groups.set(spec.id, {

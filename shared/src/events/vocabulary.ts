@@ -38,6 +38,11 @@ export const VigilEvent = z.discriminatedUnion("type", [
     autoFailback: z.enum(["on", "off", "legacy"]),
     keepaliveMs: z.number(),
     deadtimeMs: z.number(),
+    /** What the node runs with, digested (key material left out): nodes whose digests differ show in status. */
+    digest: z.string().optional(),
+    /** On a reload (SIGHUP): the changes applied now, and those that wait for a restart, with why. */
+    changes: z.array(z.string()).optional(),
+    pending: z.array(z.string()).optional(),
   }),
   ev("ConfigRejected", { errors: z.array(z.string()) }),
   // membership, as the recording node sees it

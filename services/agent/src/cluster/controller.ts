@@ -29,6 +29,19 @@ export interface ControllerDeps {
   failbackStableMs: number;
   /** Runs the configured fence agent against a node; absent when no `fence` line is configured. */
   fence?: (victim: string) => Promise<{ ok: boolean; rc: number; message: string }>;
+  /** The address lease (the lease worker): whether this node was stalled past its lease. */
+  lease?: NodeLease;
+}
+
+/** What the controller reads of the lease worker, synchronously, before every decision. */
+export interface NodeLease {
+  /** Stalls past the lease found so far (the worker stopped renewing what it held at each). */
+  lapses(): number;
+  /** Thawed, and the worker has not ticked since: its verdict is not in yet. */
+  unconfirmed(): boolean;
+  /** The last lapse's stall, for the reason recorded. */
+  readonly lastGapMs: number;
+  readonly timing: { tickMs: number };
 }
 
 export class Controller {
@@ -49,6 +62,8 @@ export class Controller {
   /** The quorum this node last wrote to the log (MembershipChanged, QuorumLost/Regained): the next
    *  decision that differs writes the change, so the latest report always says what this node does. */
   private reportedQuorum: boolean | null = null;
+  private seenLapses = 0;
+  private leaseRecheck: NodeJS.Timeout | null = null;
 
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
@@ -58,21 +73,58 @@ export class Controller {
 
   /** Probes every group (finds resources left running by an earlier life) and starts deciding. */
   start(): void {
-    for (const g of this.d.cfg.groups) {
-      const resources = this.d.resources.get(g.id) ?? [];
-      const failcounts: Record<string, number> = {};
-      for (const r of this.d.view.groups.get(g.id)?.resources ?? []) failcounts[r.id] = r.failcounts[this.d.self] ?? 0;
-      const actor = startGroupActor(
-        { group: g.id, node: this.d.self, resources, failcounts },
-        { onNotice: (n) => this.onNotice(g.id, n) },
-      );
-      actor.subscribe(() => this.changed());
-      this.actors.set(g.id, actor);
-      actor.send({ type: "PROBE", run: false, cause: "agent start: probing what runs here" });
-    }
+    for (const g of this.d.cfg.groups) this.addGroup(g.id, this.d.resources.get(g.id) ?? [], "agent start: probing what runs here");
     this.started = true;
     this.publishPayload();
     this.changed();
+  }
+
+  private addGroup(id: string, resources: readonly Resource[], cause: string): void {
+    const failcounts: Record<string, number> = {};
+    for (const r of this.d.view.groups.get(id)?.resources ?? []) failcounts[r.id] = r.failcounts[this.d.self] ?? 0;
+    const actor = startGroupActor({ group: id, node: this.d.self, resources, failcounts }, { onNotice: (n) => this.onNotice(id, n) });
+    actor.subscribe(() => this.changed());
+    this.actors.set(id, actor);
+    actor.send({ type: "PROBE", run: false, cause });
+  }
+
+  /** Groups not stopped here (running, starting, stopping, failed or blocked): a reload leaves their
+   *  definitions alone. */
+  groupsActiveHere(): Set<string> {
+    const active = (a: GroupActor) => groupView(a.getSnapshot()).state !== "stopped" || a.getSnapshot().matches("probing");
+    return new Set([...this.actors].filter(([, a]) => active(a)).map(([id]) => id));
+  }
+
+  /** SIGHUP: run with `cfg` from now on. Removed groups are stopped here first (a blocked one stays,
+   *  advertised, until cleanup); added and redefined ones get a machine that probes what runs. */
+  async reconfigure(
+    cfg: ClusterConfig,
+    resources: ReadonlyMap<string, readonly Resource[]>,
+    plan: { added: readonly string[]; removed: readonly string[]; redefined: readonly string[] },
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    this.d.cfg = cfg;
+    for (const id of plan.redefined) {
+      this.actors.get(id)?.stop();
+      this.actors.delete(id);
+    }
+    for (const id of [...plan.added, ...plan.redefined]) this.addGroup(id, resources.get(id) ?? [], "configuration reloaded: probing the group");
+    this.changed();
+    await Promise.all(
+      plan.removed.map(async (id) => {
+        const a = this.actors.get(id);
+        if (!a) return;
+        a.send({ type: "STOP", cause: "group removed from haresources" });
+        const s = await whenGroup(a, ["stopped", "blocked", "failed"], { timeoutMs }).catch(() => null);
+        if (!s || groupView(s).state === "blocked") {
+          this.d.log.error({ group: id }, "removed group did not stop cleanly; it stays known here until cleanup");
+          return;
+        }
+        a.stop();
+        this.actors.delete(id);
+        this.changed();
+      }),
+    );
   }
 
   onPeer(peer: string, liveness: PeerLiveness, at: number, generation: number | null = null): void {
@@ -120,6 +172,7 @@ export class Controller {
   /** SIGTERM: stop every group, last group first, each right to left; wait until stopped or blocked. */
   async stopAll(timeoutMs: number): Promise<void> {
     this.stopped = true;
+    if (this.leaseRecheck) clearTimeout(this.leaseRecheck);
     for (const g of [...this.d.cfg.groups].reverse()) {
       const a = this.actors.get(g.id);
       if (!a) continue;
@@ -152,6 +205,7 @@ export class Controller {
 
   private reconcile(): void {
     if (!this.started) return;
+    if (!this.stopped && this.d.lease && this.stallFirst(this.d.lease)) return;
     this.publishPayload();
     if (this.stopped) return;
     const now = this.d.now();
@@ -201,6 +255,27 @@ export class Controller {
         );
       a.send({ type: "START", cause: s.cause });
     }
+  }
+
+  /** A node that finds it was stalled past its lease stops what it holds before anything else: its
+   *  peers may have taken it over, and its addresses' lifetimes ran out or are about to. Until the
+   *  lease worker's verdict is in (just thawed), nothing is decided. True: do not decide now. */
+  private stallFirst(lease: NodeLease): boolean {
+    if (lease.unconfirmed()) {
+      this.leaseRecheck ??= setTimeout(() => ((this.leaseRecheck = null), this.changed()), lease.timing.tickMs);
+      return true;
+    }
+    const lapses = lease.lapses();
+    if (lapses === this.seenLapses) return false;
+    this.seenLapses = lapses;
+    const cause = `this node was stalled for ${lease.lastGapMs} ms, past its lease: stopping what it holds before anything else`;
+    this.d.log.warn({ stalledMs: lease.lastGapMs }, cause);
+    for (const [, a] of this.actors) {
+      const s = a.getSnapshot();
+      if (s.context.goal !== "stopped" || groupView(s).state !== "stopped") a.send({ type: "STOP", cause });
+    }
+    this.publishPayload();
+    return true;
   }
 
   private onNotice(group: string, n: GroupNotice): void {

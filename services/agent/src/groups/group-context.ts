@@ -34,6 +34,10 @@ export interface ResourceSlot {
   id: string;
   state: ResourceState;
   failcount: number;
+  /** The probe found it running (an earlier life of the agent left it): it still gets a real start
+   *  (idempotent, and it announces: an address found in place gets its gratuitous ARP), so the log
+   *  never says a group started without saying each resource did. */
+  adopted?: boolean;
 }
 
 /** Why the group is stopping, which decides where `stopping` ends. */
@@ -105,9 +109,10 @@ export function atThreshold(ctx: GroupContext, index: number): boolean {
 
 export const anyAtThreshold = (ctx: GroupContext) => ctx.slots.some((_, i) => atThreshold(ctx, i));
 
-/** Left to right: the first resource not yet running. Everything right of it is stopped by construction. */
+/** Left to right: the first resource not yet running, or found running by a probe and not started by
+ *  this life. Everything right of it is stopped (or adopted) by construction. */
 export function nextToStart(ctx: GroupContext): number | undefined {
-  const i = ctx.slots.findIndex((s) => s.state !== "started");
+  const i = ctx.slots.findIndex((s) => s.state !== "started" || s.adopted === true);
   return i < 0 ? undefined : i;
 }
 

@@ -42,7 +42,8 @@ type Cause = { cause?: string };
 export type GroupCommand =
   | ({ type: "START" } & Cause)
   | ({ type: "STOP" } & Cause)
-  /** `run`: placement wants the group here, so keep what runs and start the rest. */
+  /** `run`: placement wants the group here, so start it, what the probe found running included (start
+   *  is idempotent and announces; nothing is claimed without its ResourceStarting/Started). */
   | ({ type: "PROBE"; run?: boolean } & Cause)
   | ({ type: "CLEANUP" } & Cause)
   | ({ type: "UNBLOCK" } & Cause);
@@ -83,9 +84,10 @@ export const groupMachine = setup({
     pickStart: assign({ cursor: ({ context }) => nextToStart(context)! }),
     pickStop: assign({ cursor: ({ context }) => nextToStop(context)! }),
     markStarting: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "starting" }) }),
-    markStarted: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "started" }) }),
+    markStarted: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "started", adopted: false }) }),
+    markFound: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "started", adopted: true }) }),
     markStopping: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "stopping" }) }),
-    markStopped: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "stopped" }) }),
+    markStopped: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "stopped", adopted: false }) }),
     emitGroupStarting: emit(({ context }) => groupNotice(context, "GroupStarting")),
     emitGroupStarted: emit(({ context }) => groupNotice(context, "GroupStarted")),
     emitGroupStopping: emit(({ context }) => groupNotice(context, "GroupStopping")),
@@ -149,6 +151,7 @@ export const groupMachine = setup({
           always: [
             { guard: "probeLeft", target: "acting" },
             { guard: and(["foundAllStopped", not("probeRun")]), target: "#group.stopped" },
+            // Only a group without resources: whatever the probe found running is started again (adopted).
             { guard: and(["probeRun", "allStarted"]), target: "#group.running", actions: [assign({ goal: "started" }), "emitGroupStarted"] },
             { guard: and(["probeRun", "foundStartablePrefix", not("thresholdReached")]), target: "#group.starting", actions: [assign({ goal: "started" }), "emitGroupStarting"] },
             // Partly active, or something failed: stop it cleanly; start again afterwards if placement wants it here.
@@ -160,7 +163,7 @@ export const groupMachine = setup({
             src: "resourceOp",
             input: ({ context }) => opInput(context, "monitor"),
             onDone: [
-              { guard: ({ event }) => event.output.rc === OCF.SUCCESS, target: "next", actions: ["markStarted", assign({ cursor: ({ context }) => context.cursor + 1 })] },
+              { guard: ({ event }) => event.output.rc === OCF.SUCCESS, target: "next", actions: ["markFound", assign({ cursor: ({ context }) => context.cursor + 1 })] },
               { guard: ({ event }) => event.output.rc === OCF.NOT_RUNNING, target: "next", actions: ["markStopped", assign({ cursor: ({ context }) => context.cursor + 1 })] },
               {
                 target: "next",

@@ -26,12 +26,12 @@ describe("group machine: probe at agent start", () => {
     expect(g.ops()).toEqual(["monitor ip", "monitor fs", "monitor nfs", "stop fs", "stop ip"]);
   });
 
-  it("told to run, keeps the running prefix and starts only the rest", async () => {
+  it("told to run, starts the running prefix again (start is idempotent and announces) and then the rest", async () => {
     const g = group({ ip: 0, fs: 0, nfs: 0 });
     g.res.ip!.running = true;
     g.actor.send({ type: "PROBE", run: true });
     await g.settledIn("started");
-    expect(g.ops()).toEqual(["monitor ip", "monitor fs", "monitor nfs", "start fs", "start nfs"]);
+    expect(g.ops()).toEqual(["monitor ip", "monitor fs", "monitor nfs", "start ip", "start fs", "start nfs"]);
   });
 
   it("told to run, stops an out-of-order group first, then starts it in order", async () => {
@@ -52,14 +52,35 @@ describe("group machine: probe at agent start", () => {
     expect(g.notices.find((n) => n.type === "ResourceFailed")).toMatchObject({ resource: "fs", op: "monitor", rc: 6, failcount: 1 });
   });
 
-  it("finds everything running and, told to run, adopts it without restarting", async () => {
+  it("finds everything running and, told to run, starts each resource (no stop) and records every start", async () => {
     const g = group({ ip: 0, fs: 0 });
     g.res.ip!.running = true;
     g.res.fs!.running = true;
     g.actor.send({ type: "PROBE", run: true });
     await g.settledIn("started");
-    expect(g.ops()).toEqual(["monitor ip", "monitor fs"]);
-    expect(g.types()).toEqual(["GroupStarted"]);
+    expect(g.ops()).toEqual(["monitor ip", "monitor fs", "start ip", "start fs"]);
+    expect(g.types()).toEqual(["GroupStarting", "ResourceStarting ip", "ResourceStarted ip", "ResourceStarting fs", "ResourceStarted fs", "GroupStarted"]);
+    expect(groupView(g.actor.getSnapshot()).resources.map((r) => r.state)).toEqual(["started", "started"]);
+  });
+
+  it("finds everything running, is told to run while probing (an agent restarted under placement), and still starts each", async () => {
+    const g = group({ ip: 0 });
+    g.res.ip!.running = true;
+    g.actor.send({ type: "PROBE", run: false });
+    g.actor.send({ type: "START", cause: "placed here" });
+    await g.settledIn("started");
+    expect(g.ops()).toEqual(["monitor ip", "start ip"]);
+    expect(g.types()).toEqual(["GroupStarting", "ResourceStarting ip", "ResourceStarted ip", "GroupStarted"]);
+  });
+
+  it("a start of an adopted resource that fails stops it too (it was running) and the group fails", async () => {
+    const g = group({ ip: 0, fs: 0 });
+    g.res.ip!.running = true;
+    g.res.fs!.running = true;
+    g.res.ip!.next("start", { rc: 1, message: "cannot" });
+    g.actor.send({ type: "PROBE", run: true });
+    await g.settledIn("failed");
+    expect(g.ops()).toEqual(["monitor ip", "monitor fs", "start ip", "stop fs", "stop ip"]);
   });
 });
 

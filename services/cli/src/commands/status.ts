@@ -69,6 +69,8 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
       };
     }),
     warnings,
+    /** Each node's configuration digest and the changes waiting for its restart (its latest ConfigLoaded). */
+    configs: Object.fromEntries([...v.configs].sort(([a], [b]) => a.localeCompare(b))),
   };
 }
 
@@ -91,6 +93,7 @@ export function formatStatus(s: ReturnType<typeof statusObject>): string {
     const names = byState(st);
     if (names.length > 0 || st === "online") lines.push(`${label}: [ ${names.join(" ")} ]`);
   }
+  lines.push(...configLines(s.configs));
   lines.push("");
   if (s.groups.length === 0) lines.push("No resource groups.");
   for (const g of s.groups) {
@@ -140,4 +143,14 @@ export async function statusCommand(f: StatusFlags, out: (s: string) => void): P
   const s = statusObject(local.view, { ...local.source, why });
   out(f.json ? JSON.stringify(s) : formatStatus(s));
   return 0;
+}
+
+/** Nodes whose configurations differ, and changes waiting for a node's restart (nothing when all agree). */
+function configLines(configs: Record<string, { digest: string; pending: string[] }>): string[] {
+  const byDigest = new Map<string, string[]>();
+  for (const [n, c] of Object.entries(configs)) byDigest.set(c.digest, [...(byDigest.get(c.digest) ?? []), n]);
+  const out: string[] = [];
+  if (byDigest.size > 1) out.push(`Configurations differ: ${[...byDigest].map(([d, ns]) => `${ns.join(" ")} (${d})`).join(" vs ")}`);
+  for (const [n, c] of Object.entries(configs)) if (c.pending.length > 0) out.push(`${n} waits for a restart: ${c.pending.map((p) => p.split(":")[0]).join(", ")}`);
+  return out;
 }

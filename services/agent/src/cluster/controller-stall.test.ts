@@ -1,0 +1,76 @@
+// The controller's stall-first rule with real group machines and a scripted resource: a node that
+// finds it was stalled past its lease stops what it holds before deciding anything else, and decides
+// nothing while the lease worker's verdict is not in.
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { ClusterConfig } from "@vigil/shared/config/schemas";
+import { emptyView } from "@vigil/shared/events/cluster-view";
+import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
+import { ScriptedResource, type Call } from "../groups/scripted-resource.js";
+import { Controller, type NodeLease } from "./controller.js";
+
+const cfg = {
+  dir: "/etc/ha.d",
+  haCf: { nodes: ["n1", "n2", "n3"], autoFailback: "on", initdeadMs: 0, deadtimeMs: 200, warntimeMs: 100, keepaliveMs: 50 },
+  authKeys: {},
+  groups: [{ id: "web", preferredNode: "n1", line: 1, resources: [{ id: "r1", agent: "Scripted", args: [] }] }],
+} as unknown as ClusterConfig;
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe("controller: stall past the lease", () => {
+  it("stops the group first, with the stall as the cause, then decides again (and starts it again, announced)", async () => {
+    const calls: Call[] = [];
+    const events: VigilEvent[] = [];
+    const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
+    const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
+    let id = 0;
+    const c = new Controller({
+      cfg,
+      self: "n1",
+      log: pino({ level: "silent" }),
+      view: emptyView("c"),
+      resources: new Map([["web", [new ScriptedResource("r1", calls)]]]),
+      record: (type, body, cause) => {
+        const e = makeEvent(type, body, { id: `t.${++id}`, node: "n1", time: Date.now(), cause });
+        events.push(e);
+        return e;
+      },
+      append: (e) => void events.push(e),
+      nextId: () => `t.${++id}`,
+      setPayload: () => {},
+      witness: () => false,
+      now: () => Date.now(),
+      failbackStableMs: 0,
+      lease: nodeLease,
+    });
+    for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
+    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
+    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    c.start();
+    for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
+    const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
+    expect(ops()).toEqual(["start"]);
+
+    // Just thawed, the worker has not ticked yet: nothing is decided, not even a loss of quorum.
+    lease.unconfirmed = true;
+    c.onPeerPayload("n2", { r: [], b: [], u: ["n3"] });
+    c.onPeerPayload("n3", { r: [], b: [], u: ["n2"] });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(events.some((e) => e.type === "QuorumLost")).toBe(false);
+    expect(ops()).toEqual(["start"]);
+    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
+    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+
+    // The verdict: stalled 900 ms past the lease. Stop first, then start again (placement still wants it here).
+    lease.lastGapMs = 900;
+    lease.lapses = 1;
+    lease.unconfirmed = false;
+    c.tick();
+    for (let i = 0; i < 200 && ops().length < 3; i++) await tick();
+    expect(ops()).toEqual(["start", "stop", "start"]);
+    const stopping = events.find((e) => e.type === "GroupStopping");
+    expect(stopping?.cause).toMatch(/stalled for 900 ms, past its lease: stopping what it holds before anything else/);
+    await c.stopAll(1000);
+  });
+});
