@@ -146,7 +146,9 @@ describe("the event log on a three-server JetStream cluster", () => {
     let longestDark = 0;
     const sampler = (async () => {
       for (let i = 0; sampling && i < 3_000; i++) {
-        const h = await holders();
+        // A failed test tears the lab down under the sampler: stop with it.
+        const h = await holders().catch(() => null);
+        if (!h) break;
         const now = Date.now();
         if (h.length === 0) darkSince ??= now;
         else if (darkSince !== null) {

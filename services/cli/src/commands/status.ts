@@ -135,11 +135,11 @@ export async function statusCommand(f: StatusFlags, out: (s: string) => void): P
     }
   } catch (e) {
     // A refusal about the cluster itself (no such stream…) is not an outage: say it, as before.
-    if (e instanceof CliError && !/cannot reach the event log/.test(e.message)) throw e;
+    if (e instanceof CliError && !/cannot reach the event log|did not answer/.test(e.message)) throw e;
     why = e instanceof CliError ? e.message : `reading the event log failed: ${(e as Error).message}`;
   }
   const local = await readLocalView(f);
-  if (!local.ok) throw new CliError(`${why}\n  and no local view: ${local.tried.join("; ")}`);
+  if (!local.ok) throw new CliError(`${why}; and no local view: ${local.tried.join("; ")}`);
   const s = statusObject(local.view, { ...local.source, why });
   out(f.json ? JSON.stringify(s) : formatStatus(s));
   return 0;
