@@ -70,10 +70,12 @@ export class Agent {
     const loaded = await loadConfig(this.o.configDir, { localNode: this.node });
     if (!loaded.ok) return loaded.errors.map(formatConfigError);
     this.cfg = loaded.value;
+    for (const w of loaded.warnings) this.log.warn({ warning: formatConfigError(w) }, "configuration warning");
     const { haCf } = this.cfg;
-    const built = buildResources(this.cfg);
-    if (!built.ok) return built.errors;
     const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
+    // Dummy state under the agent's own state dir: agents sharing a host never share a resource.
+    const built = buildResources(this.cfg, { stateDir: `${stateDir}/dummy` });
+    if (!built.ok) return built.errors;
     this.generation = bumpGeneration(stateDir, Date.now());
     this.outbox = Outbox.open(stateDir);
     this.membership = { self: this.node, alive: new Set() };
