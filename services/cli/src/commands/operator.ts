@@ -9,6 +9,7 @@ import { applyEvent, nodeState, type ClusterView } from "@vigil/shared/events/cl
 import { eventSubject, makeEvent, type EventBody, type EventType } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 import { describeMs, parseTimeout } from "../cli-duration.js";
+import { expectedPlacement, placementReached } from "./expected-placement.js";
 
 export interface OperatorFlags extends CommonFlags {
   wait?: boolean;
@@ -78,11 +79,11 @@ export function alreadyRecorded(v: ClusterView, c: OperatorCommand): boolean {
 export function alreadySaid(v: ClusterView, c: OperatorCommand): string {
   switch (c.kind) {
     case "standby":
-      return `node ${c.node} is already in standby`;
+      return `node ${c.node} is in standby`;
     case "online":
-      return `node ${c.node} is already online (not in standby)`;
+      return `node ${c.node} is online (not in standby)`;
     case "move":
-      return `group ${c.group} is already moved to ${c.node}`;
+      return `group ${c.group} is moved to ${c.node}`;
     case "clear":
       return `group ${c.group} has no move to clear`;
     case "cleanup":
@@ -91,8 +92,14 @@ export function alreadySaid(v: ClusterView, c: OperatorCommand): string {
 }
 
 /** When `--wait` is done: null = keep waiting, true = carried out, string = cannot (why).
- *  `commandSeq` is the command's own seq, or null when nothing was recorded (it was already so). */
-export function carriedOut(v: ClusterView, c: OperatorCommand, commandSeq: number | null): true | string | null {
+ *  online and clear may move nothing: they are done once every group is where the placement policy
+ *  puts it (expected-placement.ts), or where the agents last decided after the command (`decided`). */
+export function carriedOut(
+  v: ClusterView,
+  c: OperatorCommand,
+  now: number,
+  decided: Record<string, string | null> | null = null,
+): true | string | null {
   const groups = [...v.groups.values()];
   const settled = (g: (typeof groups)[number]) => g.state === "started" || g.state === "stopped" || g.state === "failed" || g.state === "blocked";
   switch (c.kind) {
@@ -100,7 +107,8 @@ export function carriedOut(v: ClusterView, c: OperatorCommand, commandSeq: numbe
       return groups.every((g) => g.node !== c.node && settled(g)) ? true : null;
     case "online":
     case "clear":
-      return (commandSeq === null || v.lastSeq > commandSeq) && groups.every(settled) ? true : null;
+      if (!groups.every(settled)) return null;
+      return placementReached(v, expectedPlacement(v, now)) || (decided !== null && placementReached(v, decided)) ? true : null;
     case "move": {
       const g = v.groups.get(c.group)!;
       if (g.node === c.node && g.state === "started") return true;
@@ -125,8 +133,8 @@ export async function operatorCommand(c: OperatorCommand, f: OperatorFlags, out:
     if (why) throw new CliError(`cannot ${c.kind}: ${why}`);
     let seq: number | null = null;
     if (alreadyRecorded(view, c)) {
-      const done = carriedOut(view, c, null) === true;
-      const said = `${alreadySaid(view, c)}: nothing recorded${done ? "" : "; the cluster is still carrying it out"}`;
+      const done = carriedOut(view, c, Date.now()) === true;
+      const said = `already so: ${alreadySaid(view, c)}; nothing recorded${done ? "" : " (the cluster is still carrying it out)"}`;
       out(f.json ? JSON.stringify({ ok: true, already: true, recorded: false, done, message: said }) : said);
       if (done || !f.wait) return 0;
     } else {
@@ -141,7 +149,7 @@ export async function operatorCommand(c: OperatorCommand, f: OperatorFlags, out:
       out(f.json ? JSON.stringify({ ok: true, seq: ack.seq, id: e.id, type }) : `${type} recorded as #${ack.seq}`);
       if (!f.wait) return 0;
       // Already so once recorded (a move to where the group runs, a standby of a node holding nothing).
-      if (carriedOut(view, c, seq) === true) {
+      if (carriedOut(view, c, Date.now()) === true) {
         out(f.json ? JSON.stringify({ ok: true, done: true, seq: ack.seq, already: true }) : `carried out (#${ack.seq}): it was already so`);
         return 0;
       }
@@ -164,10 +172,12 @@ async function waitCarriedOut(
   json: boolean,
 ): Promise<number> {
   const deadline = setTimeout(() => void nc.close(), timeoutMs);
+  let decided: Record<string, string | null> | null = null;
   try {
     for await (const { seq: s, event } of readEvents(nc, cluster, { follow: true, fromSeq })) {
       applyEvent(view, event, s);
-      const done = carriedOut(view, c, seq);
+      if (event.type === "PlacementDecided" && seq !== null && s > seq) decided = event.placement;
+      const done = carriedOut(view, c, Date.now(), decided);
       if (done === true) {
         out(json ? JSON.stringify({ ok: true, done: true, seq: s }) : `carried out (#${s})`);
         return 0;
@@ -219,9 +229,16 @@ export async function hbCommand(
     out(`hb ${kind} ${which}: no group to move`);
     return 0;
   }
+  // One group that cannot move does not keep the others where they are: every move is tried.
+  const failed: string[] = [];
   for (const m of moves) {
-    const rc = await operatorCommand(m, f, out);
-    if (rc !== 0) return rc;
+    try {
+      await operatorCommand(m, f, out);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      failed.push(`${(m as { group: string }).group}: ${e.message}`);
+    }
   }
+  if (failed.length > 0) throw new CliError(`hb ${kind} ${which}: ${failed.length} of ${moves.length} groups not moved: ${failed.join("; ")}`);
   return 0;
 }
