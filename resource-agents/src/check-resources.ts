@@ -34,18 +34,14 @@ interface GroupLike {
   resources: readonly ResourceSpec[];
 }
 
-export interface CheckOptions {
-  /** Run the host checks too (the agent at start; config check with --node). */
-  host: boolean;
-  agent?: AgentOptions;
-}
-
-/** Checks every resource of every group, in file order. `resources` holds those that could be bound
- *  to an agent (only what passed the host checks when they ran). */
+/** Checks every resource of every group, in file order: the argument checks, then (for a resource
+ *  whose arguments pass) the host checks on this host. The caller decides what a host problem means
+ *  here (the agent: an error; config check without --node: a warning). `resources` holds those that
+ *  passed both, bound to their agent. */
 export function checkResources(
   dir: string,
   groups: readonly GroupLike[],
-  o: CheckOptions,
+  agent: AgentOptions = {},
 ): { problems: ResourceProblem[]; resources: Map<ResourceSpec, Resource> } {
   const file = `${dir.length > 1 ? dir.replace(/\/+$/, "") : dir}/haresources`;
   const problems: ResourceProblem[] = [];
@@ -55,18 +51,17 @@ export function checkResources(
       // Agents start their messages with their own name; the resource id already says it.
       const add = (kind: CheckKind, why: string) =>
         problems.push({ file, line: g.line, kind, message: `${spec.id}: ${why.startsWith(`${spec.agent}: `) ? why.slice(spec.agent.length + 2) : why}` });
-      const args = argumentProblem(spec, o.agent ?? {});
+      const args = argumentProblem(spec, agent);
       if (args) {
         add("arguments", args);
         continue;
       }
-      if (!o.host) continue;
-      const host = hostProblem(spec, o.agent ?? {});
+      const host = hostProblem(spec, agent);
       if (host) {
         add("host", host);
         continue;
       }
-      const r = createResource(spec, o.agent ?? {});
+      const r = createResource(spec, agent);
       if ("error" in r) add("host", r.error);
       else resources.set(spec, r);
     }

@@ -10,7 +10,7 @@ export function buildResources(
   cfg: ClusterConfig,
   agent: AgentOptions = {},
 ): { ok: true; resources: Map<string, Resource[]> } | { ok: false; errors: string[] } {
-  const { problems, resources } = checkResources(cfg.dir, cfg.groups, { host: true, agent });
+  const { problems, resources } = checkResources(cfg.dir, cfg.groups, agent);
   if (problems.length > 0) return { ok: false, errors: problems.map(formatResourceProblem) };
   return { ok: true, resources: new Map(cfg.groups.map((g) => [g.id, g.resources.map((spec) => resources.get(spec)!)])) };
 }

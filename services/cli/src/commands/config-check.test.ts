@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { configCheck } from "./config-check.js";
 
 const LAB3 = fileURLToPath(new URL("../../../../examples/lab3/", import.meta.url));
+const LOOPBACK = fileURLToPath(new URL("../../../../examples/loopback/", import.meta.url));
 // Real operators' heartbeat files (typos included), read-only, in the shared folder beside the
 // repository (or above a worktree of it).
 const FIXTURES = (() => {
@@ -174,6 +175,22 @@ describe("vigil config check", () => {
     expect(fixed.out).toMatch(/warning: .*ha\.cf:\d+: two nodes with no fence agent/);
     expect(fixed.out).toMatch(/warning: .*ha\.cf:2: logfile \/var\/log\/ha-log: not honoured/);
     expect(fixed.out).toMatch(/warning: .*ha\.cf:1: debugfile \/var\/log\/ha-debug: not honoured/);
+  });
+
+  it("examples/loopback: three valid nodes whose resources name no shared path (each Dummy under its agent's state dir)", async () => {
+    const args: string[] = [];
+    for (const node of ["n1", "n2", "n3"]) {
+      const d = await mkdtemp(join(tmpdir(), `vigil-loopback-${process.pid}-`));
+      dirs.push(d);
+      await cp(join(LOOPBACK, node), d, { recursive: true });
+      await chmod(join(d, "authkeys"), 0o600);
+      const r = await run(d, { node, json: true });
+      expect(r.code, r.err.join("\n")).toBe(0);
+      const cfg = JSON.parse(r.out) as { groups: { resources: { agent: string; args: string[] }[] }[] };
+      for (const res of cfg.groups.flatMap((g) => g.resources)) args.push(...res.args);
+    }
+    expect(args.length).toBeGreaterThan(0);
+    expect(args.filter((a) => /(^|=)\//.test(a))).toEqual([]);
   });
 });
 

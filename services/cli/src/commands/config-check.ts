@@ -31,7 +31,7 @@ export async function configCheck(dir: string, opts: ConfigCheckOptions = {}): P
     return EXIT_INVALID_CONFIG;
   };
   if (!r.ok) return fail(r.errors.map(formatConfigError));
-  const checked = checkResources(r.value.dir, r.value.groups, { host: true });
+  const checked = checkResources(r.value.dir, r.value.groups);
   const isError = (p: ResourceProblem) => p.kind === "arguments" || opts.node !== undefined;
   const errors = checked.problems.filter(isError).map(formatResourceProblem);
   const warnings = [
