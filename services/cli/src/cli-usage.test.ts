@@ -83,13 +83,15 @@ describe("vigil refuses bad usage with exit 2, before touching the log", () => {
     expect(vigil("log", "--config", "/tmp").stderr).toMatch(/--config \/tmp: no ha.cf in that directory/);
   });
 
-  it("under --json, says it as {ok:false, error} on stdout", () => {
+  it("under --json, says it as {ok:false, error} on stderr, leaving stdout to data", () => {
     const r = vigil("resource", "move", "web", "n1", "n2", "--json", ...NOWHERE);
     expect(r.status).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: expect.stringMatching(/too many arguments/) });
+    expect(r.stdout).toBe("");
+    expect(JSON.parse(r.stderr)).toEqual({ ok: false, error: expect.stringMatching(/too many arguments/) });
     const gone = vigil("status", "--json", ...NOWHERE);
     expect(gone.status).toBe(1);
-    expect(JSON.parse(gone.stdout)).toEqual({ ok: false, error: expect.stringMatching(/nats:\/\/127\.0\.0\.1:1/) });
+    expect(gone.stdout).toBe("");
+    expect(JSON.parse(gone.stderr)).toEqual({ ok: false, error: expect.stringMatching(/nats:\/\/127\.0\.0\.1:1/) });
   });
 });
 

@@ -1,5 +1,6 @@
 // `vigil`: the operator's command. Prints for people by default and `--json` for scripts: under
-// `--json` an error is `{"ok":false,"error":"…"}` on stdout too, so a script reads one stream.
+// `--json` an error is `{"ok":false,"error":"…"}` on stderr, so stdout holds only data (a
+// `vigil log --json | jq` never reads an error as an event).
 // Exit codes: 0 done, 1 the cluster cannot (or the log is unreachable), 2 bad usage or configuration.
 import { type Command, CommanderError } from "commander";
 import { CliError } from "./cli-context.js";
@@ -15,8 +16,7 @@ async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   const out = (s: string) => void process.stdout.write(s + "\n");
   const fail = (message: string, code: number): number => {
-    if (json) out(JSON.stringify({ ok: false, error: message }));
-    else process.stderr.write(`vigil: ${message}\n`);
+    process.stderr.write(json ? `${JSON.stringify({ ok: false, error: message })}\n` : `vigil: ${message}\n`);
     return code;
   };
   let code = 0;

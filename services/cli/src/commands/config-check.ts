@@ -26,7 +26,8 @@ export async function configCheck(dir: string, opts: ConfigCheckOptions = {}): P
   const err = opts.err ?? ((s: string) => void process.stderr.write(`${s}\n`));
   const r = await loadConfig(dir, opts.node !== undefined ? { localNode: opts.node } : {});
   const fail = (errors: string[], warnings: string[] = []) => {
-    if (opts.json) out(JSON.stringify({ ok: false, errors, warnings }, null, 2));
+    // Like every --json error, on stderr: stdout holds only the configuration.
+    if (opts.json) err(JSON.stringify({ ok: false, errors, warnings }));
     else for (const line of [...errors, ...warnings.map((w) => `warning: ${w}`)]) err(line);
     return EXIT_INVALID_CONFIG;
   };
