@@ -145,6 +145,10 @@ describe("vigil config check", () => {
       `warning: ${d}/ha.cf:1: logfile /var/log/ha-log: not honoured: the agent logs pino JSON to stderr (redirect it, or let systemd's journal keep it)`,
       `warning: ${d}/ha.cf:2: debugfile /var/log/ha-debug: not honoured: the agent logs pino JSON to stderr (redirect it, or let systemd's journal keep it)`,
     ]);
+    const bad = await run(await lab3Copy({ file: "haresources", text: "n1 Filesystem::/dev/nosuch\n" }), { json: true });
+    expect(bad.code).toBe(2);
+    expect(bad.out).toBe("");
+    expect(JSON.parse(bad.err[0]!)).toMatchObject({ ok: false, errors: [expect.stringMatching(/haresources:1: Filesystem::\/dev\/nosuch: directory: is required/)] });
     const withFence = await lab3Copy({ file: "ha.cf", text: "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\nfence /bin/true\n" });
     expect((await run(withFence)).out).not.toMatch(/warning/);
     const json = JSON.parse((await run(d, { json: true })).out);
