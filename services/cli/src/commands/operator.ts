@@ -226,7 +226,7 @@ export async function hbCommand(
     await nc.close().catch(() => {});
   }
   if (moves.length === 0) {
-    out(`hb ${kind} ${which}: no group to move`);
+    out(f.json ? JSON.stringify({ ok: true, moves: 0 }) : `hb ${kind} ${which}: no group to move`);
     return 0;
   }
   // One group that cannot move does not keep the others where they are: every move is tried.
