@@ -16,13 +16,14 @@ import { createFilesystem } from "./filesystem/filesystem-agent.js";
 import { EXPORTFS_META, createExportfs } from "./nfs/exportfs-agent.js";
 import { KILLNFSD_META, NFSSERVER_META, createKillNfsd, createNfsServer } from "./nfs/nfs-server-agent.js";
 import { LVS_METADATA, createLvs } from "./lvs/lvs-agent.js";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 export interface AgentOptions {
   /** Command prefix for every command the agent runs, e.g. `["ip","netns","exec","NS"]` (tests, lab). */
   wrap?: readonly string[];
-  /** Where the Dummy agent keeps its state files (default /run/vigil/dummy). */
+  /** Where the Dummy agent keeps its state files: the agent passes `<state-dir>/dummy`, so agents
+   *  sharing a host never share a Dummy (default /run/vigil/dummy, for a Resource built elsewhere). */
   stateDir?: string;
   /** heartbeat resource.d and init.d directories to search (default /etc/ha.d/resource.d, /etc/init.d). */
   searchPath?: ScriptSearchPath;
@@ -83,11 +84,16 @@ export function createResource(spec: ResourceSpec, opts: AgentOptions = {}): Cre
     const sp = { ...DEFAULT_SEARCH_PATH, ...opts.searchPath };
     return {
       error:
-        `${spec.id}: no agent "${spec.agent}": not built in (${[...builtIns.keys()].sort().join(", ")}), ` +
+        `no agent "${spec.agent}": not built in (${[...builtIns.keys()].sort().join(", ")}), ` +
         `not ocf:PROVIDER:TYPE, and no executable script in ${[...sp.resourceDirs, ...sp.initDirs].join(", ")}`,
     };
   }
   return new ScriptResource(spec.id, spec.agent, spec.args, script, opts.wrap ?? []);
+}
+
+/** The names haresources can use for built-in agents, exactly as written. */
+export function builtInAgentNames(): string[] {
+  return [...builtIns.keys()];
 }
 
 /** Built-in agents, by name. */
@@ -117,7 +123,17 @@ export function agentInfo(name: string, opts: AgentOptions = {}): AgentMetadata 
     if (!/^[\w.+-]+$/.test(provider) || !/^[\w.+-]+$/.test(type) || provider.startsWith(".") || type.startsWith(".")) {
       return { error: `${name}: write it as ocf:PROVIDER:TYPE` };
     }
-    const info = loadOcfAgentInfoSync(join(root, "resource.d", provider, type), root, name);
+    const script = join(root, "resource.d", provider, type);
+    if (!existsSync(script)) {
+      const installed = listOcfAgents(root).filter((n) => n.startsWith(`ocf:${provider}:`));
+      const near = installed.filter((n) => n.toLowerCase() === name.toLowerCase());
+      return {
+        error:
+          `no OCF agent ${name}: ${script} is not installed` +
+          (near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : installed.length > 0 ? ` (${installed.length} ${provider} agents are: vigil agents list)` : ` (no provider "${provider}" under ${root}/resource.d)`),
+      };
+    }
+    const info = loadOcfAgentInfoSync(script, root, name);
     return "error" in info ? info : info.metadata;
   }
   const script = findScript(name, opts.searchPath);

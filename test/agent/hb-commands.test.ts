@@ -127,11 +127,25 @@ describe("vigil agents", () => {
     expect(j.ocf).toContain("ocf:heartbeat:IPaddr2");
   });
 
-  it("shows an agent as OCF meta-data, and refuses an unknown one", () => {
+  it("shows an agent as text (parameters, defaults, timeouts), --xml as OCF meta-data, and refuses an unknown one", () => {
     const r = vigil(["agents", "info", "IPaddr"]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/<resource-agent name="IPaddr"/);
-    expect(r.stdout).toMatch(/<parameter name="ip" required="1"/);
+    expect(r.stdout).not.toMatch(/<\?xml|<resource-agent/);
+    expect(r.stdout).toMatch(/^IPaddr\n/);
+    expect(r.stdout).toMatch(/haresources: IPaddr::ip/);
+    expect(r.stdout).toMatch(/^ {2}ip\s+.*\(required\)$/m);
+    expect(r.stdout).toMatch(/^Timeouts: start \d+m?s, stop \d+m?s, monitor \d+m?s every \d+m?s$/m);
+    const ocfText = vigil(["agents", "info", "ocf:heartbeat:IPaddr2"]).stdout;
+    expect(ocfText).toMatch(/haresources: ocf:heartbeat:IPaddr2::name=value/);
+    expect(ocfText).toMatch(/^ {2}arp_count\s+.*\(optional, default 5\)$/m);
+    const xml = vigil(["agents", "info", "IPaddr", "--xml"]);
+    expect(xml.stdout).toMatch(/<resource-agent name="IPaddr"/);
+    expect(xml.stdout).toMatch(/<parameter name="ip" required="1"/);
+    const noSuch = vigil(["agents", "info", "ocf:heartbeat:NoSuch"]);
+    expect(noSuch.status).toBe(1);
+    expect(noSuch.stderr).not.toMatch(/spawnSync|ENOENT/);
+    expect(noSuch.stderr).toMatch(/no OCF agent ocf:heartbeat:NoSuch: \/usr\/lib\/ocf\/resource.d\/heartbeat\/NoSuch is not installed/);
+    expect(vigil(["agents", "info", "ocf:heartbeat:dummy"]).stderr).toMatch(/did you mean ocf:heartbeat:Dummy\?/);
     const ocf = vigil(["agents", "info", "ocf:heartbeat:Dummy", "--json"]);
     expect(JSON.parse(ocf.stdout).parameters.map((p: { name: string }) => p.name)).toContain("state");
     const none = vigil(["agents", "info", "NoSuchAgent"]);

@@ -110,7 +110,9 @@ export class LvsResource implements Resource {
       text = readFileSync(file, "utf8");
     } catch (e) {
       // OCF: a missing configuration file is "not installed" on this node (rc 5).
-      return { ok: false, result: { rc: OCF.ERR_INSTALLED, message: `lvs: service file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` } };
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "missing" : code === "EACCES" ? "cannot be read (permission denied)" : (code ?? String(e));
+      return { ok: false, result: { rc: OCF.ERR_INSTALLED, message: `lvs: service file ${file}: ${why}` } };
     }
     const parsed = parseLvsConfig(text, file);
     if (!parsed.ok) return { ok: false, result: { rc: OCF.ERR_CONFIGURED, message: parsed.errors.map(formatConfigError).join("\n") } };

@@ -23,6 +23,7 @@ import { fenceAgent } from "./cluster/fence-agent.js";
 import { PingWitness } from "./cluster/ping-witness.js";
 import { NatsWitness } from "./cluster/nats-witness.js";
 import { buildResources } from "./cluster/resources.js";
+import type { AgentOptions as ResourceAgentOptions } from "@vigil/resource-agents/registry";
 import { LogFollower } from "./nats/log-follower.js";
 import { loadViewSnapshot, saveViewSnapshot, serializeView } from "./events/view-snapshot.js";
 import { LOCAL_SOCKET, LocalSocket } from "./local-socket.js";
@@ -72,6 +73,8 @@ export class Agent {
   private localSocket: LocalSocket | null = null;
   private natsConnected = true;
   private lease: AddressLeaseKeeper | null = null;
+  /** How resources are built (the address lease, Dummy's state dir): at start and on SIGHUP alike. */
+  private resourceOptions: ResourceAgentOptions = {};
   /** The configuration last read from disk (SIGHUP compares with it; `cfg` is what runs). */
   private lastRead!: ClusterConfig;
 
@@ -85,10 +88,14 @@ export class Agent {
     const loaded = await loadConfig(this.o.configDir, { localNode: this.node });
     if (!loaded.ok) return loaded.errors.map(formatConfigError);
     this.cfg = loaded.value;
+    for (const w of loaded.warnings) this.log.warn({ warning: formatConfigError(w) }, "configuration warning");
     const { haCf } = this.cfg;
+    const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
     // Addresses live on a lease that the lease worker renews: they do not outlive a killed or frozen agent.
     const lease = new AddressLeaseKeeper(leaseTiming(haCf));
-    const built = buildResources(this.cfg, { addressLease: lease });
+    // Dummy state under the agent's own state dir: agents sharing a host never share a resource.
+    this.resourceOptions = { addressLease: lease, stateDir: `${stateDir}/dummy` };
+    const built = buildResources(this.cfg, this.resourceOptions);
     if (!built.ok) return built.errors;
     this.lease = lease;
     lease.on("lapsed", ({ gapMs, dropped }) => {
@@ -101,7 +108,6 @@ export class Agent {
       void this.stop("lease worker failed").then(() => process.exit(1));
     });
     lease.start();
-    const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
     this.generation = bumpGeneration(stateDir, Date.now());
     this.outbox = Outbox.open(stateDir);
     this.membership = { self: this.node, alive: new Set() };
@@ -250,7 +256,7 @@ export class Agent {
     // Decided against what runs here now, and applied without a pause in between.
     const plan = planReload(this.cfg, next, this.controller.groupsActiveHere());
     const fresh = new Set([...plan.added, ...plan.redefined]);
-    const built = buildResources({ ...next, groups: next.groups.filter((g) => fresh.has(g.id)) }, this.lease ? { addressLease: this.lease } : {});
+    const built = buildResources({ ...next, groups: next.groups.filter((g) => fresh.has(g.id)) }, this.resourceOptions);
     if (!built.ok) {
       for (const line of built.errors) this.log.error(line);
       this.record("ConfigRejected", { errors: built.errors }, "configuration read on SIGHUP is invalid; keeping the last good one");

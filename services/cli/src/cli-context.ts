@@ -29,7 +29,12 @@ function fromHaCf(dir: string): { nats: string[]; cluster?: string } {
 }
 
 export function resolveCluster(f: CommonFlags): { servers: string[]; cluster: string } {
-  const cf = fromHaCf(f.config ?? process.env.VIGIL_CONFIG ?? "/etc/ha.d");
+  const given = f.config ?? process.env.VIGIL_CONFIG;
+  // Only the default directory may be absent: a directory the operator named must hold ha.cf.
+  if (given !== undefined && !existsSync(`${given}/ha.cf`)) {
+    throw new CliError(`--config ${given}: ${existsSync(given) ? "no ha.cf in that directory" : "no such directory"}`, 2);
+  }
+  const cf = fromHaCf(given ?? "/etc/ha.d");
   const urls = f.nats ?? process.env.VIGIL_NATS ?? (cf.nats.length ? cf.nats.join(",") : "nats://127.0.0.1:4222");
   return { servers: parseNatsUrls(urls), cluster: f.cluster ?? process.env.VIGIL_CLUSTER ?? cf.cluster ?? "vigil" };
 }

@@ -29,6 +29,8 @@ export interface HaCfDetail {
   lastNodeLine: number;
   /** `allow_crc`, known even when the file has errors (authkeys is checked against it). */
   allowCrc: boolean;
+  /** Line of each directive that may appear once (logfile, fence…), for warnings that point at it. */
+  directiveLines?: ReadonlyMap<string, number>;
 }
 
 export function parseHaCf(text: string, file = "ha.cf"): Parsed<HaCf> {
@@ -227,7 +229,7 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
     errors.push({ file, line: 0, message: 'no nodes: list the cluster\'s nodes with "node NAME…"' });
   }
   const lastNodeLine = Math.max(0, ...nodeLines.values());
-  if (errors.length > 0) return { result: { ok: false, errors: sortConfigErrors(errors) }, nodeLines, lastNodeLine, allowCrc };
+  if (errors.length > 0) return { result: { ok: false, errors: sortConfigErrors(errors) }, nodeLines, lastNodeLine, allowCrc, directiveLines: seen };
 
   const port = udpport ?? DEFAULT_UDPPORT;
   const candidate: HaCf = {
@@ -247,7 +249,7 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
   const checked = HaCf.safeParse(candidate);
   if (!checked.success) {
     const errs = checked.error.issues.map((i) => ({ file, line: 0, message: `${i.path.join(".")}: ${i.message}` }));
-    return { result: { ok: false, errors: errs }, nodeLines, lastNodeLine, allowCrc };
+    return { result: { ok: false, errors: errs }, nodeLines, lastNodeLine, allowCrc, directiveLines: seen };
   }
-  return { result: { ok: true, value: checked.data }, nodeLines, lastNodeLine, allowCrc };
+  return { result: { ok: true, value: checked.data }, nodeLines, lastNodeLine, allowCrc, directiveLines: seen };
 }

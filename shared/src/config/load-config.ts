@@ -2,9 +2,10 @@
 // parse each, and check what ties them together. Every error names the file by the path as given.
 import { open } from "node:fs/promises";
 import { parseAuthKeys } from "./authkeys-parser.js";
-import { sortConfigErrors, type ConfigError, type Parsed } from "./config-error.js";
+import { sortConfigErrors, type ConfigError } from "./config-error.js";
 import { parseHaCfDetailed } from "./hacf-parser.js";
 import { parseHaresources } from "./haresources-parser.js";
+import { configWarnings } from "./config-warnings.js";
 import { ClusterConfig } from "./schemas.js";
 
 export interface LoadConfigOptions {
@@ -14,7 +15,10 @@ export interface LoadConfigOptions {
 
 type FileRead = { ok: true; text: string; mode: number } | { ok: false; error: ConfigError };
 
-export async function loadConfig(dir: string, opts: LoadConfigOptions = {}): Promise<Parsed<ClusterConfig>> {
+/** A valid configuration may come with warnings (config-warnings.ts): printed, never refused. */
+export type LoadedConfig = { ok: true; value: ClusterConfig; warnings: ConfigError[] } | { ok: false; errors: ConfigError[] };
+
+export async function loadConfig(dir: string, opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const base = dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
   const path = (name: string) => (base === "/" ? `/${name}` : `${base}/${name}`);
   const [haCfFile, authFile, resFile] = await Promise.all(
@@ -67,7 +71,8 @@ export async function loadConfig(dir: string, opts: LoadConfigOptions = {}): Pro
   if (!checked.success) {
     return { ok: false, errors: checked.error.issues.map((i) => ({ file: dir, line: 0, message: `${i.path.join(".")}: ${i.message}` })) };
   }
-  return { ok: true, value: checked.data };
+  const warnings = configWarnings(checked.data.haCf, path("ha.cf"), detail.directiveLines ?? new Map(), detail.lastNodeLine);
+  return { ok: true, value: checked.data, warnings };
 }
 
 /** Read a file and its mode from one handle, so the mode checked is the mode of what was read. */

@@ -1,5 +1,6 @@
 // `vigil agents list` and `vigil agents info NAME`: the resource agents this machine can run.
-import { renderMetadataXml } from "@vigil/resource-agents/metadata";
+import type { AgentMetadata } from "@vigil/resource-agents/agent-interface";
+import { formatOcfDuration, renderMetadataXml, usage } from "@vigil/resource-agents/metadata";
 import { agentInfo, listAgents, listOcfAgents } from "@vigil/resource-agents/registry";
 import { CliError } from "../cli-context.js";
 
@@ -22,9 +23,31 @@ export function agentsList(json: boolean, out: (s: string) => void): number {
   return 0;
 }
 
-export function agentsInfo(name: string, json: boolean, out: (s: string) => void): number {
+/** An agent's metadata for people: what it does, how haresources names it, its parameters and timeouts. */
+export function formatAgentInfo(name: string, m: AgentMetadata): string {
+  const ocf = name.startsWith("ocf:");
+  const lines = [name, ...m.description.split("\n").map((l) => `  ${l}`), ""];
+  lines.push(ocf ? `haresources: ${name}::name=value::…` : `haresources: ${usage(m)}`, "");
+  if (m.parameters.length === 0) lines.push("Parameters: none");
+  else {
+    lines.push(ocf ? "Parameters (name=value):" : "Parameters (in order, separated by ::):");
+    const width = Math.min(24, Math.max(...m.parameters.map((p) => p.name.length)));
+    for (const p of m.parameters) {
+      const tags = [p.required ? "required" : "optional", ...(p.default !== undefined && p.default !== "" ? [`default ${p.default}`] : [])];
+      lines.push(`  ${p.name.padEnd(width)}  ${p.description}${p.description ? "  " : ""}(${tags.join(", ")})`);
+    }
+  }
+  const t = m.timeouts;
+  lines.push(
+    "",
+    `Timeouts: start ${formatOcfDuration(t.start)}, stop ${formatOcfDuration(t.stop)}, monitor ${formatOcfDuration(t.monitor)} every ${formatOcfDuration(m.monitorIntervalMs)}`,
+  );
+  return lines.join("\n");
+}
+
+export function agentsInfo(name: string, o: { json: boolean; xml: boolean }, out: (s: string) => void): number {
   const info = agentInfo(name);
   if ("error" in info) throw new CliError(info.error);
-  out(json ? JSON.stringify(info) : renderMetadataXml(info));
+  out(o.json ? JSON.stringify(info) : o.xml ? renderMetadataXml(info).trimEnd() : formatAgentInfo(name, info));
   return 0;
 }

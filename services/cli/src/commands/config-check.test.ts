@@ -1,11 +1,21 @@
-import { chmod, cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { configCheck } from "./config-check.js";
 
 const LAB3 = fileURLToPath(new URL("../../../../examples/lab3/", import.meta.url));
+const LOOPBACK = fileURLToPath(new URL("../../../../examples/loopback/", import.meta.url));
+// Real operators' heartbeat files (typos included), read-only, in the shared folder beside the
+// repository (or above a worktree of it).
+const FIXTURES = (() => {
+  for (let d = fileURLToPath(new URL(".", import.meta.url)); d !== dirname(d); d = dirname(d)) {
+    if (existsSync(join(d, "shared/fixtures/heartbeat/ha.cf"))) return join(d, "shared/fixtures/heartbeat");
+  }
+  return null;
+})();
 const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
@@ -77,4 +87,114 @@ describe("vigil config check", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("/nonexistent-vigil-config/ha.cf: missing");
   });
+
+  it("checks every resource's arguments as the agent does, each as file:line: resource: problem", async () => {
+    const d = await lab3Copy({
+      file: "haresources",
+      text: "n1 group=fs Filesystem::/dev/nosuch\nn1 group=web ipaddr::198.51.100.9\nn1 group=lb lvs::vigil-no-such-service\n",
+    });
+    const r = await run(d);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([
+      `${d}/haresources:1: Filesystem::/dev/nosuch: directory: is required`,
+      `${d}/haresources:2: ipaddr::198.51.100.9: no agent "ipaddr" (did you mean IPaddr?)`,
+      `${d}/haresources:3: lvs::vigil-no-such-service: service file /etc/vigil/lvs/vigil-no-such-service.conf: missing`,
+    ]);
+  });
+
+  it("refuses a broken lvs service file, naming its line", async () => {
+    const lvs = join(await mkdtemp(join(tmpdir(), "vigil-lvs-")), "web.conf");
+    dirs.push(join(lvs, ".."));
+    await writeFile(lvs, "virtual_server 198.51.100.80 80 {\n  lb_algo nosuch\n}\n");
+    const d = await lab3Copy({ file: "haresources", text: `n1 group=lb lvs::${lvs}\n` });
+    const r = await run(d);
+    expect(r.code).toBe(2);
+    expect(r.err.join("\n")).toMatch(new RegExp(`^${d}/haresources:1: lvs::${lvs}: ${lvs}:2: `));
+  });
+
+  it("host checks: a warning without --node, an error with it, marked as host checks", async () => {
+    const d = await lab3Copy({
+      file: "haresources",
+      text: "n1 group=a bogusagent::a\nn1 group=b IPaddr::198.51.100.10/24/vigil-nonic\nn1 group=c Filesystem::/dev/vigil-nosuch::/mnt/x::ext4\nn1 group=d ocf:heartbeat:NoSuch::x=1\n",
+    });
+    const free = await run(d);
+    expect(free.code).toBe(0);
+    expect(free.out).toMatch(/warning: .*haresources:1: host check: bogusagent::a: no agent "bogusagent": not built in/);
+    const bound = await run(d, { node: "n1" });
+    expect(bound.code).toBe(2);
+    expect(bound.err).toEqual([
+      expect.stringMatching(new RegExp(`^${d}/haresources:1: host check: bogusagent::a: no agent "bogusagent": not built in .*no executable script in /etc/ha.d/resource.d, /etc/init.d$`)),
+      `${d}/haresources:2: host check: IPaddr::198.51.100.10/24/vigil-nonic: network interface vigil-nonic does not exist on this host`,
+      `${d}/haresources:3: host check: Filesystem::/dev/vigil-nosuch::/mnt/x::ext4: device /dev/vigil-nosuch does not exist on this host`,
+      expect.stringMatching(/^.*haresources:4: host check: ocf:heartbeat:NoSuch::x=1: .*NoSuch is not installed/),
+    ]);
+    // The agent's own message is not repeated after the resource id.
+    expect(bound.err[0]!.match(/bogusagent::a/g)).toHaveLength(1);
+  });
+
+  it("warns, exit 0, about two nodes with no fence agent or tie-breaker and about logfile/debugfile", async () => {
+    const d = await lab3Copy({
+      file: "ha.cf",
+      text: "logfile /var/log/ha-log\ndebugfile /var/log/ha-debug\nkeepalive 2\ndeadtime 30\nmcast eth0 239.0.0.42 694 1 0\nnode n1\nnode n2\n",
+    });
+    const r = await run(d);
+    expect(r.code).toBe(0);
+    const warnings = r.out.split("\n").filter((l) => l.startsWith("warning: "));
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`^warning: ${d}/ha.cf:7: two nodes with no fence agent and no ping tie-breaker`)),
+      `warning: ${d}/ha.cf:1: logfile /var/log/ha-log: not honoured: the agent logs pino JSON to stderr (redirect it, or let systemd's journal keep it)`,
+      `warning: ${d}/ha.cf:2: debugfile /var/log/ha-debug: not honoured: the agent logs pino JSON to stderr (redirect it, or let systemd's journal keep it)`,
+    ]);
+    const bad = await run(await lab3Copy({ file: "haresources", text: "n1 Filesystem::/dev/nosuch\n" }), { json: true });
+    expect(bad.code).toBe(2);
+    expect(bad.out).toBe("");
+    expect(JSON.parse(bad.err[0]!)).toMatchObject({ ok: false, errors: [expect.stringMatching(/haresources:1: Filesystem::\/dev\/nosuch: directory: is required/)] });
+    const withFence = await lab3Copy({ file: "ha.cf", text: "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\nfence /bin/true\n" });
+    expect((await run(withFence)).out).not.toMatch(/warning/);
+    const json = JSON.parse((await run(d, { json: true })).out);
+    expect(json.warnings).toHaveLength(3);
+  });
+
+  it.skipIf(FIXTURES === null)("operators' own files: every typo refused; with the spaces put back, valid with warnings", async () => {
+    const d = await mkdtemp(join(tmpdir(), `vigil-fixture-${process.pid}-`));
+    dirs.push(d);
+    await cp(FIXTURES!, d, { recursive: true });
+    await chmod(join(d, "authkeys"), 0o600);
+    const raw = await run(d);
+    expect(raw.code).toBe(2);
+    expect(raw.err).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/ha\.cf:1: .*debugfile/),
+        expect.stringMatching(/ha\.cf:2: .*logfile/),
+        expect.stringMatching(/ha\.cf:\d+: mcast: device and group ran together in "eth2225\.0\.0\.219"/),
+        expect.stringMatching(/ha\.cf:\d+: unknown directive "auto_failbackon"/),
+      ]),
+    );
+    const fix = (t: string) =>
+      t.replace("debugfile/var", "debugfile /var").replace("logfile/var", "logfile /var").replace("eth2225.", "eth2 225.").replace("auto_failbackon", "auto_failback on").replace("Rserver-1IPaddr", "Rserver-1 IPaddr");
+    for (const f of ["ha.cf", "haresources"]) await writeFile(join(d, f), fix(await readFile(join(d, f), "utf8")));
+    const fixed = await run(d);
+    expect(fixed.err).toEqual([]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.out).toMatch(/warning: .*ha\.cf:\d+: two nodes with no fence agent/);
+    expect(fixed.out).toMatch(/warning: .*ha\.cf:2: logfile \/var\/log\/ha-log: not honoured/);
+    expect(fixed.out).toMatch(/warning: .*ha\.cf:1: debugfile \/var\/log\/ha-debug: not honoured/);
+  });
+
+  it("examples/loopback: three valid nodes whose resources name no shared path (each Dummy under its agent's state dir)", async () => {
+    const args: string[] = [];
+    for (const node of ["n1", "n2", "n3"]) {
+      const d = await mkdtemp(join(tmpdir(), `vigil-loopback-${process.pid}-`));
+      dirs.push(d);
+      await cp(join(LOOPBACK, node), d, { recursive: true });
+      await chmod(join(d, "authkeys"), 0o600);
+      const r = await run(d, { node, json: true });
+      expect(r.code, r.err.join("\n")).toBe(0);
+      const cfg = JSON.parse(r.out) as { groups: { resources: { agent: string; args: string[] }[] }[] };
+      for (const res of cfg.groups.flatMap((g) => g.resources)) args.push(...res.args);
+    }
+    expect(args.length).toBeGreaterThan(0);
+    expect(args.filter((a) => /(^|=)\//.test(a))).toEqual([]);
+  });
 });
+

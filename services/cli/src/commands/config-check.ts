@@ -1,15 +1,16 @@
 // `vigil config check DIR`: load heartbeat's three files as the agent would, and either summarise
-// what the cluster will do (exit 0) or print every problem as `file:line: problem` (exit 2).
+// what the cluster will do (exit 0, with warnings) or print every problem as `file:line: problem` (exit 2).
 import { formatConfigError } from "@vigil/shared/config/config-error";
 import { formatDuration } from "@vigil/shared/config/duration";
 import { loadConfig } from "@vigil/shared/config/load-config";
 import type { ClusterConfig, Medium } from "@vigil/shared/config/schemas";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
+import { checkResources, formatResourceProblem, type ResourceProblem } from "@vigil/resource-agents/check-resources";
 
 export interface ConfigCheckOptions {
-  /** Also check that this node is listed (as the agent does for its own name). */
+  /** Check as this node would at start: listed in ha.cf, and the host checks on this host. */
   node?: string;
-  /** Print the parsed config as JSON (keys redacted) instead of the summary. */
+  /** Print the parsed config as JSON (keys redacted) instead of the summary; errors as JSON too. */
   json?: boolean;
   out?: (s: string) => void;
   err?: (s: string) => void;
@@ -17,16 +18,32 @@ export interface ConfigCheckOptions {
 
 export const EXIT_INVALID_CONFIG = 2;
 
+/** The configuration files, then every resource with the agent's own check (check-resources.ts).
+ *  Host checks are errors with --node (this is the node); without it they are warnings, since the
+ *  machine that runs the check may not be the one that runs the resource. */
 export async function configCheck(dir: string, opts: ConfigCheckOptions = {}): Promise<number> {
   const out = opts.out ?? ((s: string) => void process.stdout.write(`${s}\n`));
   const err = opts.err ?? ((s: string) => void process.stderr.write(`${s}\n`));
   const r = await loadConfig(dir, opts.node !== undefined ? { localNode: opts.node } : {});
-  if (!r.ok) {
-    for (const e of r.errors) err(formatConfigError(e));
+  const fail = (errors: string[], warnings: string[] = []) => {
+    // Like every --json error, on stderr: stdout holds only the configuration.
+    if (opts.json) err(JSON.stringify({ ok: false, errors, warnings }));
+    else for (const line of [...errors, ...warnings.map((w) => `warning: ${w}`)]) err(line);
     return EXIT_INVALID_CONFIG;
-  }
-  if (opts.json) out(JSON.stringify(redactKeys(r.value), null, 2));
-  else for (const line of summarizeConfig(r.value)) out(line);
+  };
+  if (!r.ok) return fail(r.errors.map(formatConfigError));
+  const checked = checkResources(r.value.dir, r.value.groups);
+  const isError = (p: ResourceProblem) => p.kind === "arguments" || opts.node !== undefined;
+  const errors = checked.problems.filter(isError).map(formatResourceProblem);
+  const warnings = [
+    ...r.warnings.map(formatConfigError),
+    ...checked.problems
+      .filter((p) => !isError(p))
+      .map((p) => `${formatResourceProblem(p)} (on this host; run with --node NAME on the node itself to make it an error)`),
+  ];
+  if (errors.length > 0) return fail(errors, warnings);
+  if (opts.json) out(JSON.stringify({ ...redactKeys(r.value), warnings }, null, 2));
+  else for (const line of [...summarizeConfig(r.value), ...warnings.map((w) => `warning: ${w}`)]) out(line);
   return 0;
 }
 

@@ -8,6 +8,8 @@ import { readEvents } from "@vigil/agent/nats/event-reader";
 import { applyEvent, clusterQuorum, nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { eventSubject, makeEvent, type EventBody, type EventType } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
+import { describeMs, parseTimeout } from "../cli-duration.js";
+import { expectedPlacement, placementReached } from "./expected-placement.js";
 
 export interface OperatorFlags extends CommonFlags {
   wait?: boolean;
@@ -53,8 +55,50 @@ function toEvent(c: OperatorCommand): { type: EventType; body: EventBody<EventTy
   }
 }
 
-/** When `--wait` is done: null = keep waiting, true = carried out, string = cannot (why). */
-export function carriedOut(v: ClusterView, c: OperatorCommand, commandSeq: number): true | string | null {
+/** The command's effect is already in the folded operator state (standby flag, move, failcounts):
+ *  recording it again would change nothing, so nothing is recorded (crm records nothing for a no-op). */
+export function alreadyRecorded(v: ClusterView, c: OperatorCommand): boolean {
+  switch (c.kind) {
+    case "standby":
+      return v.nodes.get(c.node)?.standby === true;
+    case "online":
+      return v.nodes.get(c.node)?.standby === false;
+    case "move":
+      return v.groups.get(c.group)?.movedTo === c.node;
+    case "clear":
+      return (v.groups.get(c.group)?.movedTo ?? null) === null;
+    case "cleanup": {
+      const g = v.groups.get(c.group);
+      return !!g && g.state !== "failed" && g.resources.every((r) => r.state !== "failed" && Object.values(r.failcounts).every((n) => n === 0));
+    }
+  }
+}
+
+/** What an already-recorded command finds, in operator words. */
+export function alreadySaid(v: ClusterView, c: OperatorCommand): string {
+  switch (c.kind) {
+    case "standby":
+      return `node ${c.node} is in standby`;
+    case "online":
+      return `node ${c.node} is online (not in standby)`;
+    case "move":
+      return `group ${c.group} is moved to ${c.node}`;
+    case "clear":
+      return `group ${c.group} has no move to clear`;
+    case "cleanup":
+      return `group ${c.group} has no failcount or failure to clean up`;
+  }
+}
+
+/** When `--wait` is done: null = keep waiting, true = carried out, string = cannot (why).
+ *  online and clear may move nothing: they are done once every group is where the placement policy
+ *  puts it (expected-placement.ts), or where the agents last decided after the command (`decided`). */
+export function carriedOut(
+  v: ClusterView,
+  c: OperatorCommand,
+  now: number,
+  decided: Record<string, string | null> | null = null,
+): true | string | null {
   const groups = [...v.groups.values()];
   const settled = (g: (typeof groups)[number]) => g.state === "started" || g.state === "stopped" || g.state === "failed" || g.state === "blocked";
   switch (c.kind) {
@@ -62,7 +106,8 @@ export function carriedOut(v: ClusterView, c: OperatorCommand, commandSeq: numbe
       return groups.every((g) => g.node !== c.node && settled(g)) ? true : null;
     case "online":
     case "clear":
-      return v.lastSeq > commandSeq && groups.every(settled) ? true : null;
+      if (!groups.every(settled)) return null;
+      return placementReached(v, expectedPlacement(v, now)) || (decided !== null && placementReached(v, decided)) ? true : null;
     case "move": {
       const g = v.groups.get(c.group)!;
       if (g.node === c.node && g.state === "started") return true;
@@ -77,23 +122,38 @@ export function carriedOut(v: ClusterView, c: OperatorCommand, commandSeq: numbe
 }
 
 export async function operatorCommand(c: OperatorCommand, f: OperatorFlags, out: (s: string) => void): Promise<number> {
-  const timeoutMs = f.timeout ? Number(f.timeout) * 1000 : 30_000;
-  if (!(timeoutMs > 0)) throw new CliError(`--timeout: "${f.timeout}" is not a number of seconds`, 2);
+  const timeoutMs = parseTimeout(f.timeout);
   const { nc, cluster } = await connectCli(f);
   try {
     const view = await foldLog(nc, cluster);
+    // Waiting reads on from the fold, so events written between the fold and the command count too.
+    const foldedTo = view.lastSeq;
     const why = checkCommand(view, c);
     if (why) throw new CliError(`cannot ${c.kind}: ${why}`);
-    const { type, body, cause } = toEvent(c);
-    const e = makeEvent(type, body, { id: `cli.${randomUUID()}`, node: f.as ?? "cli", time: Date.now(), cause });
-    const js = jetstream(nc, { timeout: 5_000 });
-    const ack = await js.publish(eventSubject(cluster, e), JSON.stringify(e), { msgID: e.id }).catch((err: Error) => {
-      throw new CliError(`the event log did not accept the command: ${err.message}`);
-    });
-    applyEvent(view, e, ack.seq);
-    out(f.json ? JSON.stringify({ ok: true, seq: ack.seq, id: e.id, type }) : `${type} recorded as #${ack.seq}`);
-    if (!f.wait) return 0;
-    return await waitCarriedOut(nc, cluster, view, c, ack.seq, timeoutMs, out, !!f.json);
+    let seq: number | null = null;
+    if (alreadyRecorded(view, c)) {
+      const done = carriedOut(view, c, Date.now()) === true;
+      const said = `already so: ${alreadySaid(view, c)}; nothing recorded${done ? "" : " (the cluster is still carrying it out)"}`;
+      out(f.json ? JSON.stringify({ ok: true, already: true, recorded: false, done, message: said }) : said);
+      if (done || !f.wait) return 0;
+    } else {
+      const { type, body, cause } = toEvent(c);
+      const e = makeEvent(type, body, { id: `cli.${randomUUID()}`, node: f.as ?? "cli", time: Date.now(), cause });
+      const js = jetstream(nc, { timeout: 5_000 });
+      const ack = await js.publish(eventSubject(cluster, e), JSON.stringify(e), { msgID: e.id }).catch((err: Error) => {
+        throw new CliError(`the event log did not accept the command: ${err.message}`);
+      });
+      seq = ack.seq;
+      applyEvent(view, e, ack.seq);
+      out(f.json ? JSON.stringify({ ok: true, seq: ack.seq, id: e.id, type }) : `${type} recorded as #${ack.seq}`);
+      if (!f.wait) return 0;
+      // Already so once recorded (a move to where the group runs, a standby of a node holding nothing).
+      if (carriedOut(view, c, Date.now()) === true) {
+        out(f.json ? JSON.stringify({ ok: true, done: true, seq: ack.seq, already: true }) : `carried out (#${ack.seq}): it was already so`);
+        return 0;
+      }
+    }
+    return await waitCarriedOut(nc, cluster, view, c, seq, foldedTo + 1, timeoutMs, out, !!f.json);
   } finally {
     await nc.close().catch(() => {});
   }
@@ -104,16 +164,19 @@ async function waitCarriedOut(
   cluster: string,
   view: ClusterView,
   c: OperatorCommand,
-  seq: number,
+  seq: number | null,
+  fromSeq: number,
   timeoutMs: number,
   out: (s: string) => void,
   json: boolean,
 ): Promise<number> {
   const deadline = setTimeout(() => void nc.close(), timeoutMs);
+  let decided: Record<string, string | null> | null = null;
   try {
-    for await (const { seq: s, event } of readEvents(nc, cluster, { follow: true, fromSeq: seq + 1 })) {
+    for await (const { seq: s, event } of readEvents(nc, cluster, { follow: true, fromSeq })) {
       applyEvent(view, event, s);
-      const done = carriedOut(view, c, seq);
+      if (event.type === "PlacementDecided" && seq !== null && s > seq) decided = event.placement;
+      const done = carriedOut(view, c, Date.now(), decided);
       if (done === true) {
         out(json ? JSON.stringify({ ok: true, done: true, seq: s }) : `carried out (#${s})`);
         return 0;
@@ -125,7 +188,7 @@ async function waitCarriedOut(
   } finally {
     clearTimeout(deadline);
   }
-  throw new CliError(`${c.kind} is in the log but was not carried out within ${timeoutMs / 1000} s`);
+  throw new CliError(`${c.kind} is in the log but was not carried out within ${describeMs(timeoutMs)}`);
 }
 
 /** heartbeat's groups for `hb_standby`/`hb_takeover`: all, foreign (preferred elsewhere), local (preferred here). */
@@ -162,12 +225,19 @@ export async function hbCommand(
     await nc.close().catch(() => {});
   }
   if (moves.length === 0) {
-    out(`hb ${kind} ${which}: no group to move`);
+    out(f.json ? JSON.stringify({ ok: true, moves: 0 }) : `hb ${kind} ${which}: no group to move`);
     return 0;
   }
+  // One group that cannot move does not keep the others where they are: every move is tried.
+  const failed: string[] = [];
   for (const m of moves) {
-    const rc = await operatorCommand(m, f, out);
-    if (rc !== 0) return rc;
+    try {
+      await operatorCommand(m, f, out);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      failed.push(`${(m as { group: string }).group}: ${e.message}`);
+    }
   }
+  if (failed.length > 0) throw new CliError(`hb ${kind} ${which}: ${failed.length} of ${moves.length} groups not moved: ${failed.join("; ")}`);
   return 0;
 }
