@@ -136,8 +136,13 @@ describe("the event log on a three-server JetStream cluster", () => {
   it("defect 6: after a kill -9 of the stream leader as n1's link goes down for 4 s, every agent still follows the log", async () => {
     onTestFailed(() => console.error(`\n===== lab diagnostics =====\n${lab.diagnostics()}\n`));
     await waitOnlyHolder("n1");
-    const leaderName = (await streams(0)).find((s) => s.name === "VIGIL_LAB")?.cluster?.leader;
-    const leader = lab.nats.servers.findIndex((s) => leaderName?.endsWith(`-${s.name}`));
+    // The previous test raised the stream's replicas: its leader may still be being elected.
+    const leaderName = await pollUntil(
+      "the stream's leader",
+      async () => (await streams(0)).find((s) => s.name === "VIGIL_LAB")?.cluster?.leader || undefined,
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const leader = lab.nats.servers.findIndex((s) => leaderName.endsWith(`-${s.name}`));
     expect(leader, `stream leader ${leaderName}`).toBeGreaterThanOrEqual(0);
 
     // Sample the holders throughout: the longest stretch with nobody holding the VIP.
