@@ -11,7 +11,8 @@
 import type { HaCf } from "@vigil/shared/config/schemas";
 import { createDetector, nextDeadline, step, type DetectorInput, type DetectorState, type Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
-import { unwrapHeartbeatPayload, wrapHeartbeatPayload } from "@vigil/agent/heartbeat/receive-filter";
+import { heartbeatCopies, noteHeard, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { emptyFilterState, lossReport, reportedLoss, unwrapHeartbeatPayload, worstLinkLoss, wrapHeartbeatPayload, type FilterState } from "@vigil/agent/heartbeat/receive-filter";
 
 /** What the worker posts to the main thread (worker-protocol.ts FromWorker, the two that matter). */
 export type WorkerPost = { type: "payload"; peer: string; payload: unknown } | { type: "transition"; transition: Transition };
@@ -40,6 +41,9 @@ export class SimWorker {
   private windows: ReplayWindows = {};
   /** Each peer's last payload as JSON (receive-filter.ts), to post only changes. */
   private payloads: Record<string, string> = {};
+  /** receive-filter.ts FilterState's `loss` and `lossOfUs`: each peer's packets lost here, and what
+   *  each peer says it loses of this node's. */
+  private loss: Pick<FilterState, "loss" | "lossOfUs"> = emptyFilterState();
   private seq = 0;
   /** heartbeat-worker.ts `heardAt`: when each peer's packet was last read (stall forgiveness does not
    *  shift it), the source of the heard-ago report. */
@@ -78,7 +82,23 @@ export class SimWorker {
 
   /** heartbeat-worker.ts sendHeartbeat: the payload wrapped with the heard-ago report of this instant. */
   sendHeartbeat(): void {
-    this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload: wrapHeartbeatPayload(this.payload, this.heardAgo()) });
+    const payload = wrapHeartbeatPayload(this.payload, this.heardAgo(), lossReport(this.lossState(), this.recentPeers()));
+    this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload });
+  }
+
+  /** heartbeat-worker.ts nextSendDelay: a keepalive split by the copies the worst link calls for. */
+  nextSendDelay(): number {
+    return sendIntervalMs(this.haCf.keepaliveMs, heartbeatCopies(worstLinkLoss(this.lossState(), this.recentPeers())));
+  }
+
+  /** heartbeat-worker.ts recentPeers: peers read within deadtime. */
+  private recentPeers(): string[] {
+    const t = this.io.now();
+    return [...this.heardAt].filter(([, at]) => t - at < this.haCf.deadtimeMs).map(([p]) => p);
+  }
+
+  private lossState(): FilterState {
+    return { windows: {}, payloads: {}, ...this.loss };
   }
 
   /** heartbeat-worker.ts heardAgo: only peers read within deadtime, rounded to the millisecond. */
@@ -103,7 +123,7 @@ export class SimWorker {
     if (r.result.verdict !== "accept") return; // stale, replay or duplicate: dropped and counted
     this.windows = r.windows;
     // admitPacket: the report is split off the payload, and only the payload is compared.
-    const { payload, heard } = unwrapHeartbeatPayload(pkt.payload);
+    const { payload, heard, loss } = unwrapHeartbeatPayload(pkt.payload);
     const heardUsAgoMs = heard === undefined ? undefined : typeof heard[this.self] === "number" ? heard[this.self]! : null;
     const json = JSON.stringify(payload);
     // admitPacket: `newest = r.windows[p.node]?.highest === p.seq`, `payloadChanged = newest && …`.
@@ -112,6 +132,10 @@ export class SimWorker {
       this.io.trace(`${this.self} ignores ${pkt.node}'s late packet (seq ${pkt.seq} < ${r.windows[pkt.node]!.highest}): its held groups are out of date`);
     const payloadChanged = newest && this.payloads[pkt.node] !== json;
     if (payloadChanged) this.payloads[pkt.node] = json;
+    // admitPacket: the newest packet's `l` says how many of ours the peer loses; every accepted packet
+    // feeds the loss meter.
+    const lossOfUs = newest ? { ...this.loss.lossOfUs, [pkt.node]: reportedLoss(loss, this.self) } : this.loss.lossOfUs;
+    this.loss = { loss: noteHeard(this.loss.loss, pkt.node, pkt.generation, pkt.seq), lossOfUs };
     // onMessage: payload first, then heardAt, then the detector hears the packet and the report.
     if (payloadChanged) this.io.post({ type: "payload", peer: pkt.node, payload });
     this.heardAt.set(pkt.node, this.io.now());

@@ -170,7 +170,7 @@ class Simulation {
         if ("epoch" in e && e.epoch !== node.epoch) return; // from an earlier life
         // A packet is lost if the link went down while it was in flight (a ping reply too); one that
         // arrives waits in the socket buffer (or ping's pipe) while the agent is stopped.
-        if (e.kind === "deliver" && !this.net.passes(e.packet.node, e.to)) return;
+        if (e.kind === "deliver" && !this.net.passes(e.packet.node, e.to, true)) return;
         if (e.kind === "pong" && !this.net.reachesWitness(e.node)) return;
         if (node.frozen) return void this.deferred.get(target)!.push(e);
         return this.handle(node, e);
@@ -183,8 +183,9 @@ class Simulation {
     const env = this.env();
     switch (e.kind) {
       case "send":
+        // heartbeat-worker.ts sendLoop: the next send after nextSendDelay (shorter on a lossy link).
         node.worker.sendHeartbeat();
-        return this.again(node, e);
+        return void this.queue.push(this.now + node.worker.nextSendDelay(), { kind: "send", node: node.name, epoch: node.epoch });
       case "wtick":
         node.worker.periodicTick();
         return this.again(node, e);
@@ -320,7 +321,7 @@ class Simulation {
     // max(10, keepalive). Controller.start then publishes the payload (sent at once) and reconciles.
     const epoch = node.epoch;
     node.worker.sendHeartbeat();
-    this.queue.push(this.now + this.period.send, { kind: "send", node: name, epoch });
+    this.queue.push(this.now + node.worker.nextSendDelay(), { kind: "send", node: name, epoch });
     this.queue.push(this.now + this.period.wtick, { kind: "wtick", node: name, epoch });
     node.start(this.env());
     this.queue.push(this.now + this.period.ctick, { kind: "ctick", node: name, epoch });
@@ -336,6 +337,7 @@ class Simulation {
     return {
       now: () => sim.now,
       send: (packet) => {
+        if (!sim.net.leaves(node.name)) return;
         for (const to of sim.nodes) {
           if (to === node || !sim.net.passes(node.name, to.name)) continue;
           sim.queue.push(sim.now + sim.delay(), { kind: "deliver", to: to.name, packet });

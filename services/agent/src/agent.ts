@@ -9,6 +9,8 @@ import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { makeEvent, streamName, type EventBody, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { HeartbeatService } from "./heartbeat/heartbeat-service.js";
 import { members, onTransition, type MembershipState, type PeerTransition } from "./membership/membership-events.js";
+import { stepLinkQuality, type LinkQualityState } from "./membership/link-quality.js";
+import type { HeartbeatStats } from "./heartbeat/heartbeat-service.js";
 import { Outbox } from "./events/outbox.js";
 import { Publisher } from "./events/publisher.js";
 import { connectNats, parseNatsUrls } from "./nats/connection.js";
@@ -49,6 +51,7 @@ export class Agent {
   private hb!: HeartbeatService;
   private membership!: MembershipState;
   private lastDropped = "";
+  private links: LinkQualityState = {};
   private statsTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private view!: ClusterView;
@@ -113,6 +116,7 @@ export class Agent {
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
     this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
+    this.hb.on("stats", (s) => this.onLinkStats(s));
     // Without its heartbeat this node cannot know it is still in the cluster: stop everything, leave.
     this.hb.on("error", (err: Error) => {
       this.log.fatal({ err: err.message }, "heartbeat worker failed; stopping the node's groups");
@@ -262,6 +266,16 @@ export class Agent {
       this.record("MembershipChanged", { members: now, quorum }, `${t.peer} is ${t.to}`);
     }
     this.publisher.kick();
+  }
+
+  /** A lossy link warns (LinkLossy, rate-limited), it does not flap: the worker sends more heartbeats. */
+  private onLinkStats(s: HeartbeatStats): void {
+    const r = stepLinkQuality(this.links, s.links, s.copies, Date.now());
+    this.links = r.state;
+    for (const n of r.notices) {
+      this.log.warn({ event: n.type, ...n.body }, n.cause);
+      this.record(n.type, n.body, n.cause);
+    }
   }
 
   private reportDrops(): void {

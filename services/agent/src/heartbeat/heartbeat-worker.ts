@@ -1,12 +1,14 @@
 // The heartbeat loop, in a worker thread of its own so that neither garbage collection on the main
 // thread nor a slow resource agent delays a keepalive or a verdict (heartbeat ran its own
-// realtime-priority processes for the same reason). It sends every keepalive on every medium,
+// realtime-priority processes for the same reason). It sends every keepalive on every medium (more
+// often while a link loses packets: loss-meter.ts),
 // checks what it hears, runs the failure detector on its own timer and posts transitions.
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { admitPacket, emptyFilterState, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
+import { heartbeatCopies, lossOf, lossPercent, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { admitPacket, emptyFilterState, lossReport, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
@@ -37,6 +39,7 @@ let payload = cfg.payload;
 let seq = 0;
 let endpoints: Endpoint[] = [];
 const timers: NodeJS.Timeout[] = [];
+let sendTimer: NodeJS.Timeout | null = null;
 
 function feed(input: DetectorInput): void {
   const r = step(detector, input, now());
@@ -106,6 +109,27 @@ function heardAgo(): Record<string, number> {
   return out;
 }
 
+/** Peers read within deadtime: only their links' loss counts (a dead peer's last loss is history). */
+function recentPeers(): string[] {
+  const t = now();
+  return [...heardAt].filter(([, at]) => t - at < haCf.deadtimeMs).map(([p]) => p);
+}
+
+/** The next heartbeat's delay: a keepalive split by the copies the worst link calls for. */
+function nextSendDelay(): number {
+  stats.copies = heartbeatCopies(worstLinkLoss(filter, recentPeers()));
+  return sendIntervalMs(haCf.keepaliveMs, stats.copies);
+}
+
+function linkStats(): void {
+  stats.links = {};
+  for (const p of recentPeers()) {
+    const w = filter.loss[p];
+    if (!w) continue;
+    stats.links[p] = { generation: w.generation, expected: w.expected, received: w.received, inPercent: lossPercent(lossOf(w)), outPercent: filter.lossOfUs[p] ?? 0 };
+  }
+}
+
 function onSocketError(e: Error): void {
   stats.sendErrors++;
   stats.lastSendError = e.message;
@@ -113,7 +137,7 @@ function onSocketError(e: Error): void {
 
 function sendHeartbeat(): void {
   const enc = encodePacket(
-    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: wrapHeartbeatPayload(payload, heardAgo()) },
+    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: wrapHeartbeatPayload(payload, heardAgo(), lossReport(filter, recentPeers())) },
     cfg.authKeys,
     { allowCrc: ctx.allowCrc },
   );
@@ -153,7 +177,13 @@ async function start(): Promise<void> {
   }
   endpoints = opened.endpoints;
   sendHeartbeat();
-  timers.push(setInterval(sendHeartbeat, Math.max(1, haCf.keepaliveMs)));
+  const sendLoop = () => {
+    sendTimer = setTimeout(() => {
+      sendHeartbeat();
+      sendLoop();
+    }, nextSendDelay());
+  };
+  sendLoop();
   // A slow periodic tick as well: it notices this thread's own stalls, and is a safety net.
   const tickMs = Math.max(10, haCf.keepaliveMs);
   let lastTick = now();
@@ -168,12 +198,13 @@ async function start(): Promise<void> {
       feed({ kind: "tick" });
     }, tickMs),
   );
-  timers.push(setInterval(() => post({ type: "stats", stats }), Math.max(100, cfg.statsIntervalMs)));
+  timers.push(setInterval(() => (linkStats(), post({ type: "stats", stats })), Math.max(100, cfg.statsIntervalMs)));
   post({ type: "ready", endpoints: endpoints.map((e) => e.label) });
 }
 
 async function stop(): Promise<void> {
   for (const t of timers) clearInterval(t);
+  if (sendTimer) clearTimeout(sendTimer);
   if (deadlineTimer) clearTimeout(deadlineTimer);
   await closeMedia(endpoints);
   endpoints = [];
@@ -189,7 +220,10 @@ port.on("message", (m: ToWorker) => {
     payload = m.payload;
     if (changed && endpoints.length > 0) sendHeartbeat();
   }
-  else if (m.type === "stats") post({ type: "stats", stats, id: m.id });
+  else if (m.type === "stats") {
+    linkStats();
+    post({ type: "stats", stats, id: m.id });
+  }
   else if (m.type === "stop") void stop();
 });
 

@@ -30,6 +30,20 @@ export interface HeartbeatStats {
   /** The same packet heard again on a redundant medium: expected, not an attack. */
   duplicates: number;
   dropped: Record<PacketDropReason, number>;
+  /** Per peer heard lately: its packets this generation (numbers it used, packets heard here) and
+   *  the loss over the last LOSS_WINDOW, here (`inPercent`) and at the peer (`outPercent`, as its
+   *  heartbeats report it). */
+  links: Record<string, LinkStats>;
+  /** Heartbeats sent per keepalive now (loss-meter.ts heartbeatCopies: more on a lossy link). */
+  copies: number;
+}
+
+export interface LinkStats {
+  generation: number;
+  expected: number;
+  received: number;
+  inPercent: number;
+  outPercent: number;
 }
 
 export function emptyStats(): HeartbeatStats {
@@ -41,6 +55,8 @@ export function emptyStats(): HeartbeatStats {
     accepted: 0,
     duplicates: 0,
     dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<PacketDropReason, number>,
+    links: {},
+    copies: 1,
   };
 }
 
