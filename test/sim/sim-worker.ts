@@ -11,7 +11,7 @@
 import type { HaCf } from "@vigil/shared/config/schemas";
 import { createDetector, nextDeadline, step, type DetectorInput, type DetectorState, type Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
-import { heartbeatCopies, noteHeard, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { copiesHoldMs, initialCopies, nextCopies, noteHeard, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
 import { emptyFilterState, lossReport, reportedLoss, unwrapHeartbeatPayload, worstLinkLoss, wrapHeartbeatPayload, type FilterState } from "@vigil/agent/heartbeat/receive-filter";
 
 /** What the worker posts to the main thread (worker-protocol.ts FromWorker, the two that matter). */
@@ -32,6 +32,9 @@ export interface WorkerIo {
   post(m: WorkerPost): void;
   /** setTimeout for the deadline timer: call `fire(token)` at `at`. */
   armAt(at: number, token: number): void;
+  /** The periodic send's setTimeout (re-armed: the one armed before is cleared): call
+   *  `periodicSend(token)` at `at`. */
+  armSendAt(at: number, token: number): void;
   /** The run's trace (the simulator's, not the worker's: the real worker only counts). */
   trace(line: string): void;
 }
@@ -45,6 +48,9 @@ export class SimWorker {
    *  each peer says it loses of this node's. */
   private loss: Pick<FilterState, "loss" | "lossOfUs"> = emptyFilterState();
   private seq = 0;
+  private copies = initialCopies();
+  private lastPeriodicSend = 0;
+  private sendToken = 0;
   /** heartbeat-worker.ts `heardAt`: when each peer's packet was last read (stall forgiveness does not
    *  shift it), the source of the heard-ago report. */
   private readonly heardAt = new Map<string, number>();
@@ -86,9 +92,39 @@ export class SimWorker {
     this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload });
   }
 
-  /** heartbeat-worker.ts nextSendDelay: a keepalive split by the copies the worst link calls for. */
-  nextSendDelay(): number {
-    return sendIntervalMs(this.haCf.keepaliveMs, heartbeatCopies(worstLinkLoss(this.lossState(), this.recentPeers())));
+  /** heartbeat-worker.ts updateCopies: true when the copies rose. */
+  private updateCopies(): boolean {
+    const before = this.copies.copies;
+    this.copies = nextCopies(this.copies, worstLinkLoss(this.lossState(), this.recentPeers()), this.io.now(), copiesHoldMs(this.haCf.keepaliveMs));
+    return this.copies.copies > before;
+  }
+
+  /** Heartbeats per keepalive now. */
+  get copiesNow(): number {
+    return this.copies.copies;
+  }
+
+  /** heartbeat-worker.ts start(): the first heartbeat at once, then the periodic send armed. */
+  startSending(): void {
+    this.lastPeriodicSend = this.io.now();
+    this.sendHeartbeat();
+    this.armSend();
+  }
+
+  /** heartbeat-worker.ts armSend: due a keepalive split by the copies after the last periodic send. */
+  private armSend(): void {
+    const due = this.lastPeriodicSend + sendIntervalMs(this.haCf.keepaliveMs, this.copies.copies);
+    const now = this.io.now();
+    this.io.armSendAt(now + Math.max(0, due - now), ++this.sendToken);
+  }
+
+  /** armSend's setTimeout callback; `token` tells a cleared timer from the armed one. */
+  periodicSend(token: number): void {
+    if (token !== this.sendToken) return;
+    this.lastPeriodicSend = this.io.now();
+    this.sendHeartbeat();
+    this.updateCopies();
+    this.armSend();
   }
 
   /** heartbeat-worker.ts recentPeers: peers read within deadtime. */
@@ -140,6 +176,8 @@ export class SimWorker {
     if (payloadChanged) this.io.post({ type: "payload", peer: pkt.node, payload });
     this.heardAt.set(pkt.node, this.io.now());
     this.feed({ kind: "heard", peer: pkt.node, generation: pkt.generation, heardUsAgoMs });
+    // onMessage: copies that rose bring the next send forward.
+    if (this.updateCopies()) this.armSend();
   }
 
   /** The periodic setInterval callback (heartbeat-worker.ts start()). */

@@ -80,3 +80,23 @@ export function heartbeatCopies(worstLoss: number): number {
 export function sendIntervalMs(keepaliveMs: number, copies: number): number {
   return Math.max(1, keepaliveMs / Math.max(1, copies));
 }
+
+/** The copies in force, and until when they are kept though the loss looks lower: a window of 32
+ *  packets that happens to lose none on a 10% link must not drop the node back to one heartbeat. */
+export interface CopiesState {
+  copies: number;
+  heldUntil: number;
+}
+
+export const initialCopies = (): CopiesState => ({ copies: 1, heldUntil: -Infinity });
+
+/** How long raised copies are kept after the loss that called for them was last seen. */
+export const copiesHoldMs = (keepaliveMs: number): number => Math.max(5_000, 20 * keepaliveMs);
+
+/** More copies at once when the loss calls for them; fewer only once the hold has run out. */
+export function nextCopies(s: CopiesState, worstLoss: number, now: number, holdMs: number): CopiesState {
+  const want = heartbeatCopies(worstLoss);
+  if (want >= s.copies) return want === 1 ? (s.copies === 1 ? s : { copies: 1, heldUntil: -Infinity }) : { copies: want, heldUntil: now + holdMs };
+  if (now < s.heldUntil) return s;
+  return { copies: want, heldUntil: want > 1 ? now + holdMs : -Infinity };
+}

@@ -7,7 +7,7 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { heartbeatCopies, lossOf, lossPercent, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
 import { admitPacket, emptyFilterState, lossReport, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
@@ -40,6 +40,7 @@ let seq = 0;
 let endpoints: Endpoint[] = [];
 const timers: NodeJS.Timeout[] = [];
 let sendTimer: NodeJS.Timeout | null = null;
+let stopping = false;
 
 function feed(input: DetectorInput): void {
   const r = step(detector, input, now());
@@ -97,6 +98,7 @@ function onMessage(msg: Buffer): void {
   if (o.payloadChanged) post({ type: "payload", peer: o.packet.node, payload: o.packet.payload });
   heardAt.set(o.packet.node, now());
   feed({ kind: "heard", peer: o.packet.node, generation: o.packet.generation, heardUsAgoMs: o.heardUsAgoMs });
+  if (updateCopies() && endpoints.length > 0) armSend();
 }
 
 /** When each peer's packet was last read (not shifted by stall forgiveness): peers learn from it
@@ -115,10 +117,29 @@ function recentPeers(): string[] {
   return [...heardAt].filter(([, at]) => t - at < haCf.deadtimeMs).map(([p]) => p);
 }
 
-/** The next heartbeat's delay: a keepalive split by the copies the worst link calls for. */
-function nextSendDelay(): number {
-  stats.copies = heartbeatCopies(worstLinkLoss(filter, recentPeers()));
-  return sendIntervalMs(haCf.keepaliveMs, stats.copies);
+/** Heartbeats per keepalive, as the worst link calls for (loss-meter.ts). Returns true when they
+ *  rose: the next send is brought forward then, as a lease may be running out. */
+let copies = initialCopies();
+function updateCopies(): boolean {
+  const before = copies.copies;
+  copies = nextCopies(copies, worstLinkLoss(filter, recentPeers()), now(), copiesHoldMs(haCf.keepaliveMs));
+  stats.copies = copies.copies;
+  return copies.copies > before;
+}
+
+/** The periodic send: a keepalive split by the copies, counted from the last periodic send. */
+let lastPeriodicSend = 0;
+function armSend(): void {
+  if (stopping) return;
+  if (sendTimer) clearTimeout(sendTimer);
+  const due = lastPeriodicSend + sendIntervalMs(haCf.keepaliveMs, copies.copies);
+  sendTimer = setTimeout(() => {
+    sendTimer = null;
+    lastPeriodicSend = now();
+    sendHeartbeat();
+    updateCopies();
+    armSend();
+  }, Math.max(0, due - now()));
 }
 
 function linkStats(): void {
@@ -176,14 +197,9 @@ async function start(): Promise<void> {
     return;
   }
   endpoints = opened.endpoints;
+  lastPeriodicSend = now();
   sendHeartbeat();
-  const sendLoop = () => {
-    sendTimer = setTimeout(() => {
-      sendHeartbeat();
-      sendLoop();
-    }, nextSendDelay());
-  };
-  sendLoop();
+  armSend();
   // A slow periodic tick as well: it notices this thread's own stalls, and is a safety net.
   const tickMs = Math.max(10, haCf.keepaliveMs);
   let lastTick = now();
@@ -203,6 +219,7 @@ async function start(): Promise<void> {
 }
 
 async function stop(): Promise<void> {
+  stopping = true;
   for (const t of timers) clearInterval(t);
   if (sendTimer) clearTimeout(sendTimer);
   if (deadlineTimer) clearTimeout(deadlineTimer);
