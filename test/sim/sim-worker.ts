@@ -7,7 +7,8 @@
 // report: each packet carries, stamped at send time, how long ago this worker last read each peer
 // (wrapHeartbeatPayload, the real function), and the receiver hands what it says of itself to the
 // detector as `heardUsAgoMs`. The worker's sockets become `send` callbacks; its postMessage to the
-// main thread becomes `post`.
+// main thread becomes `post`. The listen before announcing (a duplicate-agent check, heartbeat-worker.ts
+// start) only delays a boot and is not modelled.
 import type { HaCf } from "@vigil/shared/config/schemas";
 import { createDetector, nextDeadline, step, type DetectorInput, type DetectorState, type Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";

@@ -16,7 +16,9 @@ import { Publisher } from "./events/publisher.js";
 import { connectNats, parseNatsUrls } from "./nats/connection.js";
 import { ensureEventStream } from "./nats/event-stream.js";
 import { ensureLocalNats, type LocalNats } from "./nats/local-server.js";
-import { bumpGeneration } from "./state-dir.js";
+import { acquireStateDirLock, bumpGeneration } from "./state-dir.js";
+import { judgeSameName, listenBeforeAnnounceMs } from "./membership/duplicate-node.js";
+import type { SameNameAgent } from "./heartbeat/heartbeat-service.js";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { Controller } from "./cluster/controller.js";
 import { fenceAgent } from "./cluster/fence-agent.js";
@@ -52,6 +54,9 @@ export class Agent {
   private membership!: MembershipState;
   private lastDropped = "";
   private links: LinkQualityState = {};
+  private releaseLock: () => void = () => {};
+  /** Generations of other agents in this node's name already recorded (DuplicateNode once each). */
+  private sameNameSeen = new Set<number>();
   private statsTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private view!: ClusterView;
@@ -77,7 +82,29 @@ export class Agent {
     const built = buildResources(this.cfg);
     if (!built.ok) return built.errors;
     const stateDir = this.o.stateDir ?? `/var/lib/vigil/${this.node}`;
+    // Nothing is recorded (not even in the outbox, which a later start would publish) until this is
+    // known to be the node's only agent: one per state dir (the lock), and none heard in its name on
+    // the heartbeat media (the listen before announcing), whose sockets must bind first.
+    const lock = acquireStateDirLock(stateDir);
+    if (!lock.ok) {
+      throw new Error(`node ${this.node} already runs from state dir ${stateDir} (pid ${lock.holder.pid}, ${lock.path}); refusing to start a second agent on it`);
+    }
+    this.releaseLock = lock.release;
     this.generation = bumpGeneration(stateDir, Date.now());
+    this.hb = new HeartbeatService({
+      node: this.node,
+      generation: this.generation,
+      haCf,
+      authKeys: this.cfg.authKeys,
+      listenFirstMs: listenBeforeAnnounceMs(haCf),
+      announceOnStart: false,
+    });
+    try {
+      await this.hb.start();
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
     this.outbox = Outbox.open(stateDir);
     this.membership = { self: this.node, alive: new Set() };
 
@@ -96,7 +123,6 @@ export class Agent {
     this.record("AgentStarted", { generation: this.generation, version: VERSION, pid: process.pid }, "agent started");
     this.record("ConfigLoaded", configSummary(this.cfg), `configuration read from ${this.cfg.dir}`);
 
-    this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
     this.snapshotPath = `${stateDir}/view.json`;
     this.view = (await this.loadSnapshot(haCf.cluster)) ?? emptyView(haCf.cluster);
     this.controller = new Controller({
@@ -117,12 +143,13 @@ export class Agent {
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
     this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
     this.hb.on("stats", (s) => this.onLinkStats(s));
+    this.hb.on("same-name", ({ other, announcedMs }) => this.onSameName(other, announcedMs));
     // Without its heartbeat this node cannot know it is still in the cluster: stop everything, leave.
     this.hb.on("error", (err: Error) => {
       this.log.fatal({ err: err.message }, "heartbeat worker failed; stopping the node's groups");
       void this.stop("heartbeat worker failed").then(() => process.exit(1));
     });
-    await this.hb.start();
+    this.hb.announce();
     // Fold what the log already holds (standby, moves, failcounts) before deciding anything, but do not
     // wait for an absent log longer than initdead: decisions must not depend on NATS being up.
     this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e));
@@ -176,6 +203,7 @@ export class Agent {
       this.outbox.close();
       await this.nc.close().catch(() => {});
       await this.localNats?.stop();
+      this.releaseLock();
     })();
     return this.stopping;
   }
@@ -266,6 +294,23 @@ export class Agent {
       this.record("MembershipChanged", { members: now, quorum }, `${t.peer} is ${t.to}`);
     }
     this.publisher.kick();
+  }
+
+  /** Another agent heard in this node's name after the start: the one that came later leaves. */
+  private onSameName(other: SameNameAgent, announcedMs: number | null): void {
+    if (this.sameNameSeen.has(other.generation) || this.stopping) return;
+    this.sameNameSeen.add(other.generation);
+    const verdict = judgeSameName({ generation: this.generation, announcedMs }, other);
+    const cause =
+      verdict === "keep"
+        ? `another agent ${other.probing ? "tried to start" : "runs"} as ${this.node} (generation ${other.generation}, from ${other.from}); this one was here first and keeps the node`
+        : `another agent has run as ${this.node} for longer (generation ${other.generation}, from ${other.from}); this one leaves`;
+    this.log.error({ event: "DuplicateNode", otherGeneration: other.generation, from: other.from, verdict }, cause);
+    this.record("DuplicateNode", { otherGeneration: other.generation, from: other.from, refused: verdict === "keep" ? "other" : "this" }, cause);
+    if (verdict === "leave") {
+      process.stderr.write(`vigil agent: ${cause}\n`);
+      void this.stop("another agent runs as this node").then(() => process.exit(1));
+    }
   }
 
   /** A lossy link warns (LinkLossy, rate-limited), it does not flap: the worker sends more heartbeats. */

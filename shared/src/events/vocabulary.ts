@@ -50,6 +50,9 @@ export const VigilEvent = z.discriminatedUnion("type", [
    *  of this node's lost at the peer (as it reports); `copies` heartbeats per keepalive are sent. */
   ev("LinkLossy", { ...Peer, inPercent: z.number(), outPercent: z.number(), copies: z.number().int() }),
   ev("LinkRecovered", Peer),
+  /** Another agent was heard in this node's name (another generation, from `from`); `refused`: which
+   *  of the two leaves — the newcomer ("other": it exits before announcing; "this": this one). */
+  ev("DuplicateNode", { otherGeneration: z.number().int(), from: z.string(), refused: z.enum(["this", "other"]) }),
   ev("QuorumLost", { members: z.array(z.string()) }),
   ev("QuorumRegained", { members: z.array(z.string()) }),
   // placement and resources

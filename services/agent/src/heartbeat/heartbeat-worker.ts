@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
 import { copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
-import { admitPacket, emptyFilterState, lossReport, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
@@ -24,6 +24,7 @@ const now = () => performance.timeOrigin + performance.now();
 const stats = emptyStats();
 const ctx: FilterContext = {
   self: cfg.node,
+  generation: cfg.generation,
   cluster: haCf.cluster,
   nodes: new Set(haCf.nodes),
   authKeys: cfg.authKeys,
@@ -80,11 +81,28 @@ function armDeadline(): void {
   }, Math.max(0, d - now()) + 1);
 }
 
-function onMessage(msg: Buffer): void {
+/** "listening": bound, sending only probes, hearing only whether another agent has this node's name;
+ *  "announcing": a member (sends heartbeats, runs the detector). */
+let phase: "listening" | "announcing" = "listening";
+/** The listen has passed without another agent of this name: start() has resolved. */
+let readyPosted = false;
+let announcedAt = 0;
+
+function onMessage(msg: Buffer, _label: string, from: string): void {
   stats.received++;
   const r = admitPacket(filter, msg, ctx);
-  filter = r.state;
   const o = r.outcome;
+  if (o.kind === "same-name") {
+    const other = { generation: o.generation, from, probing: o.probing, announcedMs: o.announcedMs };
+    if (phase === "listening" && !readyPosted) {
+      // Two agents starting at once: the one with the higher generation gives way (equal: both).
+      if (!o.probing || o.generation >= cfg.generation) refuseStart(other);
+    } else post({ type: "same-name", other, announcedMs: phase === "announcing" ? now() - announcedAt : null });
+    return;
+  }
+  // While listening, nothing else is heard: the detector and the replay windows start at announce.
+  if (phase === "listening") return;
+  filter = r.state;
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
     return;
@@ -158,7 +176,7 @@ function onSocketError(e: Error): void {
 
 function sendHeartbeat(): void {
   const enc = encodePacket(
-    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: wrapHeartbeatPayload(payload, heardAgo(), lossReport(filter, recentPeers())) },
+    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: wrapHeartbeatPayload(payload, heardAgo(), lossReport(filter, recentPeers()), now() - announcedAt) },
     cfg.authKeys,
     { allowCrc: ctx.allowCrc },
   );
@@ -167,10 +185,14 @@ function sendHeartbeat(): void {
     onSocketError(new Error(`cannot encode heartbeat: ${enc.reason}`));
     return;
   }
+  sendBytes(enc.bytes);
+}
+
+function sendBytes(bytes: Buffer): void {
   for (const ep of endpoints) {
     for (const t of ep.targets) {
       try {
-        ep.socket.send(enc.bytes, t.port, t.address, (err) => {
+        ep.socket.send(bytes, t.port, t.address, (err) => {
           if (err) onSocketError(new Error(`${ep.label} -> ${t.address}:${t.port}: ${err.message}`));
           else stats.sent++;
         });
@@ -179,6 +201,44 @@ function sendHeartbeat(): void {
       }
     }
   }
+}
+
+let refused = false;
+/** Another agent runs as this node: the start is refused before this one announced anything. */
+function refuseStart(other: { generation: number; from: string; probing: boolean; announcedMs: number | null }): void {
+  if (refused) return;
+  refused = true;
+  const what = other.probing ? "is starting" : "already runs";
+  post({
+    type: "start-failed",
+    message: `another agent ${what} as node ${cfg.node} (generation ${other.generation}, heartbeats from ${other.from}); refusing to start a second one`,
+    sameName: other,
+  });
+  void stop();
+}
+
+function sendProbe(): void {
+  const enc = encodePacket({ node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: PROBE_ENVELOPE }, cfg.authKeys, {
+    allowCrc: ctx.allowCrc,
+  });
+  if (enc.ok) sendBytes(enc.bytes);
+}
+
+/** From listening to announcing: heartbeats, the detector (initdead counts from here), stats. */
+function announce(): void {
+  if (phase === "announcing" || stopping) return;
+  phase = "announcing";
+  if (probeTimer) clearInterval(probeTimer);
+  announcedAt = now();
+  detector = createDetector(
+    haCf.nodes.filter((n) => n !== cfg.node),
+    { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs, vouchSlackMs: haCf.keepaliveMs },
+    now(),
+  );
+  lastPeriodicSend = now();
+  sendHeartbeat();
+  armSend();
+  startTimers();
 }
 
 async function start(): Promise<void> {
@@ -197,9 +257,22 @@ async function start(): Promise<void> {
     return;
   }
   endpoints = opened.endpoints;
-  lastPeriodicSend = now();
-  sendHeartbeat();
-  armSend();
+  // Listen before announcing: an agent already running as this node is heard within a few of its
+  // keepalives, and this one leaves without a trace. The probes let that agent record the attempt.
+  sendProbe();
+  probeTimer = setInterval(sendProbe, Math.max(1, haCf.keepaliveMs));
+  setTimeout(() => {
+    if (refused || stopping) return;
+    readyPosted = true;
+    post({ type: "ready", endpoints: endpoints.map((e) => e.label) });
+    if (cfg.announceOnStart) announce();
+  }, Math.max(0, cfg.listenFirstMs));
+}
+
+let probeTimer: NodeJS.Timeout | null = null;
+
+/** The rest of announce(): the periodic tick and the stats. */
+function startTimers(): void {
   // A slow periodic tick as well: it notices this thread's own stalls, and is a safety net.
   const tickMs = Math.max(10, haCf.keepaliveMs);
   let lastTick = now();
@@ -215,11 +288,12 @@ async function start(): Promise<void> {
     }, tickMs),
   );
   timers.push(setInterval(() => (linkStats(), post({ type: "stats", stats })), Math.max(100, cfg.statsIntervalMs)));
-  post({ type: "ready", endpoints: endpoints.map((e) => e.label) });
 }
 
 async function stop(): Promise<void> {
+  if (stopping) return;
   stopping = true;
+  if (probeTimer) clearInterval(probeTimer);
   for (const t of timers) clearInterval(t);
   if (sendTimer) clearTimeout(sendTimer);
   if (deadlineTimer) clearTimeout(deadlineTimer);
@@ -241,6 +315,7 @@ port.on("message", (m: ToWorker) => {
     linkStats();
     post({ type: "stats", stats, id: m.id });
   }
+  else if (m.type === "announce") announce();
   else if (m.type === "stop") void stop();
 });
 

@@ -8,6 +8,8 @@ import type { PacketDropReason } from "./worker-protocol.js";
 
 export interface FilterContext {
   self: string;
+  /** This agent's generation: a packet in this node's name with another one is a second agent. */
+  generation?: number;
   cluster: string;
   nodes: ReadonlySet<string>;
   authKeys: Pick<AuthKeys, "keys">;
@@ -35,6 +37,10 @@ export type FilterOutcome =
       heardUsAgoMs: number | null | undefined;
     }
   | { kind: "duplicate" }
+  /** A packet signed for this node's own name from another agent (another generation): a second
+   *  agent runs, or is starting, as this node. `probing`: it is still listening before announcing
+   *  itself; `announcedMs`: how long it has announced itself (null: it does not say). */
+  | { kind: "same-name"; generation: number; probing: boolean; announcedMs: number | null }
   | { kind: "drop"; reason: PacketDropReason };
 
 export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {} });
@@ -50,7 +56,14 @@ export function admitPacket(
   const p = d.packet;
   if (p.cluster !== ctx.cluster) return drop("wrong-cluster");
   // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
-  if (p.node === ctx.self) return drop("self");
+  if (p.node === ctx.self) {
+    if (ctx.generation === undefined || p.generation === ctx.generation) return drop("self");
+    const e = envelopeFlags(p.payload);
+    return { state, outcome: { kind: "same-name", generation: p.generation, probing: e.probing, announcedMs: e.announcedMs } };
+  }
+  // A starting agent's probe says only "is my name taken?": it is not yet a member, and its new
+  // generation must not make its peers drop the running agent's packets as stale.
+  if (envelopeFlags(p.payload).probing) return drop("probe");
   if (!ctx.nodes.has(p.node)) return drop("unknown-node");
   const r = checkReplay(state.windows, p.node, p.generation, p.seq);
   if (r.result.verdict === "stale") return drop("stale");
@@ -79,15 +92,35 @@ export function reportedLoss(loss: Record<string, number> | undefined, self: str
 
 /** What a worker sends: the main thread's payload, how long ago it last heard each peer (`a`, ms),
  *  and, only for peers whose packets it loses, how many (`l`, percent of the last LOSS_WINDOW) — both
- *  stamped per packet by the worker, and kept out of the payload's change detection. */
+ *  stamped per packet by the worker, and kept out of the payload's change detection. `s`: how long
+ *  (ms) this agent has announced itself, so two agents of one name can tell which came first; `j`:
+ *  a probe of an agent still listening for another agent of its name before it announces itself. */
 export interface HeartbeatEnvelope {
   a: Record<string, number>;
   p: unknown;
   l?: Record<string, number>;
+  s?: number;
+  j?: 1;
 }
 
-export function wrapHeartbeatPayload(payload: unknown, heardAgo: Record<string, number>, loss: Record<string, number> = {}): HeartbeatEnvelope {
-  return Object.keys(loss).length > 0 ? { a: heardAgo, p: payload, l: loss } : { a: heardAgo, p: payload };
+/** A starting agent's probe: no payload, no reports; peers drop it (receive filter, "probe"). */
+export const PROBE_ENVELOPE: HeartbeatEnvelope = { a: {}, p: null, j: 1 };
+
+function envelopeFlags(x: unknown): { probing: boolean; announcedMs: number | null } {
+  const o = (x && typeof x === "object" ? x : {}) as { j?: unknown; s?: unknown };
+  return { probing: o.j === 1, announcedMs: typeof o.s === "number" && Number.isFinite(o.s) ? o.s : null };
+}
+
+export function wrapHeartbeatPayload(
+  payload: unknown,
+  heardAgo: Record<string, number>,
+  loss: Record<string, number> = {},
+  announcedMs?: number,
+): HeartbeatEnvelope {
+  const e: HeartbeatEnvelope = { a: heardAgo, p: payload };
+  if (Object.keys(loss).length > 0) e.l = loss;
+  if (announcedMs !== undefined) e.s = Math.round(announcedMs);
+  return e;
 }
 
 const isRecord = (x: unknown): x is Record<string, number> => !!x && typeof x === "object" && !Array.isArray(x);
