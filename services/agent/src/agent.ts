@@ -318,7 +318,8 @@ export class Agent {
     const r = stepLinkQuality(this.links, s.links, s.copies, Date.now());
     this.links = r.state;
     for (const n of r.notices) {
-      this.log.warn({ event: n.type, ...n.body }, n.cause);
+      if (n.type === "LinkLossy") this.log.warn({ event: n.type, ...n.body }, n.cause);
+      else this.log.info({ event: n.type, ...n.body }, n.cause);
       this.record(n.type, n.body, n.cause);
     }
   }
