@@ -88,6 +88,8 @@ export function holderRuns(h: LockHolder): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  // A zombie (killed, not yet reaped) holds nothing.
+  if (processState(h.pid) === "Z" || processState(h.pid) === "X") return false;
   const start = processStart(h.pid);
   return h.start === null || start === null || h.start === start;
 }
@@ -95,6 +97,16 @@ export function holderRuns(h: LockHolder): boolean {
 function bootId(): string | null {
   try {
     return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Field 3 of /proc/PID/stat: R, S, D, Z (zombie), X (dead)… */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null;
   } catch {
     return null;
   }
