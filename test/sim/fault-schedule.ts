@@ -13,6 +13,10 @@ export type Fault =
   | { kind: "one-way"; from: string; to: string[]; at: number; until: number }
   /** Packets to and from the node are lost with probability `rate`. */
   | { kind: "loss"; node: string; rate: number; at: number; until: number }
+  /** The lab's `Faults.loss()`: nftables `numgen random` drops in the node's own namespace, so each
+   *  datagram it sends is lost with probability `rate` for all receivers at once (one multicast
+   *  packet), and each datagram it receives is lost with probability `rate` on its own. */
+  | { kind: "random-loss"; node: string; rate: number; at: number; until: number }
   /** SIGSTOP at `at`, SIGCONT at `until`: no ticks, no sends, no reconciling; packets queue up. */
   | { kind: "freeze"; node: string; at: number; until: number }
   /** kill -9 (or power loss): it stops at `at`; without fencing its resources stay where they are.
@@ -35,6 +39,7 @@ export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
         faults.push({ kind, node, at, until });
         break;
       case "loss":
+      case "random-loss":
         faults.push({ kind, node, rate: round(rng.float(o.lossRate[0], o.lossRate[1])), at, until });
         break;
       case "partition": {
@@ -61,6 +66,8 @@ export function describeFault(f: Fault): string {
       return `${when} partition ${f.sides[0].join(",")} | ${f.sides[1].join(",")}`;
     case "one-way":
       return `${when} one-way loss ${f.from} → ${f.to.join(",")}`;
+    case "random-loss":
+      return `${when} random loss ${Math.round(f.rate * 100)}% in and out of ${f.node}`;
     case "loss":
       return `${when} loss ${Math.round(f.rate * 100)}% at ${f.node}`;
     default:

@@ -17,8 +17,16 @@ export class Network {
     this.active = this.active.filter((x) => x !== f);
   }
 
-  /** Whether a packet from `from` to `to` gets through at this instant. */
-  passes(from: string, to: string): boolean {
+  /** Whether a packet `from` sends leaves its host at all: nftables' `numgen random` on the sender's
+   *  output drops the one datagram, for every receiver of a multicast alike (`random-loss`). */
+  leaves(from: string): boolean {
+    for (const f of this.active) if (f.kind === "random-loss" && f.node === from && this.rng.chance(f.rate)) return false;
+    return true;
+  }
+
+  /** Whether a packet from `from` to `to` gets through at this instant: checked when it is sent and
+   *  again when it `arrives`. */
+  passes(from: string, to: string, arrives = false): boolean {
     for (const f of this.active) {
       switch (f.kind) {
         case "link-down":
@@ -34,6 +42,10 @@ export class Network {
           break;
         case "loss":
           if ((f.node === from || f.node === to) && this.rng.chance(f.rate)) return false;
+          break;
+        case "random-loss":
+          // The receiving side's input rule: one draw per datagram that reaches the host.
+          if (arrives && f.node === to && this.rng.chance(f.rate)) return false;
           break;
         default:
           break;

@@ -5,7 +5,7 @@ import { TIMING_PROFILES, type TimingProfile } from "@vigil/shared/config/timing
 
 export type Range = readonly [min: number, max: number];
 
-export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "freeze" | "crash";
+export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash";
 
 /** How a two-node cluster's witness behaves (DESIGN: a ping node or the NATS cluster).
  *  `ideal`: reachable exactly while the node's link is up. `ping`: the shipped ping witness

@@ -7,11 +7,13 @@
 // report: each packet carries, stamped at send time, how long ago this worker last read each peer
 // (wrapHeartbeatPayload, the real function), and the receiver hands what it says of itself to the
 // detector as `heardUsAgoMs`. The worker's sockets become `send` callbacks; its postMessage to the
-// main thread becomes `post`.
+// main thread becomes `post`. The listen before announcing (a duplicate-agent check, heartbeat-worker.ts
+// start) only delays a boot and is not modelled.
 import type { HaCf } from "@vigil/shared/config/schemas";
 import { createDetector, nextDeadline, step, type DetectorInput, type DetectorState, type Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
-import { unwrapHeartbeatPayload, wrapHeartbeatPayload } from "@vigil/agent/heartbeat/receive-filter";
+import { copiesHoldMs, initialCopies, nextCopies, noteHeard, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { emptyFilterState, lossReport, reportedLoss, unwrapHeartbeatPayload, worstLinkLoss, wrapHeartbeatPayload, type FilterState } from "@vigil/agent/heartbeat/receive-filter";
 
 /** What the worker posts to the main thread (worker-protocol.ts FromWorker, the two that matter). */
 export type WorkerPost = { type: "payload"; peer: string; payload: unknown } | { type: "transition"; transition: Transition };
@@ -31,6 +33,9 @@ export interface WorkerIo {
   post(m: WorkerPost): void;
   /** setTimeout for the deadline timer: call `fire(token)` at `at`. */
   armAt(at: number, token: number): void;
+  /** The periodic send's setTimeout (re-armed: the one armed before is cleared): call
+   *  `periodicSend(token)` at `at`. */
+  armSendAt(at: number, token: number): void;
   /** The run's trace (the simulator's, not the worker's: the real worker only counts). */
   trace(line: string): void;
 }
@@ -40,7 +45,13 @@ export class SimWorker {
   private windows: ReplayWindows = {};
   /** Each peer's last payload as JSON (receive-filter.ts), to post only changes. */
   private payloads: Record<string, string> = {};
+  /** receive-filter.ts FilterState's `loss` and `lossOfUs`: each peer's packets lost here, and what
+   *  each peer says it loses of this node's. */
+  private loss: Pick<FilterState, "loss" | "lossOfUs"> = emptyFilterState();
   private seq = 0;
+  private copies = initialCopies();
+  private lastPeriodicSend = 0;
+  private sendToken = 0;
   /** heartbeat-worker.ts `heardAt`: when each peer's packet was last read (stall forgiveness does not
    *  shift it), the source of the heard-ago report. */
   private readonly heardAt = new Map<string, number>();
@@ -78,7 +89,53 @@ export class SimWorker {
 
   /** heartbeat-worker.ts sendHeartbeat: the payload wrapped with the heard-ago report of this instant. */
   sendHeartbeat(): void {
-    this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload: wrapHeartbeatPayload(this.payload, this.heardAgo()) });
+    const payload = wrapHeartbeatPayload(this.payload, this.heardAgo(), lossReport(this.lossState(), this.recentPeers()));
+    this.io.send({ node: this.self, generation: this.generation, seq: ++this.seq, payload });
+  }
+
+  /** heartbeat-worker.ts updateCopies: true when the copies rose. */
+  private updateCopies(): boolean {
+    const before = this.copies.copies;
+    this.copies = nextCopies(this.copies, worstLinkLoss(this.lossState(), this.recentPeers()), this.io.now(), copiesHoldMs(this.haCf.keepaliveMs));
+    return this.copies.copies > before;
+  }
+
+  /** Heartbeats per keepalive now. */
+  get copiesNow(): number {
+    return this.copies.copies;
+  }
+
+  /** heartbeat-worker.ts start(): the first heartbeat at once, then the periodic send armed. */
+  startSending(): void {
+    this.lastPeriodicSend = this.io.now();
+    this.sendHeartbeat();
+    this.armSend();
+  }
+
+  /** heartbeat-worker.ts armSend: due a keepalive split by the copies after the last periodic send. */
+  private armSend(): void {
+    const due = this.lastPeriodicSend + sendIntervalMs(this.haCf.keepaliveMs, this.copies.copies);
+    const now = this.io.now();
+    this.io.armSendAt(now + Math.max(0, due - now), ++this.sendToken);
+  }
+
+  /** armSend's setTimeout callback; `token` tells a cleared timer from the armed one. */
+  periodicSend(token: number): void {
+    if (token !== this.sendToken) return;
+    this.lastPeriodicSend = this.io.now();
+    this.sendHeartbeat();
+    this.updateCopies();
+    this.armSend();
+  }
+
+  /** heartbeat-worker.ts recentPeers: peers read within deadtime. */
+  private recentPeers(): string[] {
+    const t = this.io.now();
+    return [...this.heardAt].filter(([, at]) => t - at < this.haCf.deadtimeMs).map(([p]) => p);
+  }
+
+  private lossState(): FilterState {
+    return { windows: {}, payloads: {}, ...this.loss };
   }
 
   /** heartbeat-worker.ts heardAgo: only peers read within deadtime, rounded to the millisecond. */
@@ -103,7 +160,7 @@ export class SimWorker {
     if (r.result.verdict !== "accept") return; // stale, replay or duplicate: dropped and counted
     this.windows = r.windows;
     // admitPacket: the report is split off the payload, and only the payload is compared.
-    const { payload, heard } = unwrapHeartbeatPayload(pkt.payload);
+    const { payload, heard, loss } = unwrapHeartbeatPayload(pkt.payload);
     const heardUsAgoMs = heard === undefined ? undefined : typeof heard[this.self] === "number" ? heard[this.self]! : null;
     const json = JSON.stringify(payload);
     // admitPacket: `newest = r.windows[p.node]?.highest === p.seq`, `payloadChanged = newest && …`.
@@ -112,10 +169,16 @@ export class SimWorker {
       this.io.trace(`${this.self} ignores ${pkt.node}'s late packet (seq ${pkt.seq} < ${r.windows[pkt.node]!.highest}): its held groups are out of date`);
     const payloadChanged = newest && this.payloads[pkt.node] !== json;
     if (payloadChanged) this.payloads[pkt.node] = json;
+    // admitPacket: the newest packet's `l` says how many of ours the peer loses; every accepted packet
+    // feeds the loss meter.
+    const lossOfUs = newest ? { ...this.loss.lossOfUs, [pkt.node]: reportedLoss(loss, this.self) } : this.loss.lossOfUs;
+    this.loss = { loss: noteHeard(this.loss.loss, pkt.node, pkt.generation, pkt.seq), lossOfUs };
     // onMessage: payload first, then heardAt, then the detector hears the packet and the report.
     if (payloadChanged) this.io.post({ type: "payload", peer: pkt.node, payload });
     this.heardAt.set(pkt.node, this.io.now());
     this.feed({ kind: "heard", peer: pkt.node, generation: pkt.generation, heardUsAgoMs });
+    // onMessage: copies that rose bring the next send forward.
+    if (this.updateCopies()) this.armSend();
   }
 
   /** The periodic setInterval callback (heartbeat-worker.ts start()). */

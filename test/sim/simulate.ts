@@ -26,7 +26,7 @@ export interface RunResult {
   events: number;
 }
 
-type TimerKind = "send" | "wtick" | "ctick" | "ping" | "wpoll";
+type TimerKind = "wtick" | "ctick" | "ping" | "wpoll";
 
 /** Periodic timers: the worker's send and tick, the controller's tick, the ping child's echo and
  *  the ping witness's change poll. `epoch` ends a chain when its node's life ends. */
@@ -35,6 +35,8 @@ type TimerEvent = { kind: TimerKind; node: string; epoch: number };
 type SimEvent =
   | TimerEvent
   | { kind: "deadline"; node: string; epoch: number; token: number }
+  /** heartbeat-worker.ts armSend's timer. */
+  | { kind: "send"; node: string; epoch: number; token: number }
   /** Controller.changed's setImmediate. */
   | { kind: "reconcile"; node: string; epoch: number }
   /** PingWitness.armLeaseEnd's timer: lastAnswer + lease + 1 ms. */
@@ -108,7 +110,7 @@ class Simulation {
     // heartbeat-worker.ts: send every max(1, keepalive), tick every max(10, keepalive); agent.ts: the
     // controller's timer every max(250, keepalive), the ping witness's interval max(20, keepalive/2).
     const witnessInterval = Math.max(20, Math.floor(k / 2));
-    this.period = { send: Math.max(1, k), wtick: Math.max(10, k), ctick: Math.max(250, k), ping: witnessInterval, wpoll: witnessInterval };
+    this.period = { wtick: Math.max(10, k), ctick: Math.max(250, k), ping: witnessInterval, wpoll: witnessInterval };
   }
 
   run(): RunResult {
@@ -170,7 +172,7 @@ class Simulation {
         if ("epoch" in e && e.epoch !== node.epoch) return; // from an earlier life
         // A packet is lost if the link went down while it was in flight (a ping reply too); one that
         // arrives waits in the socket buffer (or ping's pipe) while the agent is stopped.
-        if (e.kind === "deliver" && !this.net.passes(e.packet.node, e.to)) return;
+        if (e.kind === "deliver" && !this.net.passes(e.packet.node, e.to, true)) return;
         if (e.kind === "pong" && !this.net.reachesWitness(e.node)) return;
         if (node.frozen) return void this.deferred.get(target)!.push(e);
         return this.handle(node, e);
@@ -183,8 +185,8 @@ class Simulation {
     const env = this.env();
     switch (e.kind) {
       case "send":
-        node.worker.sendHeartbeat();
-        return this.again(node, e);
+        // heartbeat-worker.ts armSend's timer (re-armed sooner on a lossy link).
+        return node.worker.periodicSend(e.token);
       case "wtick":
         node.worker.periodicTick();
         return this.again(node, e);
@@ -319,8 +321,7 @@ class Simulation {
     // HeartbeatService.start: the worker sends at once, then every keepalive; its tick every
     // max(10, keepalive). Controller.start then publishes the payload (sent at once) and reconciles.
     const epoch = node.epoch;
-    node.worker.sendHeartbeat();
-    this.queue.push(this.now + this.period.send, { kind: "send", node: name, epoch });
+    node.worker.startSending();
     this.queue.push(this.now + this.period.wtick, { kind: "wtick", node: name, epoch });
     node.start(this.env());
     this.queue.push(this.now + this.period.ctick, { kind: "ctick", node: name, epoch });
@@ -336,6 +337,7 @@ class Simulation {
     return {
       now: () => sim.now,
       send: (packet) => {
+        if (!sim.net.leaves(node.name)) return;
         for (const to of sim.nodes) {
           if (to === node || !sim.net.passes(node.name, to.name)) continue;
           sim.queue.push(sim.now + sim.delay(), { kind: "deliver", to: to.name, packet });
@@ -343,6 +345,7 @@ class Simulation {
       },
       post: (m) => node.onWorker(sim.env(), m),
       armAt: (at, token) => sim.queue.push(at, { kind: "deadline", node: node.name, epoch, token }),
+      armSendAt: (at, token) => sim.queue.push(at, { kind: "send", node: node.name, epoch, token }),
       trace: (line) => sim.note(line),
     };
   }

@@ -59,7 +59,7 @@ describe("the deterministic cluster simulator", () => {
     const posts: WorkerPost[] = [];
     let now = 0;
     const haCf = clusterConfig(defaultOptions({ nodes: 2 }), "on").haCf;
-    const w = new SimWorker("n2", haCf, 1, null, { now: () => now, send: () => {}, post: (m) => posts.push(m), armAt: () => {}, trace: () => {} });
+    const w = new SimWorker("n2", haCf, 1, null, { now: () => now, send: () => {}, post: (m) => posts.push(m), armAt: () => {}, armSendAt: () => {}, trace: () => {} });
     const pkt = (seq: number, r: string[]): WorkerPacket => ({ node: "n1", generation: 1, seq, payload: { r, b: [] } });
     w.receive(pkt(1, []));
     now = 120; // n1 is late by now
@@ -75,7 +75,7 @@ describe("the deterministic cluster simulator", () => {
     const sent: WorkerPacket[] = [];
     let now = 0;
     const haCf = clusterConfig(defaultOptions({ nodes: 2 }), "on").haCf;
-    const w = new SimWorker("n2", haCf, 1, { r: ["g2"], b: [] }, { now: () => now, send: (p) => sent.push(p), post: () => {}, armAt: () => {}, trace: () => {} });
+    const w = new SimWorker("n2", haCf, 1, { r: ["g2"], b: [] }, { now: () => now, send: (p) => sent.push(p), post: () => {}, armAt: () => {}, armSendAt: () => {}, trace: () => {} });
     w.sendHeartbeat();
     now = 10;
     w.receive({ node: "n1", generation: 1, seq: 1, payload: { a: {}, p: null } });
@@ -94,7 +94,7 @@ describe("the deterministic cluster simulator", () => {
     const posts: WorkerPost[] = [];
     let now = 0;
     const haCf = clusterConfig(defaultOptions({ nodes: 2 }), "on").haCf;
-    const w = new SimWorker("n2", haCf, 1, null, { now: () => now, send: () => {}, post: (m) => posts.push(m), armAt: () => {}, trace: () => {} });
+    const w = new SimWorker("n2", haCf, 1, null, { now: () => now, send: () => {}, post: (m) => posts.push(m), armAt: () => {}, armSendAt: () => {}, trace: () => {} });
     const pkt = (seq: number, a: Record<string, number> | undefined): WorkerPacket => ({
       node: "n1",
       generation: 1,

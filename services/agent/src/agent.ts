@@ -9,6 +9,8 @@ import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { makeEvent, streamName, type EventBody, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { HeartbeatService } from "./heartbeat/heartbeat-service.js";
 import { members, onTransition, type MembershipState, type PeerTransition } from "./membership/membership-events.js";
+import { stepLinkQuality, type LinkQualityState } from "./membership/link-quality.js";
+import type { HeartbeatStats } from "./heartbeat/heartbeat-service.js";
 import { Outbox } from "./events/outbox.js";
 import { Publisher } from "./events/publisher.js";
 import { connectNats, parseNatsUrls } from "./nats/connection.js";
@@ -16,7 +18,9 @@ import { ensureEventStream, eventStreamInfo, manager, wantedReplicas, type Ensur
 import { readEvents } from "./nats/event-reader.js";
 import { restoredEvents } from "./events/log-restore.js";
 import { ensureLocalNats, type LocalNats } from "./nats/local-server.js";
-import { bumpGeneration } from "./state-dir.js";
+import { acquireStateDirLock, bumpGeneration } from "./state-dir.js";
+import { judgeSameName, listenBeforeAnnounceMs } from "./membership/duplicate-node.js";
+import type { SameNameAgent } from "./heartbeat/heartbeat-service.js";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { Controller } from "./cluster/controller.js";
 import { fenceAgent } from "./cluster/fence-agent.js";
@@ -55,6 +59,10 @@ export class Agent {
   private hb!: HeartbeatService;
   private membership!: MembershipState;
   private lastDropped = "";
+  private links: LinkQualityState = {};
+  private releaseLock: () => void = () => {};
+  /** Generations of other agents in this node's name already recorded (DuplicateNode once each). */
+  private sameNameSeen = new Set<number>();
   private statsTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private view!: ClusterView;
@@ -97,6 +105,14 @@ export class Agent {
     this.resourceOptions = { addressLease: lease, stateDir: `${stateDir}/dummy` };
     const built = buildResources(this.cfg, this.resourceOptions);
     if (!built.ok) return built.errors;
+    // Nothing is recorded (not even in the outbox, which a later start would publish) until this is
+    // known to be the node's only agent: one per state dir (the lock), and none heard in its name on
+    // the heartbeat media (the listen before announcing), whose sockets must bind first.
+    const lock = acquireStateDirLock(stateDir);
+    if (!lock.ok) {
+      throw new Error(`node ${this.node} already runs from state dir ${stateDir} (pid ${lock.holder.pid}, ${lock.path}); refusing to start a second agent on it`);
+    }
+    this.releaseLock = lock.release;
     this.lease = lease;
     lease.on("lapsed", ({ gapMs, dropped }) => {
       this.log.warn({ stalledMs: gapMs, dropped }, "this node was stalled past its lease; its addresses are no longer renewed");
@@ -109,6 +125,20 @@ export class Agent {
     });
     lease.start();
     this.generation = bumpGeneration(stateDir, Date.now());
+    this.hb = new HeartbeatService({
+      node: this.node,
+      generation: this.generation,
+      haCf,
+      authKeys: this.cfg.authKeys,
+      listenFirstMs: listenBeforeAnnounceMs(haCf),
+      announceOnStart: false,
+    });
+    try {
+      await this.hb.start();
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
     this.outbox = Outbox.open(stateDir);
     this.membership = { self: this.node, alive: new Set() };
 
@@ -128,7 +158,6 @@ export class Agent {
     this.lastRead = this.cfg;
     this.record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
 
-    this.hb = new HeartbeatService({ node: this.node, generation: this.generation, haCf, authKeys: this.cfg.authKeys });
     this.snapshotPath = `${stateDir}/view.json`;
     const snapshot = await this.loadSnapshot(haCf.cluster);
     this.view = snapshot?.view ?? emptyView(haCf.cluster);
@@ -150,12 +179,14 @@ export class Agent {
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
     this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
+    this.hb.on("stats", (s) => this.onLinkStats(s));
+    this.hb.on("same-name", ({ other, announcedMs }) => this.onSameName(other, announcedMs));
     // Without its heartbeat this node cannot know it is still in the cluster: stop everything, leave.
     this.hb.on("error", (err: Error) => {
       this.log.fatal({ err: err.message }, "heartbeat worker failed; stopping the node's groups");
       void this.stop("heartbeat worker failed").then(() => process.exit(1));
     });
-    await this.hb.start();
+    this.hb.announce();
     // Fold what the log already holds (standby, moves, failcounts) before deciding anything, but do not
     // wait for an absent log longer than initdead: decisions must not depend on NATS being up.
     this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e), {
@@ -221,6 +252,7 @@ export class Agent {
       this.outbox.close();
       await this.nc.close().catch(() => {});
       await this.localNats?.stop();
+      this.releaseLock();
     })();
     return this.stopping;
   }
@@ -342,6 +374,34 @@ export class Agent {
       this.record("MembershipChanged", { members: now, quorum: q.has }, `${t.peer} is ${t.to}: ${q.reason}`);
     }
     this.publisher.kick();
+  }
+
+  /** Another agent heard in this node's name after the start: the one that came later leaves. */
+  private onSameName(other: SameNameAgent, announcedMs: number | null): void {
+    if (this.sameNameSeen.has(other.generation) || this.stopping) return;
+    this.sameNameSeen.add(other.generation);
+    const verdict = judgeSameName({ generation: this.generation, announcedMs }, other);
+    const cause =
+      verdict === "keep"
+        ? `another agent ${other.probing ? "tried to start" : "runs"} as ${this.node} (generation ${other.generation}, from ${other.from}); this one was here first and keeps the node`
+        : `another agent has run as ${this.node} for longer (generation ${other.generation}, from ${other.from}); this one leaves`;
+    this.log.error({ event: "DuplicateNode", otherGeneration: other.generation, from: other.from, verdict }, cause);
+    this.record("DuplicateNode", { otherGeneration: other.generation, from: other.from, refused: verdict === "keep" ? "other" : "this" }, cause);
+    if (verdict === "leave") {
+      process.stderr.write(`vigil agent: ${cause}\n`);
+      void this.stop("another agent runs as this node").then(() => process.exit(1));
+    }
+  }
+
+  /** A lossy link warns (LinkLossy, rate-limited), it does not flap: the worker sends more heartbeats. */
+  private onLinkStats(s: HeartbeatStats): void {
+    const r = stepLinkQuality(this.links, s.links, s.copies, Date.now());
+    this.links = r.state;
+    for (const n of r.notices) {
+      if (n.type === "LinkLossy") this.log.warn({ event: n.type, ...n.body }, n.cause);
+      else this.log.info({ event: n.type, ...n.body }, n.cause);
+      this.record(n.type, n.body, n.cause);
+    }
   }
 
   private reportDrops(): void {

@@ -53,6 +53,13 @@ export const VigilEvent = z.discriminatedUnion("type", [
   ev("NodeRestarted", { ...Peer, generation: z.number().int(), previousGeneration: z.number().int() }),
   ev("MembershipChanged", { members: z.array(z.string()), quorum: z.boolean() }),
   ev("PacketsDropped", { counts: z.record(z.string(), z.number().int()) }),
+  /** A link to a peer loses heartbeats: `inPercent` of the peer's lost on the way here, `outPercent`
+   *  of this node's lost at the peer (as it reports); `copies` heartbeats per keepalive are sent. */
+  ev("LinkLossy", { ...Peer, inPercent: z.number(), outPercent: z.number(), copies: z.number().int() }),
+  ev("LinkRecovered", Peer),
+  /** Another agent was heard in this node's name (another generation, from `from`); `refused`: which
+   *  of the two leaves — the newcomer ("other": it exits before announcing; "this": this one). */
+  ev("DuplicateNode", { otherGeneration: z.number().int(), from: z.string(), refused: z.enum(["this", "other"]) }),
   ev("QuorumLost", { members: z.array(z.string()) }),
   ev("QuorumRegained", { members: z.array(z.string()) }),
   // placement and resources

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import { ensureBuilt, workerUrl } from "./fixtures/ensure-built.js";
-import { HeartbeatService, type Transition } from "./heartbeat-service.js";
+import { HeartbeatService, SameNameError, type SameNameAgent, type Transition } from "./heartbeat-service.js";
 
 const rnd = (n: number) => Math.floor(Math.random() * n);
 const net = `127.${1 + rnd(250)}.${1 + rnd(250)}`;
@@ -63,6 +63,31 @@ describe("heartbeat service over loopback unicast", () => {
   });
   afterAll(async () => {
     await Promise.all(running.splice(0).map((s) => s.stop()));
+  });
+
+  it("a second agent in a node's name, listening before it announces, hears the running one and is refused; the running one hears its probes", async () => {
+    const first = service("n1", "secret", 1, { r: [] });
+    await first.start();
+    const heard = new Promise<SameNameAgent>((resolve) => first.once("same-name", ({ other }) => resolve(other)));
+    // The second binds where n1's unicast heartbeats arrive (n3's address), as on another host.
+    const second = new HeartbeatService({
+      node: "n1",
+      generation: 2,
+      haCf: haCf("n3"),
+      authKeys: auth("secret"),
+      workerUrl,
+      listenFirstMs: 400,
+      announceOnStart: false,
+    });
+    running.push(second);
+    const refused = await second.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(SameNameError);
+    expect((refused as SameNameError).other).toMatchObject({ generation: 1, probing: false, from: `${addr.n1}:${port}` });
+    expect((refused as Error).message).toMatch(/another agent already runs as node n1 \(generation 1/);
+    expect(await heard).toMatchObject({ generation: 2, probing: true });
   });
 
   it("two nodes see each other up and exchange payloads", async () => {

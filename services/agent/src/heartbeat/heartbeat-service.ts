@@ -5,9 +5,20 @@ import { Worker } from "node:worker_threads";
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { MAX_PAYLOAD_BYTES } from "@vigil/shared/heartbeat/packet";
-import { emptyStats, type FromWorker, type HeartbeatStats, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
+import { emptyStats, type FromWorker, type HeartbeatStats, type SameNameAgent, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
-export type { HeartbeatStats } from "./worker-protocol.js";
+export type { HeartbeatStats, SameNameAgent } from "./worker-protocol.js";
+
+/** start() refused: another agent runs (or is starting) as this node. */
+export class SameNameError extends Error {
+  constructor(
+    message: string,
+    readonly other: SameNameAgent,
+  ) {
+    super(message);
+    this.name = "SameNameError";
+  }
+}
 export type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 
 export interface HeartbeatServiceOptions {
@@ -20,6 +31,12 @@ export interface HeartbeatServiceOptions {
   payload?: unknown;
   /** How often a `stats` event is emitted (default 5000 ms). */
   statsIntervalMs?: number;
+  /** Listen this long after binding, sending only probes, before announcing this node: another agent
+   *  heard in its name refuses the start (a SameNameError). Default 0. */
+  listenFirstMs?: number;
+  /** false: stay listening after start() until announce() (the agent records nothing before it
+   *  knows it is the only agent of its node). Default true. */
+  announceOnStart?: boolean;
   /** The built worker script; the default is the one beside this file in `dist/`. */
   workerUrl?: URL;
 }
@@ -28,6 +45,9 @@ export interface HeartbeatServiceEvents {
   transition: [Transition];
   payload: [{ peer: string; payload: unknown }];
   stats: [HeartbeatStats];
+  /** After the start, another agent heard in this node's name; `announcedMs`: how long this one has
+   *  announced itself (the other's is in `other`). */
+  "same-name": [{ other: SameNameAgent; announcedMs: number | null }];
   /** The worker died after start (a bug, not bad input): heartbeats have stopped. */
   error: [Error];
 }
@@ -56,6 +76,8 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
       authKeys: o.authKeys,
       payload: o.payload ?? null,
       statsIntervalMs: o.statsIntervalMs ?? 5000,
+      listenFirstMs: o.listenFirstMs ?? 0,
+      announceOnStart: o.announceOnStart ?? true,
     };
     // The worker holds a few sockets and small maps: a small heap keeps the agent's footprint down.
     const w = new Worker(o.workerUrl ?? new URL("./heartbeat-worker.js", import.meta.url), {
@@ -74,7 +96,10 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
           case "start-failed":
             this.worker = null;
             void w.terminate();
-            reject(new Error(m.message));
+            reject(m.sameName ? new SameNameError(m.message, m.sameName) : new Error(m.message));
+            break;
+          case "same-name":
+            this.emit("same-name", { other: m.other, announcedMs: m.announcedMs });
             break;
           case "transition":
             this.emit("transition", m.transition);
@@ -109,6 +134,11 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
         this.statsWaiters.clear();
       });
     });
+  }
+
+  /** Ends the listen that start() began: heartbeats and the failure detector from now on. */
+  announce(): void {
+    this.post({ type: "announce" });
   }
 
   /** Closes the sockets and ends the worker (forcibly after 2 s). */

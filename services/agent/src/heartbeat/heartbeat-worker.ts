@@ -1,12 +1,14 @@
 // The heartbeat loop, in a worker thread of its own so that neither garbage collection on the main
 // thread nor a slow resource agent delays a keepalive or a verdict (heartbeat ran its own
-// realtime-priority processes for the same reason). It sends every keepalive on every medium,
+// realtime-priority processes for the same reason). It sends every keepalive on every medium (more
+// often while a link loses packets: loss-meter.ts),
 // checks what it hears, runs the failure detector on its own timer and posts transitions.
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { admitPacket, emptyFilterState, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
+import { copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
@@ -22,6 +24,7 @@ const now = () => performance.timeOrigin + performance.now();
 const stats = emptyStats();
 const ctx: FilterContext = {
   self: cfg.node,
+  generation: cfg.generation,
   cluster: haCf.cluster,
   nodes: new Set(haCf.nodes),
   authKeys: cfg.authKeys,
@@ -37,6 +40,8 @@ let payload = cfg.payload;
 let seq = 0;
 let endpoints: Endpoint[] = [];
 const timers: NodeJS.Timeout[] = [];
+let sendTimer: NodeJS.Timeout | null = null;
+let stopping = false;
 
 function feed(input: DetectorInput): void {
   const r = step(detector, input, now());
@@ -76,11 +81,28 @@ function armDeadline(): void {
   }, Math.max(0, d - now()) + 1);
 }
 
-function onMessage(msg: Buffer): void {
+/** "listening": bound, sending only probes, hearing only whether another agent has this node's name;
+ *  "announcing": a member (sends heartbeats, runs the detector). */
+let phase: "listening" | "announcing" = "listening";
+/** The listen has passed without another agent of this name: start() has resolved. */
+let readyPosted = false;
+let announcedAt = 0;
+
+function onMessage(msg: Buffer, _label: string, from: string): void {
   stats.received++;
   const r = admitPacket(filter, msg, ctx);
-  filter = r.state;
   const o = r.outcome;
+  if (o.kind === "same-name") {
+    const other = { generation: o.generation, from, probing: o.probing, announcedMs: o.announcedMs };
+    if (phase === "listening" && !readyPosted) {
+      // Two agents starting at once: the one with the higher generation gives way (equal: both).
+      if (!o.probing || o.generation >= cfg.generation) refuseStart(other);
+    } else post({ type: "same-name", other, announcedMs: phase === "announcing" ? now() - announcedAt : null });
+    return;
+  }
+  // While listening, nothing else is heard: the detector and the replay windows start at announce.
+  if (phase === "listening") return;
+  filter = r.state;
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
     return;
@@ -94,6 +116,7 @@ function onMessage(msg: Buffer): void {
   if (o.payloadChanged) post({ type: "payload", peer: o.packet.node, payload: o.packet.payload });
   heardAt.set(o.packet.node, now());
   feed({ kind: "heard", peer: o.packet.node, generation: o.packet.generation, heardUsAgoMs: o.heardUsAgoMs });
+  if (updateCopies() && endpoints.length > 0) armSend();
 }
 
 /** When each peer's packet was last read (not shifted by stall forgiveness): peers learn from it
@@ -106,6 +129,46 @@ function heardAgo(): Record<string, number> {
   return out;
 }
 
+/** Peers read within deadtime: only their links' loss counts (a dead peer's last loss is history). */
+function recentPeers(): string[] {
+  const t = now();
+  return [...heardAt].filter(([, at]) => t - at < haCf.deadtimeMs).map(([p]) => p);
+}
+
+/** Heartbeats per keepalive, as the worst link calls for (loss-meter.ts). Returns true when they
+ *  rose: the next send is brought forward then, as a lease may be running out. */
+let copies = initialCopies();
+function updateCopies(): boolean {
+  const before = copies.copies;
+  copies = nextCopies(copies, worstLinkLoss(filter, recentPeers()), now(), copiesHoldMs(haCf.keepaliveMs));
+  stats.copies = copies.copies;
+  return copies.copies > before;
+}
+
+/** The periodic send: a keepalive split by the copies, counted from the last periodic send. */
+let lastPeriodicSend = 0;
+function armSend(): void {
+  if (stopping) return;
+  if (sendTimer) clearTimeout(sendTimer);
+  const due = lastPeriodicSend + sendIntervalMs(haCf.keepaliveMs, copies.copies);
+  sendTimer = setTimeout(() => {
+    sendTimer = null;
+    lastPeriodicSend = now();
+    sendHeartbeat();
+    updateCopies();
+    armSend();
+  }, Math.max(0, due - now()));
+}
+
+function linkStats(): void {
+  stats.links = {};
+  for (const p of recentPeers()) {
+    const w = filter.loss[p];
+    if (!w) continue;
+    stats.links[p] = { generation: w.generation, expected: w.expected, received: w.received, inPercent: lossPercent(lossOf(w)), outPercent: filter.lossOfUs[p] ?? 0 };
+  }
+}
+
 function onSocketError(e: Error): void {
   stats.sendErrors++;
   stats.lastSendError = e.message;
@@ -113,7 +176,7 @@ function onSocketError(e: Error): void {
 
 function sendHeartbeat(): void {
   const enc = encodePacket(
-    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: wrapHeartbeatPayload(payload, heardAgo()) },
+    { node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: wrapHeartbeatPayload(payload, heardAgo(), lossReport(filter, recentPeers()), now() - announcedAt) },
     cfg.authKeys,
     { allowCrc: ctx.allowCrc },
   );
@@ -122,10 +185,14 @@ function sendHeartbeat(): void {
     onSocketError(new Error(`cannot encode heartbeat: ${enc.reason}`));
     return;
   }
+  sendBytes(enc.bytes);
+}
+
+function sendBytes(bytes: Buffer): void {
   for (const ep of endpoints) {
     for (const t of ep.targets) {
       try {
-        ep.socket.send(enc.bytes, t.port, t.address, (err) => {
+        ep.socket.send(bytes, t.port, t.address, (err) => {
           if (err) onSocketError(new Error(`${ep.label} -> ${t.address}:${t.port}: ${err.message}`));
           else stats.sent++;
         });
@@ -134,6 +201,44 @@ function sendHeartbeat(): void {
       }
     }
   }
+}
+
+let refused = false;
+/** Another agent runs as this node: the start is refused before this one announced anything. */
+function refuseStart(other: { generation: number; from: string; probing: boolean; announcedMs: number | null }): void {
+  if (refused) return;
+  refused = true;
+  const what = other.probing ? "is starting" : "already runs";
+  post({
+    type: "start-failed",
+    message: `another agent ${what} as node ${cfg.node} (generation ${other.generation}, heartbeats from ${other.from}); refusing to start a second one`,
+    sameName: other,
+  });
+  void stop();
+}
+
+function sendProbe(): void {
+  const enc = encodePacket({ node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: ++seq, payload: PROBE_ENVELOPE }, cfg.authKeys, {
+    allowCrc: ctx.allowCrc,
+  });
+  if (enc.ok) sendBytes(enc.bytes);
+}
+
+/** From listening to announcing: heartbeats, the detector (initdead counts from here), stats. */
+function announce(): void {
+  if (phase === "announcing" || stopping) return;
+  phase = "announcing";
+  if (probeTimer) clearInterval(probeTimer);
+  announcedAt = now();
+  detector = createDetector(
+    haCf.nodes.filter((n) => n !== cfg.node),
+    { warntimeMs: haCf.warntimeMs, deadtimeMs: haCf.deadtimeMs, initdeadMs: haCf.initdeadMs, vouchSlackMs: haCf.keepaliveMs },
+    now(),
+  );
+  lastPeriodicSend = now();
+  sendHeartbeat();
+  armSend();
+  startTimers();
 }
 
 async function start(): Promise<void> {
@@ -152,8 +257,22 @@ async function start(): Promise<void> {
     return;
   }
   endpoints = opened.endpoints;
-  sendHeartbeat();
-  timers.push(setInterval(sendHeartbeat, Math.max(1, haCf.keepaliveMs)));
+  // Listen before announcing: an agent already running as this node is heard within a few of its
+  // keepalives, and this one leaves without a trace. The probes let that agent record the attempt.
+  sendProbe();
+  probeTimer = setInterval(sendProbe, Math.max(1, haCf.keepaliveMs));
+  setTimeout(() => {
+    if (refused || stopping) return;
+    readyPosted = true;
+    post({ type: "ready", endpoints: endpoints.map((e) => e.label) });
+    if (cfg.announceOnStart) announce();
+  }, Math.max(0, cfg.listenFirstMs));
+}
+
+let probeTimer: NodeJS.Timeout | null = null;
+
+/** The rest of announce(): the periodic tick and the stats. */
+function startTimers(): void {
   // A slow periodic tick as well: it notices this thread's own stalls, and is a safety net.
   const tickMs = Math.max(10, haCf.keepaliveMs);
   let lastTick = now();
@@ -168,12 +287,15 @@ async function start(): Promise<void> {
       feed({ kind: "tick" });
     }, tickMs),
   );
-  timers.push(setInterval(() => post({ type: "stats", stats }), Math.max(100, cfg.statsIntervalMs)));
-  post({ type: "ready", endpoints: endpoints.map((e) => e.label) });
+  timers.push(setInterval(() => (linkStats(), post({ type: "stats", stats })), Math.max(100, cfg.statsIntervalMs)));
 }
 
 async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (probeTimer) clearInterval(probeTimer);
   for (const t of timers) clearInterval(t);
+  if (sendTimer) clearTimeout(sendTimer);
   if (deadlineTimer) clearTimeout(deadlineTimer);
   await closeMedia(endpoints);
   endpoints = [];
@@ -189,7 +311,11 @@ port.on("message", (m: ToWorker) => {
     payload = m.payload;
     if (changed && endpoints.length > 0) sendHeartbeat();
   }
-  else if (m.type === "stats") post({ type: "stats", stats, id: m.id });
+  else if (m.type === "stats") {
+    linkStats();
+    post({ type: "stats", stats, id: m.id });
+  }
+  else if (m.type === "announce") announce();
   else if (m.type === "stop") void stop();
 });
 

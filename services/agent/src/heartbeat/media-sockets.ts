@@ -111,7 +111,10 @@ async function planMedia(haCf: HaCf): Promise<{ ok: true; plans: Plan[] } | { ok
   return { ok: true, plans: [...plans.values()] };
 }
 
-function bindOne(plan: Plan, onMessage: (msg: Buffer, label: string) => void, onError: (e: Error) => void) {
+/** A datagram, the medium it came in on, and its sender's `address:port`. */
+export type OnDatagram = (msg: Buffer, label: string, from: string) => void;
+
+function bindOne(plan: Plan, onMessage: OnDatagram, onError: (e: Error) => void) {
   return new Promise<Endpoint>((resolve, reject) => {
     const socket = dgram.createSocket({ type: "udp4", reuseAddr: plan.reuseAddr });
     const failBind = (e: Error) => {
@@ -130,7 +133,7 @@ function bindOne(plan: Plan, onMessage: (msg: Buffer, label: string) => void, on
         reject(new Error(`${plan.label}: ${(e as Error).message}`));
         return;
       }
-      socket.on("message", (msg) => onMessage(msg, plan.label));
+      socket.on("message", (msg, rinfo) => onMessage(msg, plan.label, `${rinfo.address}:${rinfo.port}`));
       resolve({ label: plan.label, socket, targets: plan.targets });
     });
   });
@@ -139,7 +142,7 @@ function bindOne(plan: Plan, onMessage: (msg: Buffer, label: string) => void, on
 /** Opens every medium or none: on any failure the sockets already open are closed. */
 export async function openMedia(
   haCf: HaCf,
-  onMessage: (msg: Buffer, label: string) => void,
+  onMessage: OnDatagram,
   onError: (e: Error) => void,
 ): Promise<OpenResult> {
   const planned = await planMedia(haCf);

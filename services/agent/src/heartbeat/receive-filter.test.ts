@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuthKeys } from "@vigil/shared/config/schemas";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { admitPacket, emptyFilterState, type FilterContext, type FilterState } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext, type FilterState } from "./receive-filter.js";
 
 const auth: AuthKeys = { active: 1, method: "sha256", key: "k", keys: { "1": { method: "sha256", key: "k" } } };
 const ctx: FilterContext = { self: "n1", cluster: "c1", nodes: new Set(["n1", "n2"]), authKeys: auth, allowCrc: false };
@@ -69,4 +69,30 @@ describe("receive filter", () => {
     }
     expect(changed).toEqual([{ r: [] }, { r: ["g2"] }]);
   });
+
+  it("measures the loss of a peer's packets, and takes what the peer says it loses of ours from its newest packet", () => {
+    let state = emptyFilterState();
+    // n2 sends seq 1..10 with 3 and 7 lost; its packets say it loses 25% of n1's, a late one 50%.
+    for (const seq of [1, 2, 4, 5, 6, 8, 9, 10]) state = admitPacket(state, packet({ seq, payload: wrapHeartbeatPayload(null, { n1: 5 }, { n1: 25 }) }), ctx).state;
+    state = admitPacket(state, packet({ seq: 3, payload: wrapHeartbeatPayload(null, { n1: 5 }, { n1: 50 }) }), ctx).state;
+    expect(lossReport(state, ["n2"])).toEqual({ n2: 10 });
+    expect(state.lossOfUs).toEqual({ n2: 25 });
+    expect(worstLinkLoss(state, ["n2"])).toBeCloseTo(0.25);
+    // Only peers heard lately count; a clean link is not reported at all (`l` stays off the wire).
+    expect(worstLinkLoss(state, [])).toBe(0);
+    expect(wrapHeartbeatPayload(null, {}, {})).toEqual({ a: {}, p: null });
+  });
+
+  it("a packet in this node's own name from another generation is a second agent; a starting agent's probe is dropped by the peers", () => {
+    const mine: FilterContext = { ...ctx, generation: 5 };
+    const own = (generation: number, payload: unknown) => admitPacket(emptyFilterState(), packet({ node: "n1", generation, payload }), mine).outcome;
+    expect(own(5, wrapHeartbeatPayload(null, {}))).toEqual({ kind: "drop", reason: "self" });
+    expect(own(6, PROBE_ENVELOPE)).toEqual({ kind: "same-name", generation: 6, probing: true, announcedMs: null });
+    expect(own(4, wrapHeartbeatPayload(null, {}, {}, 1234.4))).toEqual({ kind: "same-name", generation: 4, probing: false, announcedMs: 1234 });
+    // At a peer, the probe neither counts as heard nor moves n2's generation on.
+    const r = admitPacket(emptyFilterState(), packet({ generation: 9, payload: PROBE_ENVELOPE }), ctx);
+    expect(r.outcome).toEqual({ kind: "drop", reason: "probe" });
+    expect(r.state.windows).toEqual({});
+  });
 });
+

@@ -3,10 +3,13 @@
 import type { AuthKeys } from "@vigil/shared/config/schemas";
 import { decodePacket, type HeartbeatPacket } from "@vigil/shared/heartbeat/packet";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
+import { lossOf, lossPercent, noteHeard, type LossWindows } from "@vigil/shared/heartbeat/loss-meter";
 import type { PacketDropReason } from "./worker-protocol.js";
 
 export interface FilterContext {
   self: string;
+  /** This agent's generation: a packet in this node's name with another one is a second agent. */
+  generation?: number;
   cluster: string;
   nodes: ReadonlySet<string>;
   authKeys: Pick<AuthKeys, "keys">;
@@ -17,6 +20,10 @@ export interface FilterState {
   windows: ReplayWindows;
   /** Each peer's last payload as JSON, to report only changes. */
   payloads: Readonly<Record<string, string>>;
+  /** How many of each peer's packets are lost on the way here (loss-meter.ts). */
+  loss: LossWindows;
+  /** How many of this node's packets each peer says it loses (percent, its newest packet's `l`). */
+  lossOfUs: Readonly<Record<string, number>>;
 }
 
 export type FilterOutcome =
@@ -30,9 +37,13 @@ export type FilterOutcome =
       heardUsAgoMs: number | null | undefined;
     }
   | { kind: "duplicate" }
+  /** A packet signed for this node's own name from another agent (another generation): a second
+   *  agent runs, or is starting, as this node. `probing`: it is still listening before announcing
+   *  itself; `announcedMs`: how long it has announced itself (null: it does not say). */
+  | { kind: "same-name"; generation: number; probing: boolean; announcedMs: number | null }
   | { kind: "drop"; reason: PacketDropReason };
 
-export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {} });
+export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {} });
 
 export function admitPacket(
   state: FilterState,
@@ -45,14 +56,21 @@ export function admitPacket(
   const p = d.packet;
   if (p.cluster !== ctx.cluster) return drop("wrong-cluster");
   // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
-  if (p.node === ctx.self) return drop("self");
+  if (p.node === ctx.self) {
+    if (ctx.generation === undefined || p.generation === ctx.generation) return drop("self");
+    const e = envelopeFlags(p.payload);
+    return { state, outcome: { kind: "same-name", generation: p.generation, probing: e.probing, announcedMs: e.announcedMs } };
+  }
+  // A starting agent's probe says only "is my name taken?": it is not yet a member, and its new
+  // generation must not make its peers drop the running agent's packets as stale.
+  if (envelopeFlags(p.payload).probing) return drop("probe");
   if (!ctx.nodes.has(p.node)) return drop("unknown-node");
   const r = checkReplay(state.windows, p.node, p.generation, p.seq);
   if (r.result.verdict === "stale") return drop("stale");
   if (r.result.verdict === "replay") {
     return r.result.duplicate ? { state, outcome: { kind: "duplicate" } } : drop("replay");
   }
-  const { payload, heard } = unwrapHeartbeatPayload(p.payload);
+  const { payload, heard, loss } = unwrapHeartbeatPayload(p.payload);
   const heardUsAgoMs = heard === undefined ? undefined : typeof heard[ctx.self] === "number" ? heard[ctx.self]! : null;
   const json = JSON.stringify(payload);
   // Only the newest packet of a peer speaks for its state. A late one (reordered on another medium,
@@ -61,24 +79,79 @@ export function admitPacket(
   const newest = r.windows[p.node]?.highest === p.seq;
   const payloadChanged = newest && state.payloads[p.node] !== json;
   const payloads = payloadChanged ? { ...state.payloads, [p.node]: json } : state.payloads;
-  return { state: { windows: r.windows, payloads }, outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs } };
+  const lossOfUs = newest ? { ...state.lossOfUs, [p.node]: reportedLoss(loss, ctx.self) } : state.lossOfUs;
+  const lossWindows = noteHeard(state.loss, p.node, p.generation, p.seq);
+  return { state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs }, outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs } };
 }
 
-/** What a worker sends: the main thread's payload, and how long ago it last heard each peer (`a`,
- *  ms) — stamped per packet by the worker, and kept out of the payload's change detection. */
+/** A peer's `l` entry for this node, as a percent in 0..100 (0 when absent or not a number). */
+export function reportedLoss(loss: Record<string, number> | undefined, self: string): number {
+  const v = loss?.[self];
+  return typeof v === "number" && Number.isFinite(v) ? Math.min(100, Math.max(0, v)) : 0;
+}
+
+/** What a worker sends: the main thread's payload, how long ago it last heard each peer (`a`, ms),
+ *  and, only for peers whose packets it loses, how many (`l`, percent of the last LOSS_WINDOW) — both
+ *  stamped per packet by the worker, and kept out of the payload's change detection. `s`: how long
+ *  (ms) this agent has announced itself, so two agents of one name can tell which came first; `j`:
+ *  a probe of an agent still listening for another agent of its name before it announces itself. */
 export interface HeartbeatEnvelope {
   a: Record<string, number>;
   p: unknown;
+  l?: Record<string, number>;
+  s?: number;
+  j?: 1;
 }
 
-export function wrapHeartbeatPayload(payload: unknown, heardAgo: Record<string, number>): HeartbeatEnvelope {
-  return { a: heardAgo, p: payload };
+/** A starting agent's probe: no payload, no reports; peers drop it (receive filter, "probe"). */
+export const PROBE_ENVELOPE: HeartbeatEnvelope = { a: {}, p: null, j: 1 };
+
+function envelopeFlags(x: unknown): { probing: boolean; announcedMs: number | null } {
+  const o = (x && typeof x === "object" ? x : {}) as { j?: unknown; s?: unknown };
+  return { probing: o.j === 1, announcedMs: typeof o.s === "number" && Number.isFinite(o.s) ? o.s : null };
 }
 
-export function unwrapHeartbeatPayload(x: unknown): { payload: unknown; heard: Record<string, number> | undefined } {
+export function wrapHeartbeatPayload(
+  payload: unknown,
+  heardAgo: Record<string, number>,
+  loss: Record<string, number> = {},
+  announcedMs?: number,
+): HeartbeatEnvelope {
+  const e: HeartbeatEnvelope = { a: heardAgo, p: payload };
+  if (Object.keys(loss).length > 0) e.l = loss;
+  if (announcedMs !== undefined) e.s = Math.round(announcedMs);
+  return e;
+}
+
+const isRecord = (x: unknown): x is Record<string, number> => !!x && typeof x === "object" && !Array.isArray(x);
+
+export function unwrapHeartbeatPayload(x: unknown): {
+  payload: unknown;
+  heard: Record<string, number> | undefined;
+  loss: Record<string, number> | undefined;
+} {
   if (x && typeof x === "object" && "a" in x && "p" in x) {
-    const { a, p } = x as { a: unknown; p: unknown };
-    if (a && typeof a === "object" && !Array.isArray(a)) return { payload: p, heard: a as Record<string, number> };
+    const { a, p, l } = x as { a: unknown; p: unknown; l?: unknown };
+    if (isRecord(a)) return { payload: p, heard: a, loss: isRecord(l) ? l : undefined };
   }
-  return { payload: x, heard: undefined };
+  return { payload: x, heard: undefined, loss: undefined };
+}
+
+/** What this node reports in its heartbeats' `l`: the peers (of `peers`, those heard lately) whose
+ *  packets it loses, in percent of the last LOSS_WINDOW. */
+export function lossReport(state: FilterState, peers: Iterable<string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of peers) {
+    const pct = lossPercent(lossOf(state.loss[p]));
+    if (pct > 0) out[p] = pct;
+  }
+  return out;
+}
+
+/** The worst loss (0..1) on a link to any of `peers` (those heard lately), either way: what this
+ *  node loses of theirs, or what they say they lose of this node's. */
+export function worstLinkLoss(state: FilterState, peers: Iterable<string>): number {
+  let worst = 0;
+  for (const p of peers) worst = Math.max(worst, lossOf(state.loss[p]), (state.lossOfUs[p] ?? 0) / 100);
+  return worst;
 }

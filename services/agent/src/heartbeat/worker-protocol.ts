@@ -14,6 +14,7 @@ export const DROP_REASONS = [
   "unknown-node",
   "wrong-cluster",
   "self",
+  "probe",
 ] as const;
 export type PacketDropReason = (typeof DROP_REASONS)[number];
 
@@ -30,6 +31,20 @@ export interface HeartbeatStats {
   /** The same packet heard again on a redundant medium: expected, not an attack. */
   duplicates: number;
   dropped: Record<PacketDropReason, number>;
+  /** Per peer heard lately: its packets this generation (numbers it used, packets heard here) and
+   *  the loss over the last LOSS_WINDOW, here (`inPercent`) and at the peer (`outPercent`, as its
+   *  heartbeats report it). */
+  links: Record<string, LinkStats>;
+  /** Heartbeats sent per keepalive now (loss-meter.ts heartbeatCopies: more on a lossy link). */
+  copies: number;
+}
+
+export interface LinkStats {
+  generation: number;
+  expected: number;
+  received: number;
+  inPercent: number;
+  outPercent: number;
 }
 
 export function emptyStats(): HeartbeatStats {
@@ -41,12 +56,19 @@ export function emptyStats(): HeartbeatStats {
     accepted: 0,
     duplicates: 0,
     dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<PacketDropReason, number>,
+    links: {},
+    copies: 1,
   };
 }
 
 export interface WorkerConfig {
   node: string;
   generation: number;
+  /** Listen this long, sending only probes, before announcing: another agent heard in this node's
+   *  name meanwhile refuses the start (start-failed with `sameName`). */
+  listenFirstMs: number;
+  /** Announce once the listen has passed (else wait for the main thread's `announce`). */
+  announceOnStart: boolean;
   haCf: HaCf;
   authKeys: AuthKeys;
   payload: unknown;
@@ -54,11 +76,22 @@ export interface WorkerConfig {
 }
 
 /** `stats` with an id asks for an answer carrying that id (periodic reports carry none). */
-export type ToWorker = { type: "payload"; payload: unknown } | { type: "stats"; id: number } | { type: "stop" };
+export type ToWorker = { type: "payload"; payload: unknown } | { type: "stats"; id: number } | { type: "announce" } | { type: "stop" };
+
+/** Another agent heard in this node's name. */
+export interface SameNameAgent {
+  generation: number;
+  /** The address and port its packet came from. */
+  from: string;
+  probing: boolean;
+  announcedMs: number | null;
+}
 
 export type FromWorker =
   | { type: "ready"; endpoints: string[] }
-  | { type: "start-failed"; message: string }
+  | { type: "start-failed"; message: string; sameName?: SameNameAgent }
+  /** After the start: another agent heard in this node's name (`announcedMs` here: this one's). */
+  | { type: "same-name"; other: SameNameAgent; announcedMs: number | null }
   /** `at` and `silentMs` on the worker's monotonic clock, expressed as epoch milliseconds. */
   | { type: "transition"; transition: Transition }
   | { type: "payload"; peer: string; payload: unknown }
