@@ -165,13 +165,25 @@ export function canonicalView(v: ClusterView): Record<string, string> {
   };
 }
 
-/** Where an agent's fold differs from the fresh one (field names, with both values shortened). */
+/** Where an agent's fold differs from the fresh one: the fields, and for nodes and groups which ones. */
 export function foldDifferences(agent: ClusterView, fresh: ClusterView): string[] {
   const a = canonicalView(agent);
   const f = canonicalView(fresh);
+  const short = (x: unknown) => (JSON.stringify(x) ?? "absent").slice(0, 160);
+  const entries = <T>(label: string, mine: Map<string, T>, theirs: Map<string, T>) => {
+    const names = [...new Set([...mine.keys(), ...theirs.keys()])].sort();
+    const differ = names.filter((n) => JSON.stringify(mine.get(n)) !== JSON.stringify(theirs.get(n)));
+    const first = differ[0]!;
+    return `${label} ${differ.join(", ")} differ (${first}: agent ${short(mine.get(first))} / log ${short(theirs.get(first))})`;
+  };
   return Object.keys(f)
     .filter((k) => a[k] !== f[k])
-    .map((k) => (k === "applied" ? `applied ids differ (${agent.applied.size} vs ${fresh.applied.size})` : `${k}: agent ${a[k]!.slice(0, 300)} / log ${f[k]!.slice(0, 300)}`));
+    .map((k) => {
+      if (k === "applied") return `applied ids differ (${agent.applied.size} vs ${fresh.applied.size})`;
+      if (k === "nodes") return entries("nodes", agent.nodes, fresh.nodes);
+      if (k === "groups") return entries("groups", agent.groups, fresh.groups);
+      return `${k}: agent ${a[k]!.slice(0, 80)} / log ${f[k]!.slice(0, 80)}`;
+    });
 }
 
 /** Median and max of a list (undefined when empty). */

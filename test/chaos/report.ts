@@ -20,7 +20,8 @@ export function trialLine(r: TrialResult, of: number): string {
   const v = violated(r);
   const head = `[${r.index + 1}/${of}] ${r.kind} seed=${r.seed} (${r.description}): `;
   const body = r.error ? `ERROR ${r.error}` : v.length ? `VIOLATES ${v.map((i) => INVARIANT_TITLE[i]).join(", ")}` : "ok";
-  const tail = `; outage ${ms(r.outageMs)}${r.overlapsMs.length ? `, two holders ${r.overlapsMs.map((x) => `${x} ms`).join(", ")}` : ""}; ${(r.durationMs / 1000).toFixed(0)} s`;
+  const outage = r.settledOn === undefined && r.outageMs !== undefined ? `≥ ${ms(r.outageMs)} (never settled)` : ms(r.outageMs);
+  const tail = `; outage ${outage}${r.overlapsMs.length ? `, two holders ${r.overlapsMs.map((x) => `${x} ms`).join(", ")}` : ""}; ${(r.durationMs / 1000).toFixed(0)} s`;
   return head + body + tail;
 }
 
