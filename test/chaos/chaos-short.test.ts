@@ -2,9 +2,10 @@
 // chaos -- --short` runs the same trials). One test per kind, so a failure names the kind and the
 // invariants it broke, with the command that replays it. The invariants are the suite's own; they
 // are not relaxed here.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { INVARIANT_TITLE, INVARIANTS } from "./invariants.js";
 import { KINDS } from "./kinds.js";
+import { rootNftTables } from "./lab-checks.js";
 import { failureDetail, trialLine } from "./report.js";
 import { runTrial } from "./trial.js";
 
@@ -12,6 +13,11 @@ import { runTrial } from "./trial.js";
 const SEED = 7;
 
 describe("chaos, short set: every fault kind once on real agents, real nats-server, real ip/nft", () => {
+  let nftBefore = "";
+  beforeAll(async () => {
+    nftBefore = await rootNftTables();
+  });
+
   for (const [i, kind] of KINDS.entries()) {
     it(`${kind.name}: ${kind.what}`, async () => {
       const r = await runTrial({ index: i, kind: kind.name, seed: SEED + i }, { short: true, fenceWindowMs: 0 });
@@ -22,4 +28,10 @@ describe("chaos, short set: every fault kind once on real agents, real nats-serv
       expect(broken, failureDetail(r)).toEqual({});
     }, 240_000);
   }
+
+  // Every trial checks its own namespaces, processes and mounts; the root namespace's nft tables are
+  // checked over the whole set (the lab's rules live inside its namespaces only).
+  it("left the root namespace's nft tables as they were", async () => {
+    expect(await rootNftTables()).toBe(nftBefore);
+  });
 });
