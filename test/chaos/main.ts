@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const nftAfter = await rootNftTables();
   console.log("");
   console.log(summaryTable(results, KIND_NAMES));
-  console.log("(violations: trials in which the invariant broke; '-': not checked for that kind; outage: client-visible, fault start to settled)");
+  console.log("(violations: trials in which the invariant broke; '-': not checked for that kind; outage: client-visible, fault start to settled; ≥: that trial never settled, the outage ran at least that long)");
   if (nftAfter !== nftBefore) console.log(`the root namespace's nft tables changed during the run:\nbefore: ${nftBefore}\nafter: ${nftAfter}`);
   console.log(closingLine(results));
   const bad = results.some((r) => r.error || violationCount(r) > 0) || nftAfter !== nftBefore;

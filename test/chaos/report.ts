@@ -48,7 +48,9 @@ export function summaryTable(results: readonly TrialResult[], kinds: readonly st
       if (checkedIn.length === 0) return "-";
       return String(checkedIn.filter((r) => r.violations[i]!.length > 0).length);
     });
-    return [label, String(rs.length), String(rs.filter((r) => r.error).length), ...cells, ms(o.median), ms(o.max)];
+    // A trial that never settled measured its outage only up to the bound: its number is a floor.
+    const floor = rs.some((r) => r.settledOn === undefined && r.outageMs !== undefined && r.outageMs >= (o.max ?? Infinity));
+    return [label, String(rs.length), String(rs.filter((r) => r.error).length), ...cells, ms(o.median), `${floor ? "≥ " : ""}${ms(o.max)}`];
   };
   const rows = kinds.filter((k) => results.some((r) => r.kind === k)).map((k) => row(k, results.filter((r) => r.kind === k)));
   rows.push(row("all", results));

@@ -123,7 +123,13 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     const settled = await waitSettled(cluster, monitor, settleBound);
     res.settledOn = settled?.node;
     res.outageMs = cluster.probe.outage(t0, settled?.at ?? Date.now());
-    if (!settled) note(`the group did not settle within ${settleBound / 1000} s of the heal (holders [${monitor.holders().join(", ")}], last answer from ${cluster.probe.last()?.node ?? "nobody"})`);
+    if (!settled) {
+      const last = cluster.probe.last();
+      note(
+        `the group did not settle within ${settleBound / 1000} s of the heal: the monitors say [${monitor.holders().join(", ")}], ` +
+          `ip addr says [${(await cluster.holders()).join(", ")}], last answer from ${last ? `${last.node} ${((Date.now() - last.at) / 1000).toFixed(1)} s ago` : "nobody"}`,
+      );
+    }
     else if (settled.node !== "n1") note(`settled on ${settled.node}, not on its preferred n1`);
 
     // One truth, after the heal.
