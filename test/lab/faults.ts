@@ -48,6 +48,13 @@ export class Faults {
     for (const b of other) await cut(b, side);
   }
 
+  /** One-way loss: `at` drops what it receives from `from` (its own packets still go out). */
+  async dropFrom(at: string, from: readonly string[]): Promise<void> {
+    const addrs = from.map((p) => this.host(p).addr);
+    if (addrs.length === 0) return;
+    await this.addRules(at, [`add rule inet ${this.tableName} input iifname "eth0" ip saddr { ${addrs.join(", ")} } drop`]);
+  }
+
   /** Drops about `percent`% of the packets in and out of `name`'s eth0, at random. */
   async loss(name: string, percent: number): Promise<void> {
     if (!(percent >= 0 && percent <= 100)) throw new Error(`lab: loss percent ${percent} is not 0..100`);

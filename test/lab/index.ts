@@ -5,6 +5,7 @@ export { FAST_LAB_TIMING, renderHaCf, writeClusterConfig, type ClusterConfigFile
 export { NatsLab, type NatsPlace } from "./nats.js";
 export { AgentSet } from "./agents.js";
 export { Faults } from "./faults.js";
+export { HolderMonitor, parseMonitorLine, type HolderChange } from "./holder-monitor.js";
 export { LabNetwork, listNamespaces } from "./netns.js";
 export { LabProcess } from "./lab-process.js";
 export { sweepDeadRuns } from "./sweep.js";

@@ -1,7 +1,7 @@
 // nats-server inside the lab: one server, or a three-server JetStream cluster (R3 capable), each in
 // a namespace of its own so a test can kill, restart or cut off one server at a time.
 import { join } from "node:path";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { LabProcess } from "./lab-process.js";
 import { inNs, pollUntil, run } from "./sh.js";
 
@@ -67,6 +67,33 @@ export class NatsLab {
     if (s.proc?.alive) throw new Error(`lab: nats ${s.name} is still running (pid ${s.proc.pid})`);
     this.spawn(s);
     await this.waitReady(i, timeoutMs);
+  }
+
+  /** Starts server i again on an empty store dir: its JetStream data is lost, as with a dead disk. */
+  async restartEmpty(i: number, timeoutMs = 20_000): Promise<void> {
+    const s = this.server(i);
+    if (s.proc?.alive) throw new Error(`lab: nats ${s.name} is still running (pid ${s.proc.pid})`);
+    rmSync(s.storeDir, { recursive: true, force: true });
+    await this.restart(i, timeoutMs);
+  }
+
+  /** Index of the server leading `stream`'s raft group (a cluster), from `/jsz` of any live server. */
+  async streamLeader(stream: string): Promise<number | undefined> {
+    for (const s of this.servers) {
+      if (!s.proc?.alive) continue;
+      const url = `http://${s.place.addr}:${s.place.monitorPort}/jsz?accounts=true&streams=true`;
+      const r = await run(this.wrap(s, ["curl", "-sf", "--max-time", "2", url]), 4_000);
+      if (r.code !== 0) continue;
+      try {
+        const jsz = JSON.parse(r.stdout) as { account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }> };
+        const leader = (jsz.account_details ?? []).flatMap((a) => a.stream_detail ?? []).find((d) => d.name === stream)?.cluster?.leader;
+        const i = this.servers.findIndex((o) => `${this.clusterName}-${o.name}` === leader);
+        if (i >= 0) return i;
+      } catch {
+        /* a partial answer while the server starts */
+      }
+    }
+    return undefined;
   }
 
   /** Polls `/healthz?js-enabled-only=true` from inside the server's namespace (bounded). */
