@@ -200,7 +200,7 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
           violate("oneTruth", `${n} saved no fold (view.json) when it stopped`);
           continue;
         }
-        const mine = deserializeView(text, LAB_CLUSTER);
+        const mine = deserializeView(text, LAB_CLUSTER)?.view;
         if (!mine) {
           violate("oneTruth", `${n}'s view.json is not a fold of cluster ${LAB_CLUSTER}`);
           continue;
