@@ -6,16 +6,16 @@ export interface ChaosArgs {
   seed: number;
   kinds: string[];
   short: boolean;
-  fenceWindowMs: number;
+  fenceWindowMs: number | undefined;
   /** JSON lines, one per trial, for the record (default: none). */
   out: string | undefined;
 }
 
-export const USAGE = `usage: npm run chaos -- [--trials N] [--seed S] [--kind K[,K...]] [--short] [--fence-window-ms MS] [--out FILE.jsonl]
+export const USAGE = `usage: npm run chaos -- [--trials N] [--seed S] [--kind K[,K...]] [--short] [--fence-window-ms MS (override; default: the design's window in agent-only kinds)] [--out FILE.jsonl]
 kinds: ${KIND_NAMES.join(", ")}`;
 
 export function parseArgs(argv: readonly string[], randomSeed: () => number): ChaosArgs {
-  const a: ChaosArgs = { trials: 0, seed: randomSeed(), kinds: [...KIND_NAMES], short: false, fenceWindowMs: 0, out: undefined };
+  const a: ChaosArgs = { trials: 0, seed: randomSeed(), kinds: [...KIND_NAMES], short: false, fenceWindowMs: undefined, out: undefined };
   let trials: number | undefined;
   const int = (flag: string, v: string | undefined, max: number) => {
     const n = Number(v);

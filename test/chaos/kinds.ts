@@ -29,6 +29,9 @@ export interface Kind {
   natsServers: 1 | 3;
   /** Whether "no flapping" applies: the fault is one the cluster must ride out without a failover. */
   mustNotFlap: boolean;
+  /** The fault stalls or kills the holder's agent alone: two holders are allowed inside the design's
+   *  bounded fence window (the kernel removes the address when its lease lifetime runs out). */
+  agentOnly?: boolean;
   /** One line for docs/reliability.md. */
   what: string;
   draw(rng: Rng, short: boolean): Params;
@@ -156,6 +159,7 @@ export const KINDS: readonly Kind[] = [
     name: "agent-pause",
     natsServers: 1,
     mustNotFlap: false,
+    agentOnly: true,
     what: "SIGSTOP of the agent holding the group for 1–5 s, then SIGCONT",
     draw: (rng, short) => ({ ms: short ? 3_000 : rng.int(1_000, 5_000) }),
     describe: (p, holder) => `${holder}'s agent SIGSTOPped for ${s(p.ms!)}`,
@@ -238,6 +242,7 @@ export const KINDS: readonly Kind[] = [
     name: "agent-kill-restart",
     natsServers: 1,
     mustNotFlap: false,
+    agentOnly: true,
     what: "kill -9 of the agent holding the group, restarted on the same state dir 0.1–2 s later while a peer takes over",
     draw: (rng, short) => ({ delayMs: short ? 300 : rng.int(100, 2_000) }),
     describe: (p, holder) => `${holder}'s agent killed, restarted on its state dir after ${s(p.delayMs!)}`,

@@ -9,7 +9,8 @@ import { KIND_NAMES } from "./kinds.js";
 import { rootNftTables } from "./lab-checks.js";
 import { closingLine, failureDetail, summaryTable, trialLine, violationCount } from "./report.js";
 import { planTrials } from "./schedule.js";
-import { runTrial, CHAOS_TIMING, type TrialResult } from "./trial.js";
+import { fenceWindowMs } from "@vigil/agent/lease/lease-timing";
+import { runTrial, CHAOS_TIMING, MONITOR_PRECISION_MS, type TrialResult } from "./trial.js";
 
 async function main(): Promise<number> {
   let args;
@@ -23,13 +24,13 @@ async function main(): Promise<number> {
   const t = CHAOS_TIMING;
   console.log(
     `chaos: ${plan.length} trials of ${[...new Set(plan.map((p) => p.kind))].join(", ")}; seed ${args.seed}${args.short ? "; short durations" : ""}; ` +
-      `keepalive ${t.keepaliveMs}ms, deadtime ${t.deadtimeMs}ms; fence window ${args.fenceWindowMs} ms`,
+      `keepalive ${t.keepaliveMs}ms, deadtime ${t.deadtimeMs}ms; fence window ${args.fenceWindowMs === undefined ? `${fenceWindowMs(t)} ms + ${MONITOR_PRECISION_MS} ms in agent-only kinds, 0 elsewhere` : `${args.fenceWindowMs} ms`}`,
   );
   if (args.out) writeFileSync(args.out, "");
   const nftBefore = await rootNftTables();
   const results: TrialResult[] = [];
   for (const p of plan) {
-    const r = await runTrial(p, { short: args.short, fenceWindowMs: args.fenceWindowMs, progress: (l) => console.log(l) });
+    const r = await runTrial(p, { short: args.short, ...(args.fenceWindowMs !== undefined ? { fenceWindowMs: args.fenceWindowMs } : {}), progress: (l) => console.log(l) });
     results.push(r);
     console.log(trialLine(r, plan.length));
     if (r.error || violationCount(r) > 0) console.log(failureDetail(r));

@@ -37,3 +37,11 @@ export function leaseTiming(t: Pick<HaCf, "keepaliveMs" | "warntimeMs" | "deadti
 
 /** Whether a gap between two lease ticks means the agent was stalled past its lease. */
 export const stalledPastLease = (gapMs: number, t: LeaseTiming): boolean => gapMs > t.tickMs + t.stallLimitMs;
+
+/** The bounded fence window of invariant 1 (docs/architecture.md, "The fence window"): after an
+ *  agent-only stall or kill, the peers take over at deadtime − keepalive at the earliest, and the
+ *  kernel removes the stalled node's addresses at most lifetime + 250 ms (its lifetime check's
+ *  rounding) after the stall began. A link loss has no window: the isolated node stops first. */
+export function fenceWindowMs(t: Pick<HaCf, "keepaliveMs" | "warntimeMs" | "deadtimeMs">): number {
+  return Math.max(0, leaseTiming(t).lifetimeS * 1000 + 250 - (t.deadtimeMs - t.keepaliveMs));
+}

@@ -103,9 +103,13 @@ export function carriedOut(
   const settled = (g: (typeof groups)[number]) => g.state === "started" || g.state === "stopped" || g.state === "failed" || g.state === "blocked";
   switch (c.kind) {
     case "standby":
-      // Off NODE is not enough: a group left stopped where the policy would run it elsewhere is not done.
       if (!groups.every((g) => g.node !== c.node && settled(g))) return null;
-      return placementReached(v, expectedPlacement(v, now)) || (decided !== null && placementReached(v, decided)) ? true : null;
+      {
+        // Off NODE is not enough: a group left stopped that the policy would run elsewhere is not done
+        // (where exactly it goes is the agents' choice).
+        const expected = expectedPlacement(v, now);
+        return groups.every((g) => g.state !== "stopped" || (expected[g.id] ?? null) === null) ? true : null;
+      }
     case "online":
     case "clear":
       if (!groups.every(settled)) return null;
