@@ -176,6 +176,16 @@ describe("the event log on a three-server JetStream cluster", () => {
     for (const r of await cliDuring) expectOneLineError(r);
 
     await waitOnlyHolder("n1", 30_000); // failback
+    // Commands need the log: they are given once the stream has a leader again (on a loaded box the
+    // election can outlast the failback); what this test holds is that every agent then follows.
+    await pollUntil(
+      "a stream leader after the election",
+      async () => {
+        for (const [i, srv] of lab.nats.servers.entries()) if (srv.proc?.alive) return (await streams(i)).find((s) => s.name === "VIGIL_LAB")?.cluster?.leader || undefined;
+        return undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     await carriedOut(["node", "standby", "n1"]);
     await waitOnlyHolder((h) => h !== "n1", 10_000);
     await carriedOut(["node", "online", "n1"]);

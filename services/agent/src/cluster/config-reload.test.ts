@@ -50,4 +50,26 @@ describe("what a SIGHUP applies now and what waits for a restart", () => {
     expect(configDigest(rekeyed)).toBe(configDigest(base));
     expect(configDigest(withCfg({ haCf: { autoFailback: "off" } }))).not.toBe(configDigest(base));
   });
+
+  it("require_fencing waits for a restart, with the fence agent", () => {
+    const next = withCfg({ haCf: { requireFencing: true } });
+    expect(planReload(base, next, new Set()).pending).toEqual([expect.stringMatching(/^fencing \(fence, require_fencing\) \(requireFencing\): waits for a restart/)]);
+  });
+
+  it("the digest is the cluster's, not the node's: bind, ucast peers and device names leave it alone", () => {
+    const on = (bind: string, peers: string[], dev: string) =>
+      withCfg({
+        haCf: {
+          bind,
+          media: [
+            { kind: "mcast", dev, group: "239.0.0.1", port: 694, ttl: 1, loop: false },
+            ...peers.map((peer) => ({ kind: "ucast" as const, dev, peer })),
+          ] as ClusterConfig["haCf"]["media"],
+        },
+      });
+    const n1 = on("127.0.0.1:7001", ["127.0.0.2:7002", "127.0.0.3:7003"], "lo");
+    const n2 = on("127.0.0.2:7002", ["127.0.0.1:7001", "127.0.0.3:7003"], "eth1");
+    expect(configDigest(n1)).toBe(configDigest(n2));
+    expect(configDigest(withCfg({ haCf: { deadtimeMs: 900 } }))).not.toBe(configDigest(base));
+  });
 });

@@ -32,7 +32,7 @@ const RESTART_ONLY: { keys: (keyof HaCf)[]; what: string; why: string }[] = [
   },
   { keys: ["media", "udpport", "bind", "allowCrc"], what: "heartbeat media", why: "the heartbeat worker binds its sockets at start" },
   { keys: ["pingNodes"], what: "ping nodes", why: "the witnesses are started with the agent" },
-  { keys: ["fence"], what: "the fence agent", why: "fencing is wired at start, and every node must agree on it" },
+  { keys: ["fence", "requireFencing"], what: "fencing (fence, require_fencing)", why: "fencing is wired at start, and every node must agree on it" },
   { keys: ["cluster", "nats"], what: "the cluster name and NATS servers", why: "the event stream and its connection are opened at start" },
 ];
 
@@ -96,7 +96,13 @@ export function planReload(old: ClusterConfig, next: ClusterConfig, runningHere:
  *  differ. Key material is left out: a digest in the log must not help anyone guess a key. */
 export function configDigest(c: ClusterConfig): string {
   const keys = Object.fromEntries(Object.entries(c.authKeys.keys).map(([i, k]) => [i, k.method]));
-  const { ignored: _i, logfile: _l, debugfile: _d, logfacility: _f, debug: _g, ...haCf } = c.haCf;
-  const text = JSON.stringify({ haCf, auth: { active: c.authKeys.active, keys }, groups: c.groups.map((g) => ({ id: g.id, p: g.preferredNode, r: g.resources })) });
+  const { ignored: _i, logfile: _l, debugfile: _d, logfacility: _f, debug: _g, bind: _b, media, ...haCf } = c.haCf;
+  // What every node must share: a node's own lines (its bind address, the peers it ucasts to, its
+  // device names) differ from node to node in a healthy cluster and are left out.
+  const shared = media
+    .filter((m) => m.kind !== "ucast")
+    .map((m) => (m.kind === "mcast" ? `mcast ${m.group}:${m.port}` : `bcast :${m.port}`))
+    .sort();
+  const text = JSON.stringify({ haCf: { ...haCf, media: [...new Set(shared)] }, auth: { active: c.authKeys.active, keys }, groups: c.groups.map((g) => ({ id: g.id, p: g.preferredNode, r: g.resources })) });
   return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }
