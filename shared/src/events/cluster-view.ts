@@ -194,9 +194,13 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       settle = true;
       break;
     }
-    case "RecoveredWithoutFencing":
+    case "RecoveredWithoutFencing": {
+      // A victim seen to stop (AgentStopped) held nothing: there is nothing to warn about.
+      const victim = view.nodes.get(e.victim);
+      if (victim && nodeState(victim) === "offline") break;
       view.unfencedRecoveries[e.group] = { victim: e.victim, on: e.node, seq, time: e.time };
       break;
+    }
     case "StandbyRequested":
       node(view, e.target).standby = true;
       break;

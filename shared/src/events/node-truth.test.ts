@@ -136,4 +136,12 @@ describe("reasons and fencing in the fold", () => {
     apply(v, "NodeReturned", "n1", { peer: "n2", generation: 1 });
     expect(v.unfencedRecoveries).toEqual({});
   });
+
+  it("RecoveredWithoutFencing about a victim seen to stop cleanly (AgentStopped) warns of nothing", () => {
+    const v = cluster();
+    apply(v, "GroupStopped", "n2", { group: "web" });
+    apply(v, "AgentStopped", "n2", {});
+    apply(v, "RecoveredWithoutFencing", "n3", { group: "web", victim: "n2" });
+    expect(v.unfencedRecoveries).toEqual({});
+  });
 });

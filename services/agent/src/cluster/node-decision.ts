@@ -131,7 +131,8 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     } else if (want && canStart && (holder === null || holder === self) && (state === "stopped" || state === "stopping")) {
       // (A `failed` group waits for cleanup: its failcount keeps it off this node anyway.)
       // Never start while a live peer holds the group: a handoff waits for its heartbeat to release it.
-      const unfenced = holder === null ? diedHolding(peers, g.id) : undefined;
+      // Its own last word (not what this node placed on it): a peer that stopped cleanly said it held nothing.
+      const unfenced = holder === null ? diedHolding(i.peers, g.id) : undefined;
       d.start.push({ group: g.id, cause, from: holder === self ? null : holder, ...(unfenced ? { unfencedFrom: unfenced } : {}) });
     } else if (!want && holdsHere) {
       d.stop.push({ group: g.id, cause });
