@@ -71,7 +71,7 @@ describe("status reasons and fencing policy (loopback agents)", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     const waiting = cl.statusJson();
     expect(waiting.nodes.find((n) => n.name === "n2")!.state).toBe("unclean");
-    expect(web(waiting)).toMatchObject({ state: "unknown", node: null, lastNode: "n2" });
+    expect(web(waiting)).toMatchObject({ state: "blocked", unknown: true, node: null, lastNode: "n2" });
     expect(existsSync(cl.dummyState("web", "n1")) || existsSync(cl.dummyState("web", "n3"))).toBe(false);
     expect(web(waiting).reason).toMatch(/n2 unclean/);
 

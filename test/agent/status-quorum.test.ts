@@ -40,7 +40,7 @@ describe("status after a quorum loss", () => {
     expect(s.groups[0]).not.toMatchObject({ node: "n2", state: "started" });
     expect(Object.keys(s.quorum)).toEqual(["n1"]);
     expect(s.quorum.n1).toMatchObject({ has: false, members: ["n1"] });
-    expect(s.groups[0]).toMatchObject({ state: "unknown", node: null, lastNode: "n2" });
+    expect(s.groups[0]).toMatchObject({ state: "blocked", unknown: true, node: null, lastNode: "n2" });
     expect(s.lastChange).toMatchObject({ type: expect.any(String), seq: expect.any(Number) });
     expect(text.stdout).toMatch(/n1: partition WITHOUT quorum/);
     expect(text.stdout).not.toMatch(/Online: \[ n1 n2 \]/);

@@ -50,7 +50,7 @@ describe("status after a quorum loss (lab)", () => {
     expect(s.nodes.find((n) => n.name === "n2")!.state).toBe("online");
     expect(Object.keys(s.quorum)).toEqual(["n2"]);
     expect(s.quorum.n2).toMatchObject({ has: false, members: ["n2"] });
-    expect(s.groups.find((g) => g.id === c.group)).toMatchObject({ state: "unknown", node: null, lastNode: "n1" });
+    expect(s.groups.find((g) => g.id === c.group)).toMatchObject({ state: "blocked", unknown: true, node: null, lastNode: "n1" });
     expect(s.lastChange).not.toBeNull();
 
     const text = await c.lab.cli.run(["status"]);

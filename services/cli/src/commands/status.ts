@@ -55,12 +55,15 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
     nodes: [...v.nodes.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => ({ name: n.name, state: nodeState(n), generation: n.generation, since: n.since })),
     quorum,
     groups: [...v.groups.values()].map((g) => {
-      // A group last reported on a node that is not alive: where it runs is not known.
+      // A group last reported on a node that is not alive: where it runs is not known, and nothing may
+      // manage it until that node is fenced or seen stopped. The contract's word for it is `blocked`
+      // (`unknown: true`, `lastNode` say why); the text says UNKNOWN.
       const lost = g.state !== "stopped" && g.node !== null && !alive(g.node);
       return {
         id: g.id,
         node: g.state === "stopped" || lost ? null : g.node,
-        state: lost ? ("unknown" as const) : g.state,
+        state: lost ? ("blocked" as const) : g.state,
+        unknown: lost,
         lastNode: lost ? g.node : null,
         preferredNode: g.preferredNode,
         movedTo: g.movedTo,
@@ -98,7 +101,7 @@ export function formatStatus(s: ReturnType<typeof statusObject>): string {
   if (s.groups.length === 0) lines.push("No resource groups.");
   for (const g of s.groups) {
     const where =
-      g.state === "unknown"
+      g.unknown
         ? `UNKNOWN: last on ${g.lastNode}, which is ${s.nodes.find((n) => n.name === g.lastNode)?.state.toUpperCase() ?? "gone"}`
         : g.node
           ? `${g.state} on ${g.node}`
