@@ -118,6 +118,10 @@ export function carriedOut(
       const g = v.groups.get(c.group)!;
       if (g.node === c.node && g.state === "started") return true;
       if (g.state === "blocked" || g.state === "failed") return `group ${c.group} is ${g.state}${g.reason ? `: ${g.reason}` : ""}`;
+      // The agents' placement says the move cannot be carried out (a failcount at its threshold, the
+      // node not eligible): say so at once; the move stays in force until `resource clear`.
+      const bar = g.movedTo === c.node && g.reason !== null ? /^move to \S+ not possible \(([^)]*)\)/.exec(g.reason) : null;
+      if (bar) return `the cluster cannot run ${c.group} on ${c.node}: ${bar[1]} (the move stays in force until vigil resource clear ${c.group})`;
       return null;
     }
     case "cleanup": {

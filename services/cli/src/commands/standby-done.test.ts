@@ -35,3 +35,16 @@ describe("standby --wait's done condition", () => {
     expect(carriedOut(v, { kind: "standby", node: "n1" }, T0 + 60_000)).toBe(true);
   });
 });
+
+describe("move --wait's done condition", () => {
+  it("says at once why the agents cannot carry a move out, instead of waiting out the timeout", () => {
+    const v = viewAfter(
+      ev("MoveRequested", "cli", { group: "web", target: "n3" }),
+      ev("PlacementDecided", "n2", {
+        placement: { web: "n2" },
+        reasons: { web: "move to n3 not possible (failcount 3 for Dummy::a reached threshold 3); preferred node n1 is standby" },
+      }),
+    );
+    expect(carriedOut(v, { kind: "move", group: "web", node: "n3" }, T0 + 60_000)).toMatch(/cannot run web on n3: failcount 3 .* reached threshold 3/);
+  });
+});
