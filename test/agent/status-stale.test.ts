@@ -46,3 +46,31 @@ describe("status while NATS is away (real agent, real nats-server killed)", () =
     expect(none.stderr).toMatch(/cannot reach the event log[\s\S]*no vigil\.sock or view\.json/);
   });
 });
+
+describe("the local agent's live view while NATS is away (three real agents)", () => {
+  let c3: LoopbackCluster;
+  afterAll(async () => {
+    await c3?.destroy();
+  });
+  it("shows what the agent knows now, not its fold: a node stopped meanwhile is offline, its group where it moved", { timeout: 150_000 }, async () => {
+    c3 = await LoopbackCluster.create({ cluster: "natsaway3", nodes: ["n1", "n2", "n3"], haresources: "n1 group=web Dummy::STATE(web)\nn3 group=cache Dummy::STATE(cache)\n" });
+    for (const n of ["n1", "n2", "n3"]) c3.start(n);
+    await c3.until("web on n1 and cache on n3", () => {
+      const s = c3.statusJson();
+      const at = (id: string) => s.groups.find((g) => g.id === id);
+      return at("web")?.node === "n1" && at("web")?.state === "started" && at("cache")?.node === "n3" && at("cache")?.state === "started";
+    });
+    await c3.nats.kill();
+    await c3.stop("n3"); // cache moves to n1 or n2 while the log is away
+    const live = () => JSON.parse(c3.vigil(["status", "--json", "--state-dir", c3.stateDir("n1")]).stdout) as StatusJson;
+    const s = await c3.until("cache started on n1 or n2 in n1's live view", () => {
+      const v = live();
+      const cache = v.groups.find((g) => g.id === "cache");
+      return cache?.state === "started" && cache.node !== "n3" ? v : undefined;
+    });
+    expect(s.stale).toBe(true);
+    expect(s.nodes.find((n) => n.name === "n3")?.state).toBe("offline");
+    expect(s.nodes.find((n) => n.name === "n2")?.state).toBe("online");
+    expect(s.groups.find((g) => g.id === "web")).toMatchObject({ node: "n1", state: "started" });
+  });
+});

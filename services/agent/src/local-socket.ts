@@ -16,7 +16,14 @@ export interface LocalReport {
   /** The fold, as `serializeView` writes it. */
   view: unknown;
   /** This node's quorum by the rule its decisions use, and each peer's liveness as its detector has it. */
-  live: { quorum: { has: boolean; reason: string; members: string[] }; peers: Record<string, string> };
+  live: {
+    quorum: { has: boolean; reason: string; members: string[] };
+    peers: Record<string, string>;
+    /** Where each group runs as this node knows it now: its own machines, and its live peers' heartbeats. */
+    groups?: Record<string, { node: string | null; state: string }>;
+    /** Dead peers whose own last heartbeat said they held groups, not fenced since. */
+    unclean?: string[];
+  };
   nats: { connected: boolean };
 }
 

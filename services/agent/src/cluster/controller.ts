@@ -144,9 +144,30 @@ export class Controller {
   }
 
   /** Membership and quorum as this node sees them now (the local socket's live view). */
-  liveView(): { quorum: { has: boolean; reason: string; members: string[] }; peers: Record<string, string> } {
+  liveView(): {
+    quorum: { has: boolean; reason: string; members: string[] };
+    peers: Record<string, string>;
+    groups: Record<string, { node: string | null; state: string }>;
+    unclean: string[];
+  } {
     const q = nodeQuorum({ cfg: this.d.cfg, self: this.d.self, peers: this.peers, memory: this.memory, witness: this.d.witness() });
-    return { quorum: { has: q.hasQuorum, reason: q.reason, members: q.members }, peers: Object.fromEntries([...this.peers].map(([n, p]) => [n, p.liveness])) };
+    const groups: Record<string, { node: string | null; state: string }> = {};
+    for (const [id, g] of this.localGroups()) {
+      const live = [...this.peers].filter(([, p]) => p.liveness === "up" || p.liveness === "late");
+      const blockedOn = live.find(([, p]) => p.payload?.b.includes(id))?.[0];
+      const heldBy = live.find(([, p]) => p.payload?.r.includes(id))?.[0];
+      groups[id] =
+        g.state !== "stopped"
+          ? { node: this.d.self, state: g.state }
+          : heldBy
+            ? { node: heldBy, state: "started" }
+            : blockedOn
+              ? { node: blockedOn, state: "blocked" }
+              : { node: null, state: "stopped" };
+    }
+    // Dead, not fenced, and its own last heartbeat said it held something: it may still.
+    const unclean = [...this.peers].filter(([, p]) => p.liveness === "dead" && !p.fenced && (p.payload?.r.length ?? 0) > 0).map(([n]) => n);
+    return { quorum: { has: q.hasQuorum, reason: q.reason, members: q.members }, peers: Object.fromEntries([...this.peers].map(([n, p]) => [n, p.liveness])), groups, unclean };
   }
 
   /** The folded log changed (operator command or another node's fact). */

@@ -48,7 +48,10 @@ export async function readLocalView(f: { stateDir?: string; node?: string; confi
       const r = JSON.parse(await readSocket(sock)) as LocalReport;
       const o = r.view as { cluster?: string };
       const view = deserializeView(JSON.stringify(r.view), o.cluster ?? "")?.view;
-      if (view) return { ok: true, view, source: { kind: "agent", path: sock, node: r.node, time: r.time, live: r.live, natsConnected: r.nats?.connected } };
+      if (view) {
+        if (r.live) overlayLive(view, r.node, r.live);
+        return { ok: true, view, source: { kind: "agent", path: sock, node: r.node, time: r.time, live: r.live, natsConnected: r.nats?.connected } };
+      }
       tried.push(`${sock}: its answer holds no fold`);
     } catch (e) {
       tried.push(`${sock}: ${(e as Error).message}`);
@@ -83,4 +86,25 @@ function readSocket(path: string): Promise<string> {
     c.on("end", () => (clearTimeout(t), resolve(text)));
     c.on("error", (e) => (clearTimeout(t), reject(e)));
   });
+}
+
+/** What the agent knows now wins over its fold, which stands still while the log is away: each node
+ *  as its detector has it, each group where its machines and its live peers' heartbeats put it. */
+export function overlayLive(view: ClusterView, self: string, live: LocalReport["live"]): void {
+  for (const n of view.nodes.values()) {
+    const liveness = n.name === self ? "up" : live.peers[n.name];
+    if (liveness === undefined) continue;
+    const alive = liveness === "up" || liveness === "late";
+    n.alive = alive;
+    // Dead while its last heartbeat said it held groups: unclean until fenced or seen stopped.
+    n.unclean = !alive && (live.unclean ?? []).includes(n.name);
+  }
+  for (const [id, where] of Object.entries(live.groups ?? {})) {
+    const g = view.groups.get(id);
+    if (!g) continue;
+    g.node = where.node;
+    g.state = where.state as typeof g.state;
+    const rs = where.state === "started" ? "started" : where.state === "stopped" ? "stopped" : null;
+    if (rs) for (const r of g.resources) if (r.state !== "failed") r.state = rs;
+  }
 }
