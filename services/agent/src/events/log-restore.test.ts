@@ -1,7 +1,7 @@
 // A rebuilt log folds to what the agents knew: restored events of every agent, folded fresh, give the
 // same nodes, holders, standby, moves and failcounts as the lost log's fold.
 import { describe, expect, it } from "vitest";
-import { applyEvent, emptyView, nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
+import { applyEvent, emptyView, partitions, nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { makeEvent } from "@vigil/shared/events/vocabulary";
 import { restoredEvents } from "./log-restore.js";
 
@@ -61,5 +61,26 @@ describe("rebuilding a lost log", () => {
     expect(summary(fresh)).toEqual(summary(old));
     expect(fresh.logRestored).toMatchObject({ by: "n3", lostThrough: old.lastSeq });
     expect(all.filter((e) => e.type === "OperatorStateRestored")).toHaveLength(1);
+  });
+
+  it("each agent's share carries its partition report, so status has every node's quorum line again", () => {
+    const fresh = emptyView("c");
+    let seq = 0;
+    for (const self of config.nodes)
+      for (const e of restoredEvents({
+        view: lostFold(),
+        self,
+        generation: 1,
+        config,
+        membership: { members: [...config.nodes], quorum: true, reason: "3 of 3 nodes: majority" },
+        includeOperatorState: false,
+        fromSeq: 1,
+        lostStreamCreated: null,
+        why: "the stream no longer exists",
+        nextId: () => `${self}.1.${2000 + ++seq}`,
+        now: 1_800_000_000_000,
+      }))
+        applyEvent(fresh, e, seq);
+    expect(partitions(fresh).map((p) => [p.node, p.has, p.reason])).toEqual(config.nodes.map((n) => [n, true, "log rebuilt: 3 of 3 nodes: majority"]));
   });
 });

@@ -1,7 +1,8 @@
 // Rebuilding a lost log (the NATS store wiped, the stream gone or made again): each agent republishes
 // what it knows, as events marked `restored`, with fresh ids (ids are unique per agent generation and
 // counter, so they can never collide with what the lost log held):
-//   1. its configuration (ConfigLoaded) and that it is up (NodeUp of itself);
+//   1. its configuration (ConfigLoaded), that it is up (NodeUp of itself), whom it hears and its quorum
+//      (MembershipChanged: its partition report);
 //   2. each group it holds, as the fold had it (GroupRestored: state and resources);
 //   3. the operator state it had folded — standby, moves, failcounts (OperatorStateRestored) — unless
 //      the new log already has one: one copy, so a later duplicate cannot undo a command given since;
@@ -16,6 +17,8 @@ export interface RestoreInput {
   self: string;
   generation: number;
   config: EventBody<"ConfigLoaded">;
+  /** This node's membership and quorum now (its partition report, which `vigil status` shows). */
+  membership?: EventBody<"MembershipChanged"> & { reason: string };
   /** false when the new log already holds an OperatorStateRestored. */
   includeOperatorState: boolean;
   /** First seq of the new stream. */
@@ -46,6 +49,10 @@ export function restoredEvents(i: RestoreInput): VigilEvent[] {
     makeEvent("ConfigLoaded", i.config, meta("log rebuilt: this node's configuration")),
     makeEvent("NodeUp", { peer: i.self, generation: i.generation }, meta("log rebuilt: this node is up")),
   ];
+  if (i.membership) {
+    const { reason, ...body } = i.membership;
+    out.push(makeEvent("MembershipChanged", body, meta(`log rebuilt: ${reason}`)));
+  }
   for (const g of i.view.groups.values()) {
     if (g.node !== i.self || g.state === "stopped") continue;
     const resources = Object.fromEntries(g.resources.map((r) => [r.id, r.state]));
