@@ -103,6 +103,13 @@ export async function* readEvents(nc: NatsConnection, cluster: string, o: ReadOp
         }
         // A read that still has events to come got none in a whole fetch: its consumer is gone.
         if (!o.follow && got === 0 && !stopped()) throw new Error(`no events arrived within ${FETCH_EXPIRES_MS} ms`);
+        // Following everything, an empty fetch while the stream holds events past `next` means the
+        // consumer was lost (its server killed, an election): make a new one now, not at the
+        // watchdog's next look.
+        if (o.follow && got === 0 && !o.type && !o.node && next > 0 && !stopped()) {
+          const info = await eventStreamInfo(jsm, cluster);
+          if (info && info.state.last_seq >= next) throw new Error(`the consumer delivered nothing while #${next}–#${info.state.last_seq} wait`);
+        }
       }
       return;
     } catch (e) {
