@@ -12,7 +12,7 @@
 import type { HaCf } from "@vigil/shared/config/schemas";
 import { createDetector, nextDeadline, step, type DetectorInput, type DetectorState, type Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
-import { copiesHoldMs, initialCopies, nextCopies, noteHeard, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { baseCopies, copiesHoldMs, initialCopies, nextCopies, noteHeard, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
 import { emptyFilterState, lossReport, reportedLoss, unwrapHeartbeatPayload, worstLinkLoss, wrapHeartbeatPayload, type FilterState } from "@vigil/agent/heartbeat/receive-filter";
 
 /** What the worker posts to the main thread (worker-protocol.ts FromWorker, the two that matter). */
@@ -96,7 +96,7 @@ export class SimWorker {
   /** heartbeat-worker.ts updateCopies: true when the copies rose. */
   private updateCopies(): boolean {
     const before = this.copies.copies;
-    this.copies = nextCopies(this.copies, worstLinkLoss(this.lossState(), this.recentPeers()), this.io.now(), copiesHoldMs(this.haCf.keepaliveMs));
+    this.copies = nextCopies(this.copies, worstLinkLoss(this.lossState(), this.recentPeers()), this.io.now(), copiesHoldMs(this.haCf.keepaliveMs), baseCopies(this.haCf));
     return this.copies.copies > before;
   }
 

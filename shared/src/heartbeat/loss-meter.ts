@@ -88,15 +88,21 @@ export interface CopiesState {
   heldUntil: number;
 }
 
-export const initialCopies = (): CopiesState => ({ copies: 1, heldUntil: -Infinity });
+/** Heartbeats per keepalive on a clean link. Two when warntime is under three keepalives: there the
+ *  lease lapses after two missed heartbeats, and the first losses on a link come before any loss has
+ *  been measured (a 20% lossy link flapped at its start: two or three drops in a row, shared by every
+ *  peer of a multicast sender). */
+export const baseCopies = (t: { keepaliveMs: number; warntimeMs: number }): number => (t.warntimeMs < 3 * t.keepaliveMs ? 2 : 1);
+
+export const initialCopies = (base = 1): CopiesState => ({ copies: base, heldUntil: -Infinity });
 
 /** How long raised copies are kept after the loss that called for them was last seen. */
 export const copiesHoldMs = (keepaliveMs: number): number => Math.max(5_000, 20 * keepaliveMs);
 
 /** More copies at once when the loss calls for them; fewer only once the hold has run out. */
-export function nextCopies(s: CopiesState, worstLoss: number, now: number, holdMs: number): CopiesState {
-  const want = heartbeatCopies(worstLoss);
-  if (want >= s.copies) return want === 1 ? (s.copies === 1 ? s : { copies: 1, heldUntil: -Infinity }) : { copies: want, heldUntil: now + holdMs };
+export function nextCopies(s: CopiesState, worstLoss: number, now: number, holdMs: number, base = 1): CopiesState {
+  const want = Math.max(base, heartbeatCopies(worstLoss));
+  if (want >= s.copies) return want === base ? (s.copies === base ? s : { copies: base, heldUntil: -Infinity }) : { copies: want, heldUntil: now + holdMs };
   if (now < s.heldUntil) return s;
-  return { copies: want, heldUntil: want > 1 ? now + holdMs : -Infinity };
+  return { copies: want, heldUntil: want > base ? now + holdMs : -Infinity };
 }

@@ -7,7 +7,7 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
+import { baseCopies, copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
 import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
@@ -137,10 +137,10 @@ function recentPeers(): string[] {
 
 /** Heartbeats per keepalive, as the worst link calls for (loss-meter.ts). Returns true when they
  *  rose: the next send is brought forward then, as a lease may be running out. */
-let copies = initialCopies();
+let copies = initialCopies(baseCopies(haCf));
 function updateCopies(): boolean {
   const before = copies.copies;
-  copies = nextCopies(copies, worstLinkLoss(filter, recentPeers()), now(), copiesHoldMs(haCf.keepaliveMs));
+  copies = nextCopies(copies, worstLinkLoss(filter, recentPeers()), now(), copiesHoldMs(haCf.keepaliveMs), baseCopies(haCf));
   stats.copies = copies.copies;
   return copies.copies > before;
 }
