@@ -151,8 +151,10 @@ export class LogFollower {
     if (!this.running || this.checking || this.nc.isClosed()) return;
     this.checking = true;
     try {
-      const info = await eventStreamInfo(await manager(this.nc, 2_000), this.cluster);
+      // The fold's seq before asking: events folded while the answer travels would make the stream
+      // look shorter than the fold (a false "lost", and a needless rebuild).
       const foldSeq = this.target.lastSeq;
+      const info = await eventStreamInfo(await manager(this.nc, 2_000), this.cluster);
       const verdict = judgeLog({
         stream: info ? { created: info.created, lastSeq: info.state.last_seq } : null,
         followedCreated: this.created,
