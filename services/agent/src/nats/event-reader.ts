@@ -24,6 +24,9 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Called before each retry, with what went wrong. */
   onRetry?: (err: Error, attempt: number) => void;
+  /** Called whenever a request to the log completes (a fetch ends, a consumer is made): the reader is
+   *  working, even when there is nothing to read. */
+  onActivity?: () => void;
   /** Called once the stream is found, with its identity (creation time) and last seq then. */
   onStream?: (s: { created: string; lastSeq: number }) => void;
 }
@@ -80,6 +83,7 @@ export async function* readEvents(nc: NatsConnection, cluster: string, o: ReadOp
       if (!o.follow && (end === 0 || next > end)) return;
       const ci = await jsm.consumers.add(name, consumerConfig(cluster, o, next));
       consumerName = ci.name;
+      o.onActivity?.();
       // Nothing matching at or before the end: finish now rather than wait for messages that never come.
       if (!o.follow && ci.num_pending === 0) return;
       const consumer = await jetstream(nc, { timeout: 5_000 }).consumers.get(name, ci.name);
@@ -101,6 +105,7 @@ export async function* readEvents(nc: NatsConnection, cluster: string, o: ReadOp
         } finally {
           o.signal?.removeEventListener("abort", onAbort);
         }
+        o.onActivity?.();
         // A read that still has events to come got none in a whole fetch: its consumer is gone.
         if (!o.follow && got === 0 && !stopped()) throw new Error(`no events arrived within ${FETCH_EXPIRES_MS} ms`);
         // Following everything, an empty fetch while the stream holds events past `next` means the
@@ -119,6 +124,7 @@ export async function* readEvents(nc: NatsConnection, cluster: string, o: ReadOp
       if (Date.now() + retryDelay(attempt) >= deadline)
         throw new UserError(`the event log of cluster "${cluster}" on nats://${nc.getServer()} did not answer within ${timeoutMs / 1000} s (${err.message})`);
       o.onRetry?.(err, attempt);
+      o.onActivity?.();
       await new Promise((r) => setTimeout(r, retryDelay(attempt)));
     } finally {
       if (consumerName) void jsm.consumers.delete(name, consumerName).catch(() => {});

@@ -37,6 +37,11 @@ export class LogFollower {
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
   private seqAtLastCheck = -1;
+  /** Requests the reader completed (fetches, consumers made, retries): a reader that works is not
+   *  hung, even when the log is not answering it yet (an election); restarting it would only throw
+   *  its work away (under load, every restart came before its consumer was made). */
+  private activity = 0;
+  private activityAtLastCheck = -1;
   private lostReported = false;
   private refolding: Refold | null = null;
   private created: string | null;
@@ -118,14 +123,15 @@ export class LogFollower {
     for (let attempt = 0; this.running; attempt++) {
       const signal = this.abort.signal;
       const onStream = (s: { created: string }) => void (this.created ??= s.created);
+      const onActivity = () => void this.activity++;
       try {
         // Catch up first (ends at the present end), then follow.
-        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: false, fromSeq: this.target.lastSeq + 1, signal, onStream })) {
+        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: false, fromSeq: this.target.lastSeq + 1, signal, onStream, onActivity })) {
           this.apply(seq, event);
           attempt = 0;
         }
         if (!signal.aborted) this.markCaughtUp();
-        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: true, fromSeq: this.target.lastSeq + 1, signal, onStream })) {
+        for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: true, fromSeq: this.target.lastSeq + 1, signal, onStream, onActivity })) {
           this.apply(seq, event);
           attempt = 0;
         }
@@ -162,7 +168,12 @@ export class LogFollower {
         foldSeqBefore: before ?? this.seqAtLastCheck,
       });
       this.seqAtLastCheck = foldSeq;
-      if (verdict.kind === "stalled") {
+      const working = this.activity !== this.activityAtLastCheck;
+      this.activityAtLastCheck = this.activity;
+      if (verdict.kind === "stalled" && working && before === undefined) {
+        // Behind, but its requests complete: it is retrying (an election) or about to read; the
+        // reader itself makes a new consumer when a fetch comes back empty while events wait.
+      } else if (verdict.kind === "stalled") {
         this.restarts++;
         this.log.warn(
           { restarts: this.restarts, foldSeq, streamLastSeq: info?.state.last_seq, behind: verdict.behind },
