@@ -36,7 +36,7 @@ export const lockPath = (stateDir: string): string => `${stateDir}/agent.lock`;
 export function acquireStateDirLock(stateDir: string, pid = process.pid): LockResult {
   mkdirSync(stateDir, { recursive: true });
   const path = lockPath(stateDir);
-  const me: LockHolder = { pid, start: processStart(pid), boot: bootId() };
+  const me: LockHolder = { pid, start: statFields(pid)?.[19] ?? null, boot: bootId() };
   const text = JSON.stringify(me);
   // Two rounds: the second after removing a dead holder's leftover.
   for (let round = 0; round < 2; round++) {
@@ -89,8 +89,9 @@ export function holderRuns(h: LockHolder): boolean {
     if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
   // A zombie (killed, not yet reaped) holds nothing.
-  if (processState(h.pid) === "Z" || processState(h.pid) === "X") return false;
-  const start = processStart(h.pid);
+  const fields = statFields(h.pid);
+  if (fields?.[0] === "Z" || fields?.[0] === "X") return false;
+  const start = fields?.[19] ?? null;
   return h.start === null || start === null || h.start === start;
 }
 
@@ -102,21 +103,12 @@ function bootId(): string | null {
   }
 }
 
-/** Field 3 of /proc/PID/stat: R, S, D, Z (zombie), X (dead)… */
-function processState(pid: number): string | null {
+/** /proc/PID/stat's fields after the parenthesised command name (which may hold spaces): [0] is the
+ *  state (R, S, D, Z zombie, X dead…), [19] the process's start time. null: no such process. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** Field 22 of /proc/PID/stat (after the parenthesised command name, which may hold spaces). */
-function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
