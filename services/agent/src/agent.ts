@@ -31,7 +31,6 @@ import type { AgentOptions as ResourceAgentOptions } from "@vigil/resource-agent
 import { LogFollower } from "./nats/log-follower.js";
 import { loadViewSnapshot, saveViewSnapshot, serializeView } from "./events/view-snapshot.js";
 import { LOCAL_SOCKET, LocalSocket } from "./local-socket.js";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { agentLogger } from "./logger.js";
 import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
 import { leaseTiming } from "./lease/lease-timing.js";
