@@ -6,13 +6,22 @@ import type { HaCf } from "./schemas.js";
 /** `lines`: where each once-only directive was written (hacf-parser's directiveLines). */
 export function configWarnings(h: HaCf, file: string, lines: ReadonlyMap<string, number>, lastNodeLine: number): ConfigError[] {
   const warnings: ConfigError[] = [];
-  if (h.nodes.length === 2 && !h.fence && h.pingNodes.length === 0) {
+  // A ping node is reachability, not a tie-breaker: both halves of a split reach it.
+  if (h.nodes.length === 2 && !h.fence && !h.tiebreaker) {
     warnings.push({
       file,
       line: lastNodeLine,
       message:
-        "two nodes with no fence agent and no ping tie-breaker: when the link between them fails, each may take the " +
-        "other for dead and run its groups (add `fence COMMAND` or `ping ADDRESS`)",
+        "two nodes with neither a tie-breaker nor a fence agent: when the link between them fails and both still " +
+        "reach the NATS servers (or a ping node), each takes the other for dead and runs its groups " +
+        "(add `tiebreaker nats` with a third host running nats-server as the arbiter, or `fence COMMAND`)",
+    });
+  }
+  if (h.tiebreaker && h.nodes.length !== 2) {
+    warnings.push({
+      file,
+      line: lines.get("tiebreaker") ?? 0,
+      message: `tiebreaker ${h.tiebreaker}: ignored: a tie-breaker is for two-node clusters (this one has ${h.nodes.length}; a majority decides)`,
     });
   }
   for (const d of ["logfile", "debugfile"] as const) {

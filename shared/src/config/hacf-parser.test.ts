@@ -131,6 +131,11 @@ describe("ha.cf directives", () => {
     expect(ok(MINIMAL).requireFencing).toBeUndefined();
   });
 
+  it("tiebreaker nats → tiebreaker 'nats' (absent: none)", () => {
+    expect(ok(`${MINIMAL}tiebreaker nats\n`).tiebreaker).toBe("nats");
+    expect(ok(MINIMAL).tiebreaker).toBeUndefined();
+  });
+
   it("accepts heartbeat directives that mean nothing to Vigil, and lists them", () => {
     const c = ok(`${MINIMAL}respawn hacluster /usr/lib/heartbeat/ipfail\napiauth ipfail gid=haclient\ncrm no\n`);
     expect(c.ignored).toEqual([
@@ -200,6 +205,8 @@ describe("ha.cf errors, each with file:line", () => {
     ["fence", "fence takes a command and its arguments"],
     ["require_fencing always", 'require_fencing: "always" must be on or off'],
     ["require_fencing", "require_fencing takes 1 value, got 0"],
+    ["tiebreaker ping", 'tiebreaker: "ping" is not a tie-breaker (the only one is `nats`: a lease on the NATS servers)'],
+    ["tiebreaker nats ping", "tiebreaker takes 1 value, got 2"],
     ["node bad/name", 'node: "bad/name" is not a node name (letters, digits, ".", "_", "-")'],
     ["crm yes", 'crm yes: Pacemaker\'s CIB is not supported; Vigil reads haresources (use "crm no")'],
     ["serial /dev/ttyS0", "serial heartbeat links are not supported; use mcast, bcast or ucast"],

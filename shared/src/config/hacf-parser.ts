@@ -17,7 +17,7 @@ const DEFAULT_CLUSTER = "vigil";
 const SINGLE = new Set([
   "keepalive", "warntime", "deadtime", "initdead", "udpport", "auto_failback", "logfile", "debugfile",
   "logfacility", "debug", "use_logd", "cluster", "bind", "fence", "allow_crc", "crm",
-  "require_fencing",
+  "require_fencing", "tiebreaker",
 ]);
 
 /** What the parse learned besides the config itself: where each node was listed. */
@@ -51,7 +51,7 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
   let autoFailback: AutoFailback = "legacy"; // heartbeat's default (config.c)
   let allowCrc = false;
   let cluster = DEFAULT_CLUSTER;
-  const optional: Partial<Pick<HaCf, "bind" | "fence" | "requireFencing" | "logfile" | "debugfile" | "logfacility" | "debug">> = {};
+  const optional: Partial<Pick<HaCf, "bind" | "fence" | "requireFencing" | "tiebreaker" | "logfile" | "debugfile" | "logfacility" | "debug">> = {};
 
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
@@ -204,6 +204,13 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
         if (args.length === 0) return fail("fence takes a command and its arguments");
         optional.fence = args;
         return;
+      case "tiebreaker": {
+        const v = one();
+        if (v === undefined) return;
+        if (v !== "nats") return fail(`tiebreaker: "${v}" is not a tie-breaker (the only one is \`nats\`: a lease on the NATS servers)`);
+        optional.tiebreaker = v;
+        return;
+      }
       case "require_fencing": {
         const v = one();
         if (v === undefined) return;

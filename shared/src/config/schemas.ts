@@ -54,6 +54,9 @@ export const HaCf = z.object({
    *  them wait until it is fenced (by the fence agent, or `vigil node confirm-fenced`) or seen stopped,
    *  instead of being started elsewhere once its lease has run out. */
   requireFencing: z.boolean().optional(),
+  /** Vigil extension `tiebreaker nats`: in a two-node cluster, a node that does not hear its peer
+   *  keeps or takes groups only while it holds the cluster's lease on the NATS servers (the arbiter). */
+  tiebreaker: z.literal("nats").optional(),
   /** Accepted and kept for heartbeat compatibility; Vigil logs pino JSON to stderr. */
   logfile: z.string().optional(),
   debugfile: z.string().optional(),

@@ -132,7 +132,7 @@ describe("vigil config check", () => {
     expect(bound.err[0]!.match(/bogusagent::a/g)).toHaveLength(1);
   });
 
-  it("warns, exit 0, about two nodes with no fence agent or tie-breaker and about logfile/debugfile", async () => {
+  it("warns, exit 0, about two nodes with neither a tie-breaker nor a fence agent (a ping node is no tie-breaker), a tie-breaker on ≠2 nodes, and about logfile/debugfile", async () => {
     const d = await lab3Copy({
       file: "ha.cf",
       text: "logfile /var/log/ha-log\ndebugfile /var/log/ha-debug\nkeepalive 2\ndeadtime 30\nmcast eth0 239.0.0.42 694 1 0\nnode n1\nnode n2\n",
@@ -141,7 +141,7 @@ describe("vigil config check", () => {
     expect(r.code).toBe(0);
     const warnings = r.out.split("\n").filter((l) => l.startsWith("warning: "));
     expect(warnings).toEqual([
-      expect.stringMatching(new RegExp(`^warning: ${d}/ha.cf:7: two nodes with no fence agent and no ping tie-breaker`)),
+      expect.stringMatching(new RegExp(`^warning: ${d}/ha.cf:7: two nodes with neither a tie-breaker nor a fence agent: .*\\(add \`tiebreaker nats\` .*or \`fence COMMAND\`\\)$`)),
       `warning: ${d}/ha.cf:1: logfile /var/log/ha-log: not honoured: the agent logs pino JSON to stderr (redirect it, or let systemd's journal keep it)`,
       `warning: ${d}/ha.cf:2: debugfile /var/log/ha-debug: not honoured: the agent logs pino JSON to stderr (redirect it, or let systemd's journal keep it)`,
     ]);
@@ -151,6 +151,18 @@ describe("vigil config check", () => {
     expect(JSON.parse(bad.err[0]!)).toMatchObject({ ok: false, errors: [expect.stringMatching(/haresources:1: Filesystem::\/dev\/nosuch: directory: is required/)] });
     const withFence = await lab3Copy({ file: "ha.cf", text: "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\nfence /bin/true\n" });
     expect((await run(withFence)).out).not.toMatch(/warning/);
+    // A ping node is reachability, not a tie-breaker: it does not silence the warning; the lease does.
+    const withPing = await lab3Copy({ file: "ha.cf", text: "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\nping 198.51.100.1\n" });
+    expect((await run(withPing)).out).toMatch(/warning: .*ha\.cf:2: two nodes with neither a tie-breaker nor a fence agent/);
+    const withLease = await lab3Copy({ file: "ha.cf", text: "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\ntiebreaker nats\n" });
+    expect((await run(withLease)).out).not.toMatch(/warning/);
+    const threeNodes = await lab3Copy({ file: "ha.cf", text: "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2 n3\ntiebreaker nats\n" });
+    const three = await run(threeNodes);
+    expect(three.code).toBe(0);
+    expect(three.out).toMatch(/warning: .*ha\.cf:3: tiebreaker nats: ignored: a tie-breaker is for two-node clusters \(this one has 3/);
+    const badValue = await run(await lab3Copy({ file: "ha.cf", text: "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\ntiebreaker ping\n" }));
+    expect(badValue.code).toBe(2);
+    expect(badValue.err).toEqual([expect.stringMatching(/ha\.cf:3: tiebreaker: "ping" is not a tie-breaker/)]);
     const json = JSON.parse((await run(d, { json: true })).out);
     expect(json.warnings).toHaveLength(3);
   });
@@ -176,7 +188,7 @@ describe("vigil config check", () => {
     const fixed = await run(d);
     expect(fixed.err).toEqual([]);
     expect(fixed.code).toBe(0);
-    expect(fixed.out).toMatch(/warning: .*ha\.cf:\d+: two nodes with no fence agent/);
+    expect(fixed.out).toMatch(/warning: .*ha\.cf:\d+: two nodes with neither a tie-breaker nor a fence agent/);
     expect(fixed.out).toMatch(/warning: .*ha\.cf:2: logfile \/var\/log\/ha-log: not honoured/);
     expect(fixed.out).toMatch(/warning: .*ha\.cf:1: debugfile \/var\/log\/ha-debug: not honoured/);
   });
