@@ -26,6 +26,8 @@ import { Controller } from "./cluster/controller.js";
 import { fenceAgent } from "./cluster/fence-agent.js";
 import { PingWitness } from "./cluster/ping-witness.js";
 import { NatsWitness } from "./cluster/nats-witness.js";
+import { TiebreakLease } from "./cluster/tiebreak-lease.js";
+import { tiebreakTiming } from "@vigil/shared/placement/tiebreak";
 import { buildResources } from "./cluster/resources.js";
 import type { AgentOptions as ResourceAgentOptions } from "@vigil/resource-agents/registry";
 import { LogFollower } from "./nats/log-follower.js";
@@ -72,6 +74,8 @@ export class Agent {
   private savedSeq = 0;
   private ping: PingWitness | null = null;
   private natsWitness: NatsWitness | null = null;
+  /** Two-node `tiebreaker nats`: the lease is the witness (reachability of NATS or a ping node is not). */
+  private tiebreak: TiebreakLease | null = null;
   /** The replica shortfall last recorded (StreamUnderReplicated), so it is recorded once. */
   private replicaWarning = "";
   private restoring = false;
@@ -157,6 +161,22 @@ export class Agent {
     this.lastRead = this.cfg;
     this.record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
 
+    if (haCf.tiebreaker === "nats" && haCf.nodes.length === 2) {
+      this.tiebreak = new TiebreakLease({
+        nc: this.nc,
+        cluster: haCf.cluster,
+        self: this.node,
+        peer: haCf.nodes.find((n) => n !== this.node)!,
+        nodes: haCf.nodes,
+        generation: this.generation,
+        timing: tiebreakTiming(haCf),
+        log: this.log,
+        won: (token, renewed, cause) => (this.log.info({ event: "TiebreakerWon", token }, cause), this.record("TiebreakerWon", { token, renewed }, cause)),
+        lost: (holder, token, cause) => (this.log.warn({ event: "TiebreakerLost", holder, token }, cause), this.record("TiebreakerLost", { holder, token }, cause)),
+        onChange: () => this.controller?.tick(),
+      });
+      this.tiebreak.start();
+    }
     this.snapshotPath = `${stateDir}/view.json`;
     const snapshot = await this.loadSnapshot(haCf.cluster);
     this.view = snapshot?.view ?? emptyView(haCf.cluster);
@@ -175,6 +195,7 @@ export class Agent {
       failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
       lease,
       ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : {}),
+      ...(this.tiebreak ? { tiebreak: this.tiebreak } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
     this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
@@ -196,14 +217,14 @@ export class Agent {
     this.follower.start();
     await Promise.race([this.follower.caughtUp, new Promise((r) => setTimeout(r, haCf.initdeadMs))]);
     // Witnesses only matter in two-node clusters; the lease for them is warntime, like the peers'.
-    if (haCf.nodes.length === 2) {
+    if (haCf.nodes.length === 2 && !this.tiebreak) {
       this.natsWitness = new NatsWitness(this.nc, haCf.warntimeMs, Math.max(20, Math.floor(haCf.keepaliveMs / 2)));
       this.natsWitness.start((reachable) => {
         this.log.info({ reachable }, reachable ? "NATS witness reachable" : "NATS witness unreachable");
         this.controller.tick();
       });
     }
-    if (haCf.pingNodes.length > 0) {
+    if (haCf.pingNodes.length > 0 && !this.tiebreak) {
       this.ping = new PingWitness({ nodes: haCf.pingNodes, intervalMs: Math.max(20, Math.floor(haCf.keepaliveMs / 2)), leaseMs: haCf.warntimeMs });
       this.ping.start((answering) => {
         this.log.info({ pingNodes: haCf.pingNodes, answering }, answering ? "a ping node answers" : "no ping node answers");
@@ -238,6 +259,7 @@ export class Agent {
       if (this.tickTimer) clearInterval(this.tickTimer);
       this.ping?.stop();
       this.natsWitness?.stop();
+      this.tiebreak?.stop();
       await this.controller?.stopAll(60_000);
       await this.lease?.stop();
       await this.hb?.stop();
@@ -306,8 +328,10 @@ export class Agent {
     await applying;
   }
 
-  /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering. */
+  /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering; with `tiebreaker nats`,
+   *  the lease held (or its first request pending) instead. */
   private witness(): boolean {
+    if (this.tiebreak) return this.tiebreak.witness();
     return (this.natsWitness?.reachable() ?? false) || (this.ping?.answering() ?? false);
   }
 
@@ -346,6 +370,7 @@ export class Agent {
       view: JSON.parse(serializeView(this.view, this.follower?.streamCreated ?? "")),
       live: this.controller.liveView(),
       nats: { connected: this.natsConnected && !this.nc.isClosed() },
+      ...(this.tiebreak ? { tiebreak: this.tiebreak.info() } : {}),
     };
   }
 

@@ -63,6 +63,9 @@ export interface ClusterView {
   unfencedRecoveries: Record<string, { victim: string; on: string; seq: number; time: string }>;
   /** Each node's configuration as its latest ConfigLoaded said: digest, and changes waiting for its restart. */
   configs: Map<string, { digest: string; pending: string[] }>;
+  /** Two-node `tiebreaker nats`: the last node to win the lease (token: its acquisition revision), and
+   *  each node's last verdict (TiebreakerWon/TiebreakerLost). Absent until one is recorded. */
+  tiebreak?: { holder: string | null; token: number | null; seq: number; time: string; verdicts: Record<string, { won: boolean; reason: string; seq: number }> };
 }
 
 /** What each reporting node says about its partition, from its latest quorum report. */
@@ -159,6 +162,13 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
     case "QuorumLost":
       view.withoutQuorum.add(e.node);
       break;
+    case "TiebreakerWon":
+    case "TiebreakerLost": {
+      const t = (view.tiebreak ??= { holder: null, token: null, seq, time: e.time, verdicts: {} });
+      if (e.type === "TiebreakerWon") Object.assign(t, { holder: e.node, token: e.token, seq, time: e.time });
+      t.verdicts[e.node] = { won: e.type === "TiebreakerWon", reason: e.cause, seq };
+      break;
+    }
     case "QuorumRegained":
       view.withoutQuorum.delete(e.node);
       break;

@@ -62,12 +62,19 @@ export const VigilEvent = z.discriminatedUnion("type", [
   ev("DuplicateNode", { otherGeneration: z.number().int(), from: z.string(), refused: z.enum(["this", "other"]) }),
   ev("QuorumLost", { members: z.array(z.string()) }),
   ev("QuorumRegained", { members: z.array(z.string()) }),
+  /** Two-node `tiebreaker nats`, while the peer is unheard: this node took (or kept) the cluster's
+   *  lease, `token` its acquisition revision; or did not (`holder`: who has it, null when the arbiter
+   *  did not answer), and so has no quorum. */
+  ev("TiebreakerWon", { token: z.number().int(), renewed: z.boolean() }),
+  ev("TiebreakerLost", { holder: z.string().nullable(), token: z.number().int().nullable() }),
   // placement and resources
   ev("PlacementDecided", {
     placement: z.record(z.string(), z.string().nullable()),
     reasons: z.record(z.string(), z.string()),
   }),
-  ev("GroupStarting", GroupRef),
+  /** `tiebreakToken`: the tie-breaker lease's acquisition revision this node held when it started the
+   *  group (two-node `tiebreaker nats`): a node that sees a newer token than its own stops the group. */
+  ev("GroupStarting", { ...GroupRef, tiebreakToken: z.number().int().optional() }),
   ev("GroupStarted", GroupRef),
   ev("GroupStopping", GroupRef),
   ev("GroupStopped", GroupRef),

@@ -12,7 +12,8 @@ import { buildHeartbeatPayload } from "./heartbeat-payload.js";
 import { notePeerLiveness, notePeerPayload } from "./peer-table.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
-import { decideNode, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
+import { decideNode, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
+import { supersededBy } from "@vigil/shared/placement/tiebreak";
 
 export interface ControllerDeps {
   cfg: ClusterConfig;
@@ -31,6 +32,9 @@ export interface ControllerDeps {
   fence?: (victim: string) => Promise<{ ok: boolean; rc: number; message: string }>;
   /** The address lease (the lease worker): whether this node was stalled past its lease. */
   lease?: NodeLease;
+  /** Two-node `tiebreaker nats`: told before each decision whether the peer is up (the witness then
+   *  comes from the lease), and asked for the fencing token every GroupStarting carries. */
+  tiebreak?: { observe(peerUp: boolean, ownGroups: number, peerGroups: number): void; token(): number | null };
 }
 
 /** What the controller reads of the lease worker, synchronously, before every decision. */
@@ -64,6 +68,9 @@ export class Controller {
   private reportedQuorum: boolean | null = null;
   private seenLapses = 0;
   private leaseRecheck: NodeJS.Timeout | null = null;
+  /** Tie-breaker tokens: the newest seen in the log, and the one each group here was started with. */
+  private newestToken = 0;
+  private startTokens = new Map<string, number>();
 
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
@@ -172,6 +179,7 @@ export class Controller {
 
   /** The folded log changed (operator command or another node's fact). */
   onLogEvent(e: VigilEvent): void {
+    if (this.d.tiebreak) this.checkToken(e);
     // A fence by a peer, or the operator's confirmation that the node is down (`confirm-fenced`).
     if ((e.type === "Fenced" && e.ok && e.node !== this.d.self) || e.type === "FenceConfirmed") {
       const v = this.peers.get(e.victim);
@@ -231,6 +239,7 @@ export class Controller {
     if (this.stopped) return;
     const now = this.d.now();
     const local = this.localGroups();
+    if (this.d.tiebreak) this.observeTiebreak(local);
     const d = decideNode({
       cfg: this.d.cfg,
       self: this.d.self,
@@ -278,6 +287,31 @@ export class Controller {
     }
   }
 
+  /** The peer as quorum sees it (effective: up only while both directions are fresh). */
+  private observeTiebreak(local: ReadonlyMap<string, LocalGroup>): void {
+    const peer = this.d.cfg.haCf.nodes.find((n) => n !== this.d.self);
+    const p = peer === undefined ? undefined : effectivePeers(this.d.self, this.peers, this.memory.placedOn).get(peer);
+    const own = [...local.values()].filter((g) => g.state === "started" || g.state === "starting").length;
+    this.d.tiebreak!.observe(p?.liveness === "up", own, this.peers.get(peer ?? "")?.payload?.r.length ?? 0);
+  }
+
+  /** Another node started a group this node holds, on a newer tie-breaker token: it won a later lease
+   *  than the one this node started the group on (this node was stalled, or lost the lease unseen). */
+  private checkToken(e: VigilEvent): void {
+    if (e.type === "TiebreakerWon") this.newestToken = Math.max(this.newestToken, e.token);
+    if (e.type !== "GroupStarting" || e.tiebreakToken === undefined || e.restored) return;
+    this.newestToken = Math.max(this.newestToken, e.tiebreakToken);
+    if (e.node === this.d.self) return;
+    const a = this.actors.get(e.group);
+    const state = a ? groupView(a.getSnapshot()).state : "stopped";
+    if (!a || (state !== "started" && state !== "starting") || a.getSnapshot().context.goal === "stopped") return;
+    const own = this.startTokens.get(e.group) ?? null;
+    if (!supersededBy(own, e.tiebreakToken)) return;
+    const cause = `${e.node} started ${e.group} on tie-breaker token ${e.tiebreakToken}, newer than this node's ${own ?? "none"}: it holds a later lease; stopping ${e.group} here`;
+    this.d.log.warn({ group: e.group, token: e.tiebreakToken, own }, cause);
+    a.send({ type: "STOP", cause });
+  }
+
   /** A node that finds it was stalled past its lease stops what it holds before anything else: its
    *  peers may have taken it over, and its addresses' lifetimes ran out or are about to. Until the
    *  lease worker's verdict is in (just thawed), nothing is decided. True: do not decide now. */
@@ -300,7 +334,9 @@ export class Controller {
   }
 
   private onNotice(group: string, n: GroupNotice): void {
-    const e = noticeToEvent(n, { id: this.d.nextId(), node: this.d.self, time: this.d.now() });
+    const token = n.type === "GroupStarting" && this.d.tiebreak ? this.d.tiebreak.token() : null;
+    if (n.type === "GroupStarting" && this.d.tiebreak) this.startTokens.set(group, Math.max(token ?? 0, this.newestToken));
+    const e = noticeToEvent(token !== null && n.type === "GroupStarting" ? { ...n, tiebreakToken: token } : n, { id: this.d.nextId(), node: this.d.self, time: this.d.now() });
     this.d.append(e);
     this.d.log.info({ event: e.type, group, ...("resource" in n ? { resource: n.resource } : {}) }, n.cause);
     if (n.type === "GroupStarted") {

@@ -72,6 +72,10 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
       };
     }),
     warnings,
+    /** Two-node `tiebreaker nats`: the last node to win the lease, its token, and each node's last verdict. */
+    tiebreaker: v.tiebreak
+      ? { holder: v.tiebreak.holder, token: v.tiebreak.token, seq: v.tiebreak.seq, since: v.tiebreak.time, verdicts: v.tiebreak.verdicts }
+      : null,
     /** Each node's configuration digest and the changes waiting for its restart (its latest ConfigLoaded). */
     configs: Object.fromEntries([...v.configs].sort(([a], [b]) => a.localeCompare(b))),
   };
@@ -91,6 +95,11 @@ export function formatStatus(s: ReturnType<typeof statusObject>): string {
   if (reporting.length === 0) lines.push("Quorum: no node reports (is any agent running?)");
   for (const [node, q] of reporting)
     lines.push(`Quorum: ${node}: partition ${q.has ? "with quorum" : "WITHOUT quorum"}, sees [ ${q.members.join(" ")} ]: ${q.action} (${q.reason})`);
+  if (s.tiebreaker) {
+    const t = s.tiebreaker;
+    const others = Object.entries(t.verdicts).filter(([n, x]) => !x.won && n !== t.holder).map(([n, x]) => `; ${n} lost (#${x.seq}): ${x.reason}`);
+    lines.push(`Tie-breaker: ${t.holder ? `lease last won by ${t.holder}, token ${t.token}, at ${t.since} (#${t.seq})` : "lease never won"}${others.join("")}`);
+  }
   const byState = (st: string) => s.nodes.filter((n) => n.state === st).map((n) => n.name);
   for (const [label, st] of [["Online", "online"], ["Standby", "standby"], ["OFFLINE", "offline"], ["UNCLEAN", "unclean"]] as const) {
     const names = byState(st);

@@ -1,0 +1,116 @@
+// The two-node tie-breaker (`tiebreaker nats`), pure: time is an input. While a node does not hear its
+// peer, its witness is "it holds the cluster's lease" (a KV entry on the arbiter's NATS servers) instead
+// of "NATS is reachable": both halves of a split reach NATS, only one holds the lease. The KV I/O is the
+// agent's (services/agent/src/cluster/tiebreak-lease.ts); what to do when, and what counts, is here.
+// docs/architecture.md, "Two-node tie-breaker", says why each number is what it is.
+
+export interface TiebreakTiming {
+  /** The bucket's max_age: the server drops an entry not renewed for this long. */
+  ttlMs: number;
+  /** The holder renews this often while its peer is unheard. */
+  renewEveryMs: number;
+  /** The holder counts its lease this much shorter than the server keeps it. */
+  marginMs: number;
+  /** The node that does not win a clean split by preference waits this long before its create. */
+  yieldDelayMs: number;
+  /** A create or renew not answered within this counts as failed (the loser's stop must still fit). */
+  requestTimeoutMs: number;
+  /** A node that lost (or could not ask) tries again this often while its peer is unheard. */
+  retryEveryMs: number;
+}
+
+/**
+ * From the heartbeat timing. The loser keeps its groups only while its first attempt is pending, and
+ * must then stop within the lease rule's budget (deadtime − warntime − keepalive): the yield delay and
+ * the request's timeout come out of that budget (a fifth and two fifths), the stop keeps the rest.
+ * The TTL bounds how long a takeover waits when the holder dies during a split; 2 × deadtime (≥ 1 s)
+ * lets a renewal every TTL/3 miss twice before the lease runs out.
+ */
+export function tiebreakTiming(h: { keepaliveMs: number; warntimeMs: number; deadtimeMs: number }): TiebreakTiming {
+  const budget = Math.max(5, h.deadtimeMs - h.warntimeMs - h.keepaliveMs);
+  const ttlMs = Math.max(1_000, 2 * h.deadtimeMs);
+  return {
+    ttlMs,
+    renewEveryMs: Math.floor(ttlMs / 3),
+    marginMs: Math.max(h.keepaliveMs, Math.floor(ttlMs / 10)),
+    yieldDelayMs: Math.floor(budget / 5),
+    requestTimeoutMs: Math.max(2, Math.floor((2 * budget) / 5)),
+    retryEveryMs: Math.max(h.keepaliveMs, Math.floor(ttlMs / 6)),
+  };
+}
+
+/** What the lease's shell knows, as of `now`. */
+export interface TiebreakState {
+  /** When the peer stopped counting as up for quorum (null: it is up). */
+  peerLostAt: number | null;
+  /** This node's lease: its token (the acquisition revision), the revision to renew from, and the end
+   *  of its validity on this node's monotonic clock (send time of the last success + TTL − margin). */
+  held: { token: number; revision: number; validUntil: number } | null;
+  /** Since the peer was lost, an attempt came back: refused (another holds it), or failed (no answer). */
+  answered: "refused" | "failed" | null;
+  /** The holder the last refusal named (its value), for the reason. */
+  otherHolder: string | null;
+}
+
+export const noLease = (): TiebreakState => ({ peerLostAt: null, held: null, answered: null, otherHolder: null });
+
+export const leaseValid = (s: TiebreakState, now: number) => s.held !== null && now < s.held.validUntil;
+
+/**
+ * The two-node witness under `tiebreaker nats`: the lease held and valid; or, for the first attempt
+ * after the peer was lost (yield delay + one request at most), still pending: the node keeps what it
+ * has meanwhile, exactly as it would with the old reachability witness, and its stop budget pays for it.
+ */
+export function tiebreakWitness(s: TiebreakState, now: number, t: TiebreakTiming): { has: boolean; reason: string } {
+  if (leaseValid(s, now)) return { has: true, reason: `holds the tie-breaker lease (token ${s.held!.token})` };
+  if (s.peerLostAt === null) return { has: false, reason: "peer up: the tie-breaker is not asked" };
+  if (s.answered === null && now - s.peerLostAt < t.yieldDelayMs + t.requestTimeoutMs) return { has: true, reason: "asking for the tie-breaker lease" };
+  if (s.answered === "refused") return { has: false, reason: `the tie-breaker lease is held by ${s.otherHolder ?? "the peer"}` };
+  return { has: false, reason: "could not get the tie-breaker lease (the arbiter did not answer)" };
+}
+
+/** Whether this node lets its peer go first in a clean split: the peer holds more groups, or as many
+ *  and comes first in ha.cf order. (A node that already holds the lease renews it at once instead.) */
+export function yieldsTo(self: string, peer: string, nodes: readonly string[], ownGroups: number, peerGroups: number): boolean {
+  if (ownGroups !== peerGroups) return peerGroups > ownGroups;
+  return nodes.indexOf(peer) < nodes.indexOf(self);
+}
+
+export type LeaseStep = { kind: "wait"; at: number } | { kind: "create" } | { kind: "renew"; revision: number } | { kind: "idle" };
+
+/**
+ * What the shell does next (one request at a time). While the peer is up: nothing (the lease is left
+ * to expire, never released: a release would hand a flapping link's next split to a race). While the
+ * peer is unheard: a holder whose lease is still valid renews it at once, then every renewEveryMs
+ * (a failed renewal again after retryEveryMs / 2, never later than the schedule); the others create,
+ * after the yield delay if they yield, and again every retryEveryMs after a refusal or a failure.
+ * (The shell's create renews instead when the live entry turns out to be this node's own.)
+ * `lastAttemptAt`/`lastSuccessAt`: send times of the last request and of the last one that succeeded.
+ */
+export function nextLeaseStep(
+  s: TiebreakState,
+  now: number,
+  t: TiebreakTiming,
+  o: { yields: boolean; lastAttemptAt: number | null; lastSuccessAt: number | null },
+): LeaseStep {
+  if (s.peerLostAt === null) return { kind: "idle" };
+  const triedSinceLoss = o.lastAttemptAt !== null && o.lastAttemptAt >= s.peerLostAt;
+  if (s.held !== null && leaseValid(s, now)) {
+    const lastOk = o.lastSuccessAt !== null && o.lastSuccessAt === o.lastAttemptAt;
+    const at = !triedSinceLoss
+      ? now
+      : lastOk
+        ? o.lastSuccessAt! + t.renewEveryMs
+        : Math.min(o.lastAttemptAt! + t.retryEveryMs / 2, (o.lastSuccessAt ?? o.lastAttemptAt!) + t.renewEveryMs);
+    return now >= at ? { kind: "renew", revision: s.held.revision } : { kind: "wait", at };
+  }
+  const first = s.peerLostAt + (o.yields ? t.yieldDelayMs : 0);
+  const at = triedSinceLoss ? Math.max(first, o.lastAttemptAt! + t.retryEveryMs) : first;
+  return now >= at ? { kind: "create" } : { kind: "wait", at };
+}
+
+/** The fencing token rule: a GroupStarting by another node with a token newer than the one this node
+ *  started the group with means the other won a later lease: this node must stop the group. */
+export function supersededBy(ownToken: number | null, seen: number | undefined): boolean {
+  return seen !== undefined && seen > (ownToken ?? 0);
+}
