@@ -55,6 +55,16 @@ export class Faults {
     await this.addRules(at, [`add rule inet ${this.tableName} input iifname "eth0" ip saddr { ${addrs.join(", ")} } drop`]);
   }
 
+  /** Drops UDP to and from `port` between `name` and `peers` only (a cut heartbeat path; NATS and
+   *  everything else still flow). Multicast is matched by the sender's address on input. */
+  async dropUdpPort(name: string, peers: readonly string[], port: number): Promise<void> {
+    const set = `{ ${peers.map((p) => this.host(p).addr).join(", ")} }`;
+    await this.addRules(name, [
+      `add rule inet ${this.tableName} input iifname "eth0" ip saddr ${set} udp dport ${port} drop`,
+      `add rule inet ${this.tableName} output oifname "eth0" ip daddr ${set} udp dport ${port} drop`,
+    ]);
+  }
+
   /** Drops about `percent`% of the packets in and out of `name`'s eth0, at random. */
   async loss(name: string, percent: number): Promise<void> {
     if (!(percent >= 0 && percent <= 100)) throw new Error(`lab: loss percent ${percent} is not 0..100`);

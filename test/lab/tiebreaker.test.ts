@@ -1,0 +1,159 @@
+// Two nodes and an arbiter (`tiebreaker nats`): while the two do not hear each other, only the node
+// holding the cluster's lease on the NATS servers keeps or takes groups. Who holds the VIP is recorded
+// exactly (HolderMonitor: `ip monitor address` in both namespaces, every add and delete as the kernel
+// makes it), for the whole of each case.
+//
+// Without `tiebreaker nats` the first two cases fail: both nodes still reach NATS, so each keeps the
+// old reachability witness, calls the other dead after deadtime and runs the group (n2 adds the VIP
+// while n1 still holds it). Run them so with VIGIL_LAB_SHOW_SPLIT_BRAIN=1, which flips the expectation.
+import { describe, expect, it } from "vitest";
+import { is, type LoggedEvent } from "./event-tail.js";
+import { HolderMonitor, type HolderChange } from "./holder-monitor.js";
+import { createLab, type Lab } from "./lab.js";
+import { tearDownLabAfterEach } from "./lab-teardown.js";
+import { LAB_PREFIXLEN, LAB_SUBNET } from "./netns.js";
+import { randomBytes } from "node:crypto";
+
+const VIP = `${LAB_SUBNET}.81`;
+const IP_RESOURCE = `IPaddr::${VIP}/${LAB_PREFIXLEN}/eth0`;
+const SHOW = process.env.VIGIL_LAB_SHOW_SPLIT_BRAIN === "1";
+const keepLab = tearDownLabAfterEach();
+
+async function pair(o: { natsServers: 1 | 3; tiebreaker?: boolean; keys?: "differ" }): Promise<{ l: Lab; monitor: HolderMonitor; tail: ReturnType<Lab["tail"]> }> {
+  const l = await createLab({ nodes: ["n1", "n2"], natsServers: o.natsServers, client: true });
+  keepLab(l);
+  const extra = ["auto_failback on", ...(o.tiebreaker === false ? [] : ["tiebreaker nats"])];
+  l.writeConfigs({ haresources: `n1 group=vip ${IP_RESOURCE}\n`, extra });
+  if (o.keys === "differ") l.writeConfig("n2", { haresources: `n1 group=vip ${IP_RESOURCE}\n`, extra, key: randomBytes(24).toString("hex") });
+  const monitor = new HolderMonitor(l.nodes.map((n) => ({ node: n, ns: l.host(n).ns })), VIP, l.dir);
+  await monitor.start((p) => l.track(p));
+  for (const n of l.nodes) l.agents.start(n);
+  return { l, monitor, tail: l.tail() };
+}
+
+/** Moments at which both namespaces held the VIP, from the exact record. */
+function doubleHolds(changes: readonly HolderChange[]): HolderChange[] {
+  const held = new Map<string, boolean>();
+  const out: HolderChange[] = [];
+  for (const c of changes) {
+    held.set(c.node, c.held);
+    if ([...held.values()].filter(Boolean).length > 1) out.push(c);
+  }
+  return out;
+}
+
+/** Waits (bounded) while watching the record: resolves after `ms`, or at once when `stopIf` holds. */
+async function watch(ms: number, stopIf: () => boolean = () => false): Promise<void> {
+  const until = Date.now() + ms;
+  for (let i = 0; i < 10_000 && Date.now() < until && !stopIf(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+const heartbeatCut = async (l: Lab) => {
+  await l.faults.dropUdpPort("n1", ["n2"], l.mcast.port);
+  await l.faults.dropUdpPort("n2", ["n1"], l.mcast.port);
+};
+
+describe("two nodes with `tiebreaker nats`", () => {
+  it.each([1, 3] as const)(
+    "heartbeat path cut, both still reach the arbiter (%i NATS server(s)): each calls the other dead, n1 keeps the VIP throughout, n2 never holds it",
+    { timeout: 120_000 },
+    async (natsServers) => {
+      const { l, monitor, tail } = await pair({ natsServers, tiebreaker: !SHOW });
+      await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip started on n1");
+      await watch(5_000, () => monitor.holders().join() === "n1");
+      const from = monitor.changes.length;
+      await heartbeatCut(l);
+      await tail.waitForAll([is("NodeDead", { node: "n1", peer: "n2" }), is("NodeDead", { node: "n2", peer: "n1" })], 20_000, "each calls the other dead");
+      if (SHOW) {
+        await watch(10_000, () => monitor.holders().length === 2);
+        expect(monitor.holders(), "without the tie-breaker both hold the VIP").toEqual(["n1", "n2"]);
+        return;
+      }
+      const won = await tail.waitFor(is("TiebreakerWon", { node: "n1" }), 10_000, "n1 won the lease");
+      const lost = await tail.waitFor(is("TiebreakerLost", { node: "n2" }), 10_000, "n2 lost it");
+      expect(lost.holder).toBe("n1");
+      expect(lost.token).toBe(won.token);
+      // Well past the lease's TTL (2 × deadtime, ≥ 1 s): renewals keep it, nothing moves.
+      await watch(4_000);
+      expect(monitor.alive()).toBe(true);
+      expect(monitor.changes.slice(from), "no add or delete of the VIP anywhere during the split").toEqual([]);
+      expect(monitor.holders()).toEqual(["n1"]);
+      expect(tail.events().filter((e) => e.type === "GroupStarting" && e.node === "n2")).toEqual([]);
+      // Healed: heard again, nothing moves either.
+      await l.faults.healAll();
+      await tail.waitFor((e) => is("MembershipChanged", { node: "n2" })(e) && (e.members as string[]).length === 2 && e.seq! > lost.seq!, 20_000, "n2 hears n1 again");
+      await watch(1_000);
+      expect(monitor.changes.slice(from)).toEqual([]);
+      expect(doubleHolds(monitor.changes)).toEqual([]);
+    },
+  );
+
+  it("keys differ from the start: the nodes never hear each other; only the lease holder (n1) starts the VIP", { timeout: 90_000 }, async () => {
+    const { monitor, tail } = await pair({ natsServers: 1, keys: "differ", tiebreaker: !SHOW });
+    if (SHOW) {
+      await watch(20_000, () => monitor.holders().length === 2);
+      expect(monitor.holders(), "without the tie-breaker both hold the VIP").toEqual(["n1", "n2"]);
+      return;
+    }
+    await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip started on n1");
+    const lost = await tail.waitFor(is("TiebreakerLost", { node: "n2" }), 10_000, "n2 lost the lease");
+    expect(lost.holder).toBe("n1");
+    await tail.waitFor(is("PacketsDropped", { node: "n2" }), 20_000, "n2 reports the packets it rejected");
+    await watch(4_000);
+    expect(monitor.holders()).toEqual(["n1"]);
+    expect(monitor.changes.filter((c) => c.node === "n2" && c.held)).toEqual([]);
+    expect(tail.events().filter((e) => e.type === "GroupStarting" && e.node === "n2")).toEqual([]);
+  });
+
+  it("the holder loses both its peer and NATS (link down): it stops; n2 takes the lease, then the VIP; never both", { timeout: 90_000 }, async () => {
+    const { l, monitor, tail } = await pair({ natsServers: 1 });
+    const started = await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip started on n1");
+    await watch(5_000, () => monitor.holders().join() === "n1");
+    await l.faults.linkDown("n1");
+    await tail.waitFor((e) => is("TiebreakerWon", { node: "n2" })(e) && e.seq! > started.seq!, 20_000, "n2 won the lease");
+    await tail.waitFor((e) => is("GroupStarted", { node: "n2" })(e) && e.group === "vip", 20_000, "n2 took the VIP");
+    const starting = tail.events().find((e) => is("GroupStarting", { node: "n2" })(e) && e.group === "vip") as LoggedEvent;
+    expect(typeof starting.tiebreakToken, "the start carries the lease's token").toBe("number");
+    await watch(3_000, () => monitor.holders().join() === "n2");
+    expect(monitor.holders()).toEqual(["n2"]);
+    expect(doubleHolds(monitor.changes)).toEqual([]);
+    // n1's own account reaches the log once its link is back: it stopped without the lease.
+    await l.faults.linkUp("n1");
+    await tail.waitFor((e) => is("TiebreakerLost", { node: "n1" })(e) && e.holder === null, 20_000, "n1: the arbiter did not answer");
+  });
+
+  it.each([1, 3] as const)("the arbiter killed with both nodes healthy (%i server(s), the one the agents use first): nothing moves, no stop", { timeout: 90_000 }, async (natsServers) => {
+    const { l, monitor, tail } = await pair({ natsServers });
+    await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip started on n1");
+    await watch(5_000, () => monitor.holders().join() === "n1");
+    const from = monitor.changes.length;
+    const seen = tail.events().length;
+    await l.nats.kill(natsServers - 1);
+    await watch(5_000);
+    expect(monitor.changes.slice(from), "no add or delete of the VIP").toEqual([]);
+    expect(monitor.holders()).toEqual(["n1"]);
+    await l.nats.restart(natsServers - 1);
+    await watch(3_000);
+    const after = tail.events().slice(seen).map((e) => e.type);
+    expect(after.filter((t) => /^(GroupStopping|GroupStarting|QuorumLost|TiebreakerLost|NodeDead)$/.test(t))).toEqual([]);
+    expect(monitor.changes.slice(from)).toEqual([]);
+  });
+
+  it("the lease holder dies during a split (link down, kill -9): n2 takes the VIP once the lease has expired", { timeout: 120_000 }, async () => {
+    const { l, monitor, tail } = await pair({ natsServers: 1 });
+    await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip started on n1");
+    await watch(5_000, () => monitor.holders().join() === "n1");
+    await heartbeatCut(l);
+    await tail.waitFor(is("TiebreakerLost", { node: "n2" }), 20_000, "n2 lost the lease");
+    await watch(1_000);
+    await l.faults.linkDown("n1");
+    const killedAt = Date.now();
+    await l.agents.kill9("n1");
+    await tail.waitFor((e) => is("GroupStarted", { node: "n2" })(e) && e.group === "vip", 30_000, "n2 took the VIP");
+    await watch(5_000, () => monitor.holders().join() === "n2");
+    const added = monitor.changes.find((c) => c.node === "n2" && c.held)!;
+    expect(added.at - killedAt, "after the lease's TTL (1.2 s in the lab), within a bound").toBeGreaterThan(1_000);
+    expect(added.at - killedAt).toBeLessThan(15_000);
+    expect(doubleHolds(monitor.changes)).toEqual([]);
+  });
+});
