@@ -12,6 +12,9 @@ import { linkLossTrials, standbyTrials, type TrialTimes } from "./outage-trials.
 import { measureIdle, type IdleUsage } from "./proc-usage.js";
 import { saturatedIdle, type SaturatedResult } from "./saturated-trial.js";
 import { formatTable, ms, summarize } from "./stats.js";
+import { arbiterElectionTrials, tiebreakTakeoverTrials } from "./tiebreak-trials.js";
+import { FAST_LAB_TIMING } from "../lab/config-files.js";
+import { LAB_CLUSTER } from "../lab/lab.js";
 
 function intFromEnv(name: string, fallback: number, max: number): number {
   const raw = process.env[name];
@@ -31,6 +34,9 @@ async function main(): Promise<number> {
   const idleS = intFromEnv("VIGIL_BENCH_IDLE_S", 10, 600);
   const loadS = intFromEnv("VIGIL_BENCH_LOAD_S", 60, 3600);
   const timing = TIMING_PROFILES.fast;
+  // Two nodes with `tiebreaker nats`: VIGIL_BENCH_TIEBREAK_TRIALS (default 3), VIGIL_BENCH_ELECTION_TRIALS (default 2).
+  const tiebreakN = intFromEnv("VIGIL_BENCH_TIEBREAK_TRIALS", 3, 100);
+  const electionN = intFromEnv("VIGIL_BENCH_ELECTION_TRIALS", 2, 100);
 
   progress(`building the lab: 3 nodes, 1 NATS server, client; fast profile (keepalive ${timing.keepaliveMs}ms, warntime ${timing.warntimeMs}ms, deadtime ${timing.deadtimeMs}ms)`);
   let c: VipCluster | undefined;
@@ -74,6 +80,17 @@ async function main(): Promise<number> {
     }
   }
 
+  let takeover: number[] = [];
+  let election: number[] = [];
+  if (tiebreakN > 0) {
+    progress(`${tiebreakN} two-node tie-breaker takeovers: heartbeat cut, then the lease holder's link down and kill -9 → VIP on n2`);
+    takeover = await tiebreakTakeoverTrials({ trials: tiebreakN, timing: FAST_LAB_TIMING, progress });
+  }
+  if (electionN > 0) {
+    progress(`${electionN} arbiter elections: three NATS servers, heartbeat cut, the lease bucket's leader killed`);
+    election = await arbiterElectionTrials({ trials: electionN, timing: FAST_LAB_TIMING, cluster: LAB_CLUSTER, progress });
+  }
+
   let fold: ReturnType<typeof benchFold> | undefined;
   if (foldN > 0) {
     progress(`folding ${foldN.toLocaleString("en")} events with applyEvent`);
@@ -102,6 +119,20 @@ async function main(): Promise<number> {
     ),
   );
   console.log("Targets (DESIGN.md): link loss ≤ 250 ms median with the fast profile; standby ≤ 100 ms.");
+  if (takeover.length || election.length) {
+    const t = FAST_LAB_TIMING;
+    console.log("");
+    console.log(`Two nodes, tiebreaker nats (lab timing: keepalive ${t.keepaliveMs}ms, warntime ${t.warntimeMs}ms, deadtime ${t.deadtimeMs}ms; lease TTL 2 × deadtime, ≥ 1 s)`);
+    console.log(
+      formatTable(
+        ["tie-breaker (ms)", "n", "median", "p95", "max"],
+        [
+          ...(takeover.length ? [row("lease holder killed in a split: VIP on n2", takeover)] : []),
+          ...(election.length ? [row("arbiter's bucket leader killed in a split: no VIP holder", election)] : []),
+        ],
+      ),
+    );
+  }
   if (idle.length) {
     console.log("");
     console.log(

@@ -126,17 +126,20 @@ describe("two nodes with `tiebreaker nats`", () => {
     await tail.waitFor((e) => is("TiebreakerLost", { node: "n1" })(e) && e.holder === null, 20_000, "n1: the arbiter did not answer");
   });
 
-  it.each([1, 3] as const)("the arbiter killed with both nodes healthy (%i server(s), the one the agents use first): nothing moves, no stop", { timeout: 90_000 }, async (natsServers) => {
+  it.each([1, 3] as const)("the arbiter killed with both nodes healthy (%i server(s); of three, the lease bucket's Raft leader): nothing moves, no stop", { timeout: 90_000 }, async (natsServers) => {
     const { l, monitor, tail } = await pair({ natsServers });
     await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip started on n1");
     await watch(5_000, () => monitor.holders().join() === "n1");
     const from = monitor.changes.length;
     const seen = tail.events().length;
-    await l.nats.kill(natsServers - 1);
-    await watch(5_000);
+    const victim = natsServers === 1 ? 0 : await l.nats.streamLeader("KV_vigil_lab_tiebreak");
+    expect(victim, "the bucket has a leader").toBeDefined();
+    await l.nats.kill(victim!);
+    // Longer than a Raft election (4–9 s is the issue's figure; measured in npm run bench).
+    await watch(natsServers === 1 ? 5_000 : 10_000);
     expect(monitor.changes.slice(from), "no add or delete of the VIP").toEqual([]);
     expect(monitor.holders()).toEqual(["n1"]);
-    await l.nats.restart(natsServers - 1);
+    await l.nats.restart(victim!);
     await watch(3_000);
     const after = tail.events().slice(seen).map((e) => e.type);
     expect(after.filter((t) => /^(GroupStopping|GroupStarting|QuorumLost|TiebreakerLost|NodeDead)$/.test(t))).toEqual([]);

@@ -25,10 +25,14 @@ describe("tiebreakWitness", () => {
   });
 
   it("the first attempt after losing the peer is pending for the yield delay and one request, no longer", () => {
-    const s = { ...noLease(), peerLostAt: 5_000 };
+    const s = { ...noLease(), peerLostAt: 5_000, keeping: true };
     expect(tiebreakWitness(s, 5_000, t).has).toBe(true);
     expect(tiebreakWitness(s, 5_000 + t.yieldDelayMs + t.requestTimeoutMs - 1, t).has).toBe(true);
     expect(tiebreakWitness(s, 5_000 + t.yieldDelayMs + t.requestTimeoutMs, t)).toEqual({ has: false, reason: "could not get the tie-breaker lease (the arbiter did not answer)" });
+  });
+
+  it("a node that held nothing when it lost the peer gets no quorum from a pending question", () => {
+    expect(tiebreakWitness({ ...noLease(), peerLostAt: 5_000 }, 5_001, t)).toEqual({ has: false, reason: "asking for the tie-breaker lease" });
   });
 
   it("a refusal ends the pending at once and names the holder", () => {

@@ -50,21 +50,27 @@ export interface TiebreakState {
   answered: "refused" | "failed" | null;
   /** The holder the last refusal named (its value), for the reason. */
   otherHolder: string | null;
+  /** This node held groups when it lost the peer: only then does the pending attempt count (it may
+   *  keep what it has while it asks, never take anything on the strength of a question). */
+  keeping: boolean;
 }
 
-export const noLease = (): TiebreakState => ({ peerLostAt: null, held: null, answered: null, otherHolder: null });
+export const noLease = (): TiebreakState => ({ peerLostAt: null, held: null, answered: null, otherHolder: null, keeping: false });
 
 export const leaseValid = (s: TiebreakState, now: number) => s.held !== null && now < s.held.validUntil;
 
 /**
  * The two-node witness under `tiebreaker nats`: the lease held and valid; or, for the first attempt
- * after the peer was lost (yield delay + one request at most), still pending: the node keeps what it
- * has meanwhile, exactly as it would with the old reachability witness, and its stop budget pays for it.
+ * after the peer was lost (yield delay + one request at most), still pending, for a node that holds
+ * groups: it keeps them meanwhile, as it would with the old reachability witness, and its stop budget
+ * pays for it. A node holding nothing has nothing to keep: pending is no quorum for it (at start-up,
+ * both nodes would otherwise start groups on the strength of a question).
  */
 export function tiebreakWitness(s: TiebreakState, now: number, t: TiebreakTiming): { has: boolean; reason: string } {
   if (leaseValid(s, now)) return { has: true, reason: `holds the tie-breaker lease (token ${s.held!.token})` };
   if (s.peerLostAt === null) return { has: false, reason: "peer up: the tie-breaker is not asked" };
-  if (s.answered === null && now - s.peerLostAt < t.yieldDelayMs + t.requestTimeoutMs) return { has: true, reason: "asking for the tie-breaker lease" };
+  if (s.answered === null && now - s.peerLostAt < t.yieldDelayMs + t.requestTimeoutMs)
+    return s.keeping ? { has: true, reason: "asking for the tie-breaker lease, keeping what this node holds meanwhile" } : { has: false, reason: "asking for the tie-breaker lease" };
   if (s.answered === "refused") return { has: false, reason: `the tie-breaker lease is held by ${s.otherHolder ?? "the peer"}` };
   return { has: false, reason: "could not get the tie-breaker lease (the arbiter did not answer)" };
 }

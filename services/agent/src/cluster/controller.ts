@@ -292,7 +292,10 @@ export class Controller {
     const peer = this.d.cfg.haCf.nodes.find((n) => n !== this.d.self);
     const p = peer === undefined ? undefined : effectivePeers(this.d.self, this.peers, this.memory.placedOn).get(peer);
     const own = [...local.values()].filter((g) => g.state === "started" || g.state === "starting").length;
-    this.d.tiebreak!.observe(p?.liveness === "up", own, this.peers.get(peer ?? "")?.payload?.r.length ?? 0);
+    // A peer not heard yet since start is not lost before initdead (nothing is placed before then):
+    // asking at boot would take the lease from a peer about to be heard, and keep it through a split soon after.
+    const booting = this.peers.get(peer ?? "")?.liveness === "init" && this.d.now() - this.startedAt < this.d.cfg.haCf.initdeadMs;
+    this.d.tiebreak!.observe(p?.liveness === "up" || booting, own, this.peers.get(peer ?? "")?.payload?.r.length ?? 0);
   }
 
   /** Another node started a group this node holds, on a newer tie-breaker token: it won a later lease

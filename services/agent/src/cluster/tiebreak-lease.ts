@@ -79,7 +79,7 @@ export class TiebreakLease {
     } else if (!peerUp && this.s.peerLostAt === null) {
       // Preference is fixed at the loss: the holder of more groups, else the first in ha.cf order.
       this.yields = yieldsTo(this.d.self, this.d.peer, this.d.nodes, ownGroups, peerGroups);
-      this.s = { ...this.s, peerLostAt: now, answered: null, otherHolder: null };
+      this.s = { ...this.s, peerLostAt: now, answered: null, otherHolder: null, keeping: ownGroups > 0 };
       this.d.log.info({ yields: this.yields, held: leaseValid(this.s, now), ownGroups, peerGroups }, "peer unheard: asking for the tie-breaker lease");
     }
     this.schedule();

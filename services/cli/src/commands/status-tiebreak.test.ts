@@ -15,8 +15,9 @@ describe("status: the tie-breaker", () => {
   it("the last winner with its token, and the loser's reason", () => {
     const v = emptyView("lab");
     const t = "2026-12-01T10:00:00.000Z";
-    applyEvent(v, makeEvent("TiebreakerWon", { token: 17, renewed: false }, { id: "n1.1.1", node: "n1", time: t, cause: "took the tie-breaker lease (token 17)" }), 1);
-    applyEvent(v, makeEvent("TiebreakerLost", { holder: "n1", token: 17 }, { id: "n2.1.1", node: "n2", time: t, cause: "n1 holds the tie-breaker lease (token 17)" }), 2);
+    const at = Date.parse(t);
+    applyEvent(v, makeEvent("TiebreakerWon", { token: 17, renewed: false }, { id: "n1.1.1", node: "n1", time: at, cause: "took the tie-breaker lease (token 17)" }), 1);
+    applyEvent(v, makeEvent("TiebreakerLost", { holder: "n1", token: 17 }, { id: "n2.1.1", node: "n2", time: at, cause: "n1 holds the tie-breaker lease (token 17)" }), 2);
     const s = statusObject(v);
     expect(s.tiebreaker).toMatchObject({ holder: "n1", token: 17, seq: 1, verdicts: { n1: { won: true }, n2: { won: false, seq: 2 } } });
     expect(JSON.parse(JSON.stringify(s)).tiebreaker.holder).toBe("n1");
