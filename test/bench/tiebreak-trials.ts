@@ -25,8 +25,7 @@ async function twoNodeLab(natsServers: 1 | 3, timing: LabTiming): Promise<{ l: L
     const tail = l.tail();
     await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip on n1");
     await waitUntil(() => monitor.holders().join() === "n1", 5_000, "the VIP in n1's namespace");
-    await l.faults.dropUdpPort("n1", ["n2"], l.mcast.port);
-    await l.faults.dropUdpPort("n2", ["n1"], l.mcast.port);
+    await Promise.all([l.faults.dropUdpPort("n1", ["n2"], l.mcast.port), l.faults.dropUdpPort("n2", ["n1"], l.mcast.port)]);
     await tail.waitFor(is("TiebreakerLost", { node: "n2" }), 20_000, "n2 lost the lease");
     return { l, monitor, tail };
   } catch (e) {

@@ -5,10 +5,12 @@ const lab = { keepaliveMs: 100, warntimeMs: 300, deadtimeMs: 600 };
 const t = tiebreakTiming(lab);
 
 describe("tiebreakTiming", () => {
-  it("the yield delay and one request fit the lease rule's stop budget, leaving the stop two fifths", () => {
+  it("the pending (preferred: one request; yielding: at most 3/5) fits the lease rule's stop budget, leaving the stop two fifths", () => {
     const budget = lab.deadtimeMs - lab.warntimeMs - lab.keepaliveMs;
-    expect(t.yieldDelayMs + t.requestTimeoutMs).toBeLessThanOrEqual((3 * budget) / 5);
-    expect(t.yieldDelayMs).toBeGreaterThan(0);
+    expect(t.requestTimeoutMs).toBeLessThanOrEqual((3 * budget) / 5);
+    expect(t.pendingMs).toBeLessThanOrEqual((3 * budget) / 5);
+    // Longer than the two nodes' loss moments can differ (one keepalive of report slack).
+    expect(t.yieldDelayMs).toBeGreaterThan(lab.keepaliveMs);
     // The holder renews three times a TTL and counts its lease shorter than the server keeps it.
     expect(t.renewEveryMs * 3).toBeLessThanOrEqual(t.ttlMs);
     expect(t.marginMs).toBeGreaterThanOrEqual(lab.keepaliveMs);
@@ -24,11 +26,16 @@ describe("tiebreakWitness", () => {
     expect(tiebreakWitness({ ...s, answered: "failed" }, 1_000, t).has).toBe(false);
   });
 
-  it("the first attempt after losing the peer is pending for the yield delay and one request, no longer", () => {
+  it("the first attempt after losing the peer is pending for one request (preferred) or 3/5 of the budget (yielding), no longer", () => {
     const s = { ...noLease(), peerLostAt: 5_000, keeping: true };
     expect(tiebreakWitness(s, 5_000, t).has).toBe(true);
-    expect(tiebreakWitness(s, 5_000 + t.yieldDelayMs + t.requestTimeoutMs - 1, t).has).toBe(true);
-    expect(tiebreakWitness(s, 5_000 + t.yieldDelayMs + t.requestTimeoutMs, t)).toEqual({ has: false, reason: "could not get the tie-breaker lease (the arbiter did not answer)" });
+    expect(tiebreakWitness(s, 5_000 + t.requestTimeoutMs - 1, t).has).toBe(true);
+    expect(tiebreakWitness(s, 5_000 + t.requestTimeoutMs, t)).toEqual({ has: false, reason: "could not get the tie-breaker lease (the arbiter did not answer)" });
+    const y = { ...s, yields: true };
+    expect(tiebreakWitness(y, 5_000 + t.pendingMs - 1, t).has).toBe(true);
+    expect(tiebreakWitness(y, 5_000 + t.pendingMs, t).has).toBe(false);
+    // The yield delay outlasts the pending: a yielding node stops first and asks after.
+    expect(t.yieldDelayMs).toBeGreaterThan(t.pendingMs);
   });
 
   it("a node that held nothing when it lost the peer gets no quorum from a pending question", () => {
@@ -57,34 +64,35 @@ describe("yieldsTo: who goes first in a clean split", () => {
 describe("nextLeaseStep", () => {
   const none = { lastAttemptAt: null, lastSuccessAt: null };
   it("does nothing while the peer is up, even for a holder", () => {
-    expect(nextLeaseStep({ ...noLease(), held: { token: 1, revision: 1, validUntil: 1e9 } }, 10, t, { yields: false, ...none })).toEqual({ kind: "idle" });
+    expect(nextLeaseStep({ ...noLease(), held: { token: 1, revision: 1, validUntil: 1e9 } }, 10, t, none)).toEqual({ kind: "idle" });
   });
 
   it("the preferred node creates at once; the one that yields after the yield delay", () => {
     const s = { ...noLease(), peerLostAt: 1_000 };
-    expect(nextLeaseStep(s, 1_000, t, { yields: false, ...none })).toEqual({ kind: "create" });
-    expect(nextLeaseStep(s, 1_000, t, { yields: true, ...none })).toEqual({ kind: "wait", at: 1_000 + t.yieldDelayMs });
-    expect(nextLeaseStep(s, 1_000 + t.yieldDelayMs, t, { yields: true, ...none })).toEqual({ kind: "create" });
+    const y = { ...s, yields: true };
+    expect(nextLeaseStep(s, 1_000, t, none)).toEqual({ kind: "create" });
+    expect(nextLeaseStep(y, 1_000, t, none)).toEqual({ kind: "wait", at: 1_000 + t.yieldDelayMs });
+    expect(nextLeaseStep(y, 1_000 + t.yieldDelayMs, t, none)).toEqual({ kind: "create" });
   });
 
   it("after a refusal, tries again every retryEveryMs while the peer stays unheard", () => {
-    const s = { ...noLease(), peerLostAt: 1_000, answered: "refused" as const };
-    const o = { yields: true, lastAttemptAt: 1_000 + t.yieldDelayMs, lastSuccessAt: null };
+    const s = { ...noLease(), peerLostAt: 1_000, answered: "refused" as const, yields: true };
+    const o = { lastAttemptAt: 1_000 + t.yieldDelayMs, lastSuccessAt: null };
     expect(nextLeaseStep(s, 1_100, t, o)).toEqual({ kind: "wait", at: o.lastAttemptAt + t.retryEveryMs });
   });
 
   it("a valid holder renews at once after the loss (without waiting), then every renewEveryMs", () => {
     const held = { token: 3, revision: 8, validUntil: 10_000 };
-    const s = { ...noLease(), peerLostAt: 2_000, held };
-    expect(nextLeaseStep(s, 2_000, t, { yields: true, lastAttemptAt: 500, lastSuccessAt: 500 })).toEqual({ kind: "renew", revision: 8 });
-    expect(nextLeaseStep(s, 2_010, t, { yields: true, lastAttemptAt: 2_000, lastSuccessAt: 2_000 })).toEqual({ kind: "wait", at: 2_000 + t.renewEveryMs });
+    const s = { ...noLease(), peerLostAt: 2_000, held, yields: true };
+    expect(nextLeaseStep(s, 2_000, t, { lastAttemptAt: 500, lastSuccessAt: 500 })).toEqual({ kind: "renew", revision: 8 });
+    expect(nextLeaseStep(s, 2_010, t, { lastAttemptAt: 2_000, lastSuccessAt: 2_000 })).toEqual({ kind: "wait", at: 2_000 + t.renewEveryMs });
     // A failed renewal is retried sooner, never after the next scheduled one.
-    expect(nextLeaseStep(s, 2_010, t, { yields: true, lastAttemptAt: 2_005, lastSuccessAt: 2_000 })).toEqual({ kind: "wait", at: Math.min(2_005 + t.retryEveryMs / 2, 2_000 + t.renewEveryMs) });
+    expect(nextLeaseStep(s, 2_010, t, { lastAttemptAt: 2_005, lastSuccessAt: 2_000 })).toEqual({ kind: "wait", at: Math.min(2_005 + t.retryEveryMs / 2, 2_000 + t.renewEveryMs) });
   });
 
   it("a holder whose lease ran out on its own clock creates again (its create renews an entry still its own)", () => {
-    const s = { ...noLease(), peerLostAt: 20_000, held: { token: 3, revision: 8, validUntil: 10_000 } };
-    expect(nextLeaseStep(s, 20_000, t, { yields: true, lastAttemptAt: 500, lastSuccessAt: 500 })).toEqual({ kind: "wait", at: 20_000 + t.yieldDelayMs });
+    const s = { ...noLease(), peerLostAt: 20_000, held: { token: 3, revision: 8, validUntil: 10_000 }, yields: true };
+    expect(nextLeaseStep(s, 20_000, t, { lastAttemptAt: 500, lastSuccessAt: 500 })).toEqual({ kind: "wait", at: 20_000 + t.yieldDelayMs });
   });
 });
 

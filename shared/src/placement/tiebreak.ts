@@ -11,8 +11,11 @@ export interface TiebreakTiming {
   renewEveryMs: number;
   /** The holder counts its lease this much shorter than the server keeps it. */
   marginMs: number;
-  /** The node that does not win a clean split by preference waits this long before its create. */
+  /** The node that does not win a clean split by preference waits this long before its create:
+   *  longer than the two nodes' loss moments can differ (a keepalive: the report's slack). */
   yieldDelayMs: number;
+  /** How long a node that yields keeps its groups while it waits and asks (the rest of the budget is its stop's). */
+  pendingMs: number;
   /** A create or renew not answered within this counts as failed (the loser's stop must still fit). */
   requestTimeoutMs: number;
   /** A node that lost (or could not ask) tries again this often while its peer is unheard. */
@@ -20,9 +23,10 @@ export interface TiebreakTiming {
 }
 
 /**
- * From the heartbeat timing. The loser keeps its groups only while its first attempt is pending, and
- * must then stop within the lease rule's budget (deadtime − warntime − keepalive): the yield delay and
- * the request's timeout come out of that budget (a fifth and two fifths), the stop keeps the rest.
+ * From the heartbeat timing. A node keeps its groups only while its first attempt is pending, and
+ * must then stop within the lease rule's budget B = deadtime − warntime − keepalive: the preferred
+ * node's request gets 2B/5, a yielding node keeps its groups for 3B/5 at most (its yield delay,
+ * keepalive + B/5, can outlast that: it then stops first and asks after), the stop keeps 2B/5.
  * The TTL bounds how long a takeover waits when the holder dies during a split; 2 × deadtime (≥ 1 s)
  * lets a renewal every TTL/3 miss twice before the lease runs out.
  */
@@ -33,7 +37,8 @@ export function tiebreakTiming(h: { keepaliveMs: number; warntimeMs: number; dea
     ttlMs,
     renewEveryMs: Math.floor(ttlMs / 3),
     marginMs: Math.max(h.keepaliveMs, Math.floor(ttlMs / 10)),
-    yieldDelayMs: Math.floor(budget / 5),
+    yieldDelayMs: h.keepaliveMs + Math.floor(budget / 5),
+    pendingMs: Math.floor((3 * budget) / 5),
     requestTimeoutMs: Math.max(2, Math.floor((2 * budget) / 5)),
     retryEveryMs: Math.max(h.keepaliveMs, Math.floor(ttlMs / 6)),
   };
@@ -53,9 +58,11 @@ export interface TiebreakState {
   /** This node held groups when it lost the peer: only then does the pending attempt count (it may
    *  keep what it has while it asks, never take anything on the strength of a question). */
   keeping: boolean;
+  /** This node lets the peer ask first (yieldsTo, fixed at the loss). */
+  yields: boolean;
 }
 
-export const noLease = (): TiebreakState => ({ peerLostAt: null, held: null, answered: null, otherHolder: null, keeping: false });
+export const noLease = (): TiebreakState => ({ peerLostAt: null, held: null, answered: null, otherHolder: null, keeping: false, yields: false });
 
 export const leaseValid = (s: TiebreakState, now: number) => s.held !== null && now < s.held.validUntil;
 
@@ -69,10 +76,15 @@ export const leaseValid = (s: TiebreakState, now: number) => s.held !== null && 
 export function tiebreakWitness(s: TiebreakState, now: number, t: TiebreakTiming): { has: boolean; reason: string } {
   if (leaseValid(s, now)) return { has: true, reason: `holds the tie-breaker lease (token ${s.held!.token})` };
   if (s.peerLostAt === null) return { has: false, reason: "peer up: the tie-breaker is not asked" };
-  if (s.answered === null && now - s.peerLostAt < t.yieldDelayMs + t.requestTimeoutMs)
+  if (s.answered === null && now < pendingEnd(s, t))
     return s.keeping ? { has: true, reason: "asking for the tie-breaker lease, keeping what this node holds meanwhile" } : { has: false, reason: "asking for the tie-breaker lease" };
   if (s.answered === "refused") return { has: false, reason: `the tie-breaker lease is held by ${s.otherHolder ?? "the peer"}` };
   return { has: false, reason: "could not get the tie-breaker lease (the arbiter did not answer)" };
+}
+
+/** When the first question's pending ends (a yielding node's may end before it has asked). */
+export function pendingEnd(s: TiebreakState, t: TiebreakTiming): number {
+  return (s.peerLostAt ?? -Infinity) + (s.yields ? Math.min(t.yieldDelayMs + t.requestTimeoutMs, t.pendingMs) : t.requestTimeoutMs);
 }
 
 /** Whether this node lets its peer go first in a clean split: the peer holds more groups, or as many
@@ -97,7 +109,7 @@ export function nextLeaseStep(
   s: TiebreakState,
   now: number,
   t: TiebreakTiming,
-  o: { yields: boolean; lastAttemptAt: number | null; lastSuccessAt: number | null },
+  o: { lastAttemptAt: number | null; lastSuccessAt: number | null },
 ): LeaseStep {
   if (s.peerLostAt === null) return { kind: "idle" };
   const triedSinceLoss = o.lastAttemptAt !== null && o.lastAttemptAt >= s.peerLostAt;
@@ -110,7 +122,7 @@ export function nextLeaseStep(
         : Math.min(o.lastAttemptAt! + t.retryEveryMs / 2, (o.lastSuccessAt ?? o.lastAttemptAt!) + t.renewEveryMs);
     return now >= at ? { kind: "renew", revision: s.held.revision } : { kind: "wait", at };
   }
-  const first = s.peerLostAt + (o.yields ? t.yieldDelayMs : 0);
+  const first = s.peerLostAt + (s.yields ? t.yieldDelayMs : 0);
   const at = triedSinceLoss ? Math.max(first, o.lastAttemptAt! + t.retryEveryMs) : first;
   return now >= at ? { kind: "create" } : { kind: "wait", at };
 }

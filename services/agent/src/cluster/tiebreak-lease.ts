@@ -8,7 +8,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import {
-  leaseValid, nextLeaseStep, noLease, tiebreakWitness, yieldsTo, type TiebreakState, type TiebreakTiming,
+  leaseValid, nextLeaseStep, noLease, pendingEnd, tiebreakWitness, yieldsTo, type TiebreakState, type TiebreakTiming,
 } from "@vigil/shared/placement/tiebreak";
 import { wantedReplicas } from "../nats/event-stream.js";
 
@@ -44,8 +44,8 @@ export class TiebreakLease {
   private s: TiebreakState = noLease();
   private lastAttemptAt: number | null = null;
   private lastSuccessAt: number | null = null;
-  private yields = false;
   private inFlight = false;
+  private attempts = 0;
   private kv: KV | null = null;
   private bucketTry: Promise<KV | null> | null = null;
   private stepTimer: NodeJS.Timeout | null = null;
@@ -78,9 +78,9 @@ export class TiebreakLease {
       this.reported = "";
     } else if (!peerUp && this.s.peerLostAt === null) {
       // Preference is fixed at the loss: the holder of more groups, else the first in ha.cf order.
-      this.yields = yieldsTo(this.d.self, this.d.peer, this.d.nodes, ownGroups, peerGroups);
-      this.s = { ...this.s, peerLostAt: now, answered: null, otherHolder: null, keeping: ownGroups > 0 };
-      this.d.log.info({ yields: this.yields, held: leaseValid(this.s, now), ownGroups, peerGroups }, "peer unheard: asking for the tie-breaker lease");
+      const yields = yieldsTo(this.d.self, this.d.peer, this.d.nodes, ownGroups, peerGroups);
+      this.s = { ...this.s, peerLostAt: now, answered: null, otherHolder: null, keeping: ownGroups > 0, yields };
+      this.d.log.info({ yields, held: leaseValid(this.s, now), ownGroups, peerGroups }, "peer unheard: asking for the tie-breaker lease");
     }
     this.schedule();
   }
@@ -111,17 +111,17 @@ export class TiebreakLease {
     const now = this.now();
     // Wake the decision when the witness can flip by time alone: the pending's end, the validity's end.
     const t = this.d.timing;
-    const flips = [
-      this.s.peerLostAt !== null && this.s.answered === null ? this.s.peerLostAt + t.yieldDelayMs + t.requestTimeoutMs : Infinity,
-      this.s.held ? this.s.held.validUntil : Infinity,
-    ].filter((x) => x > now);
+    const pending = this.s.peerLostAt !== null && this.s.answered === null ? pendingEnd(this.s, t) : Infinity;
+    const flips = [pending, this.s.held ? this.s.held.validUntil : Infinity].filter((x) => x > now);
     if (this.flipTimer) clearTimeout(this.flipTimer);
     if (flips.length > 0) {
-      this.flipTimer = setTimeout(() => this.d.onChange(), Math.min(...flips) - now + 1);
+      this.flipTimer = setTimeout(() => {
+        this.d.onChange();
+      }, Math.min(...flips) - now + 1);
       this.flipTimer.unref();
     }
     if (this.inFlight) return;
-    const step = nextLeaseStep(this.s, now, t, { yields: this.yields, lastAttemptAt: this.lastAttemptAt, lastSuccessAt: this.lastSuccessAt });
+    const step = nextLeaseStep(this.s, now, t, { lastAttemptAt: this.lastAttemptAt, lastSuccessAt: this.lastSuccessAt });
     if (this.stepTimer) clearTimeout(this.stepTimer);
     this.stepTimer = null;
     if (step.kind === "idle") return;
@@ -132,7 +132,15 @@ export class TiebreakLease {
     }
     this.inFlight = true;
     this.lastAttemptAt = now;
+    // A question not answered within its timeout is said to have failed now (a late answer still
+    // counts when it comes); the witness has ended by then anyway (pendingEnd).
+    const attempt = ++this.attempts;
+    const overdue = setTimeout(() => {
+      if (this.inFlight && this.attempts === attempt && this.s.answered === null) this.failed(`no answer within ${t.requestTimeoutMs} ms`);
+    }, t.requestTimeoutMs);
+    overdue.unref();
     void this.attempt(step.kind === "renew" ? step.revision : null, now).finally(() => {
+      clearTimeout(overdue);
       this.inFlight = false;
       this.d.onChange();
       this.schedule();
