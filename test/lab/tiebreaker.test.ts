@@ -181,8 +181,10 @@ describe("two nodes with `tiebreaker nats`", () => {
     await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "vip started on n1");
     await watch(5_000, () => monitor.holders().join() === "n1");
     await heartbeatCut(l);
+    await tail.waitFor(is("TiebreakerWon", { node: "n1" }), 20_000, "n1 won the lease");
     await tail.waitFor(is("TiebreakerLost", { node: "n2" }), 20_000, "n2 lost the lease");
     await watch(1_000);
+    expect(monitor.holders(), "n1 kept the VIP through the split").toEqual(["n1"]);
     await l.faults.linkDown("n1");
     const killedAt = Date.now();
     await l.agents.kill9("n1");

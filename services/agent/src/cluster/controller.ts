@@ -71,6 +71,7 @@ export class Controller {
   /** Tie-breaker tokens: the newest seen in the log, and the one each group here was started with. */
   private newestToken = 0;
   private startTokens = new Map<string, number>();
+  private tiebreakPeerSeen = false;
 
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
@@ -292,9 +293,11 @@ export class Controller {
     const peer = this.d.cfg.haCf.nodes.find((n) => n !== this.d.self);
     const p = peer === undefined ? undefined : effectivePeers(this.d.self, this.peers, this.memory.placedOn).get(peer);
     const own = [...local.values()].filter((g) => g.state === "started" || g.state === "starting").length;
-    // A peer not heard yet since start is not lost before initdead (nothing is placed before then):
-    // asking at boot would take the lease from a peer about to be heard, and keep it through a split soon after.
-    const booting = this.peers.get(peer ?? "")?.liveness === "init" && this.d.now() - this.startedAt < this.d.cfg.haCf.initdeadMs;
+    // Not asked at start until the peer has been up once or initdead has passed (a peer heard one way
+    // only, or not yet, is normal then): asking at boot took the lease from a peer about to be heard,
+    // and a split soon after then went to the booting node.
+    if (p?.liveness === "up") this.tiebreakPeerSeen = true;
+    const booting = !this.tiebreakPeerSeen && this.d.now() - this.startedAt < this.d.cfg.haCf.initdeadMs;
     this.d.tiebreak!.observe(p?.liveness === "up" || booting, own, this.peers.get(peer ?? "")?.payload?.r.length ?? 0);
   }
 
