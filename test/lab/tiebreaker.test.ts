@@ -73,6 +73,12 @@ describe("two nodes with `tiebreaker nats`", () => {
       const lost = await tail.waitFor(is("TiebreakerLost", { node: "n2" }), 10_000, "n2 lost it");
       expect(lost.holder, lost.cause).toBe("n1");
       expect(lost.token).toBe(won.token);
+      // vigil status says it, where the quorum lines are (text), and as `tiebreaker` (--json).
+      const st = await l.cli.run(["status", "--json"]);
+      expect(st.code, st.stderr).toBe(0);
+      expect(JSON.parse(st.stdout).tiebreaker).toMatchObject({ holder: "n1", token: won.token, verdicts: { n1: { won: true }, n2: { won: false } } });
+      const text = await l.cli.run(["status"]);
+      expect(text.stdout).toMatch(new RegExp(`Tie-breaker: lease last won by n1, token ${won.token}, .*; n2 lost \\(#\\d+\\): n1 holds the tie-breaker lease`));
       // Well past the lease's TTL (2 × deadtime, ≥ 1 s): renewals keep it, nothing moves.
       await watch(4_000);
       expect(monitor.alive()).toBe(true);

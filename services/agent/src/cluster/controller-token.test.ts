@@ -65,4 +65,38 @@ describe("controller: tie-breaker token", () => {
     expect(events.filter((e) => e.type === "GroupStopped")).toHaveLength(1);
     await c.stopAll(1000);
   });
+
+  it("does not ask at start until the peer has been up once or initdead has passed; then a lost peer is lost", async () => {
+    const observed: boolean[] = [];
+    let id = 0;
+    const booting = { ...cfg, haCf: { ...cfg.haCf, initdeadMs: 60_000 } } as ClusterConfig;
+    const c = new Controller({
+      cfg: booting,
+      self: "n1",
+      log: pino({ level: "silent" }),
+      view: emptyView("c"),
+      resources: new Map([["web", [new ScriptedResource("r1", [])]]]),
+      record: (type, body, cause) => makeEvent(type, body, { id: `t.${++id}`, node: "n1", time: Date.now(), cause }),
+      append: () => {},
+      nextId: () => `t.${++id}`,
+      setPayload: () => {},
+      witness: () => false,
+      now: () => Date.now(),
+      failbackStableMs: 0,
+      tiebreak: { observe: (peerUp) => void observed.push(peerUp), token: () => null },
+    });
+    c.start();
+    // Heard one way only (its `u` lacks n1): normal in the first moments, not a split.
+    c.onPeer("n2", "up", Date.now(), 1);
+    c.onPeerPayload("n2", { r: [], b: [], u: [] });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(observed.length).toBeGreaterThan(0);
+    expect(observed.every((up) => up)).toBe(true);
+    c.onPeerPayload("n2", { r: [], b: [], u: ["n1"] });
+    for (let i = 0; i < 5; i++) await tick();
+    c.onPeer("n2", "dead", Date.now(), 1);
+    for (let i = 0; i < 5; i++) await tick();
+    expect(observed.at(-1), "once seen up, a lost peer is lost").toBe(false);
+    await c.stopAll(1000);
+  });
 });
