@@ -56,6 +56,11 @@ describe("what a SIGHUP applies now and what waits for a restart", () => {
     expect(planReload(base, next, new Set()).pending).toEqual([expect.stringMatching(/^fencing \(fence, require_fencing\) \(requireFencing\): waits for a restart/)]);
   });
 
+  it("tiebreaker waits for a restart (the lease is wired at start)", () => {
+    const next = withCfg({ haCf: { tiebreaker: "nats" } });
+    expect(planReload(base, next, new Set()).pending).toEqual([expect.stringMatching(/^the tie-breaker \(tiebreaker\) \(tiebreaker\): waits for a restart/)]);
+  });
+
   it("the digest is the cluster's, not the node's: bind, ucast peers and device names leave it alone", () => {
     const on = (bind: string, peers: string[], dev: string) =>
       withCfg({
