@@ -11,6 +11,10 @@ describe("tiebreakTiming", () => {
     expect(t.pendingMs).toBeLessThanOrEqual((3 * budget) / 5);
     // Longer than the two nodes' loss moments can differ (one keepalive of report slack).
     expect(t.yieldDelayMs).toBeGreaterThan(lab.keepaliveMs);
+    // The yielding node asks after the preferred one's question has landed or timed out.
+    expect(t.yieldDelayMs).toBeGreaterThanOrEqual(lab.keepaliveMs + t.requestTimeoutMs);
+    // And still before deadtime: a yielding node whose peer is really gone takes over without delay.
+    expect(lab.warntimeMs + t.yieldDelayMs).toBeLessThan(lab.deadtimeMs);
     // The holder renews three times a TTL and counts its lease shorter than the server keeps it.
     expect(t.renewEveryMs * 3).toBeLessThanOrEqual(t.ttlMs);
     expect(t.marginMs).toBeGreaterThanOrEqual(lab.keepaliveMs);

@@ -23,23 +23,26 @@ export interface TiebreakTiming {
 }
 
 /**
- * From the heartbeat timing. A node keeps its groups only while its first attempt is pending, and
- * must then stop within the lease rule's budget B = deadtime − warntime − keepalive: the preferred
- * node's request gets 2B/5, a yielding node keeps its groups for 3B/5 at most (its yield delay,
- * keepalive + B/5, can outlast that: it then stops first and asks after), the stop keeps 2B/5.
+ * From the heartbeat timing. A node keeps its groups only while its first question is pending, and
+ * must then stop within the lease rule's budget B = deadtime − warntime − keepalive: the question gets
+ * 3B/5 (a replicated KV write on a loaded arbiter took more than 80 ms of the lab's B = 200 ms), the
+ * stop keeps 2B/5. The yielding node asks only after keepalive + 3B/5 — after the preferred node's
+ * question has landed or timed out, however far apart the two lost each other (one keepalive of the
+ * report's slack) — so it stops what it holds before it asks, and gets it back only if it wins.
  * The TTL bounds how long a takeover waits when the holder dies during a split; 2 × deadtime (≥ 1 s)
  * lets a renewal every TTL/3 miss twice before the lease runs out.
  */
 export function tiebreakTiming(h: { keepaliveMs: number; warntimeMs: number; deadtimeMs: number }): TiebreakTiming {
   const budget = Math.max(5, h.deadtimeMs - h.warntimeMs - h.keepaliveMs);
   const ttlMs = Math.max(1_000, 2 * h.deadtimeMs);
+  const pendingMs = Math.max(2, Math.floor((3 * budget) / 5));
   return {
     ttlMs,
     renewEveryMs: Math.floor(ttlMs / 3),
     marginMs: Math.max(h.keepaliveMs, Math.floor(ttlMs / 10)),
-    yieldDelayMs: h.keepaliveMs + Math.floor(budget / 5),
-    pendingMs: Math.floor((3 * budget) / 5),
-    requestTimeoutMs: Math.max(2, Math.floor((2 * budget) / 5)),
+    yieldDelayMs: h.keepaliveMs + pendingMs,
+    pendingMs,
+    requestTimeoutMs: pendingMs,
     retryEveryMs: Math.max(h.keepaliveMs, Math.floor(ttlMs / 6)),
   };
 }
