@@ -30,8 +30,8 @@ async function linkUp(l: Lab, node: string): Promise<boolean> {
   return ((JSON.parse(out) as Array<{ flags?: string[] }>)[0]?.flags ?? []).includes("UP");
 }
 
-/** Two nodes, `web` on n2, a fence_lab device that accepts admin:`accepts`; ha.cf gives admin:`passwd`. */
-async function fencedPair(passwd: string, accepts: string) {
+/** Two nodes, `web` on n2, fenced by the `fence_agent` line `agentLine(device)`. */
+async function fencedPair(passwd: string, accepts: string, agentLine?: (device: string) => string) {
   const l = await createLab({ nodes: ["n1", "n2"], natsServers: 1, client: true });
   keepLab(l);
   const device = join(l.dir, "fence-device");
@@ -40,7 +40,7 @@ async function fencedPair(passwd: string, accepts: string) {
   const map = l.nodes.map((n) => `${n}:${l.host(n).ns}`).join(";");
   l.writeConfigs({
     haresources: `n2 group=web ${IP_RESOURCE}\n`,
-    extra: ["auto_failback off", `fence_agent ${FENCE_LAB} device=${device} login=admin passwd=${passwd} action=off pcmk_host_map=${map}`],
+    extra: ["auto_failback off", agentLine?.(device) ?? `fence_agent ${FENCE_LAB} device=${device} login=admin passwd=${passwd} action=off pcmk_host_map=${map}`],
   });
   for (const n of l.nodes) l.agents.start(n);
   const tail = l.tail();
@@ -61,12 +61,14 @@ describe("fencing with a fence_* agent over its stdin interface (lab)", () => {
   it("kill -9 of the holder: the survivor fences it through the agent's stdin, then takes the group", { timeout: 120_000 }, async () => {
     const { l, tail, device } = await fencedPair("pw", "pw");
     const since = tail.events().length;
+    const killedAt = Date.now();
     await l.agents.kill9("n2");
     const fenced = await tail.waitFor(fenceOfN2, 30_000, "n1 fences n2");
     expect(fenced).toMatchObject({ ok: true, rc: 0, message: "Success: Powered OFF", attempt: 1 });
     const started = await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "web started on n1");
     // Fenced first, then started: never on the strength of the lease alone.
     expect(started.seq).toBeGreaterThan(fenced.seq);
+    console.log(`measured: kill -9 → Fenced ${Date.parse(fenced.time) - killedAt} ms, → GroupStarted on n1 ${Date.parse(started.time) - killedAt} ms (deadtime ${l.timing.deadtimeMs} ms)`);
     expect(tail.events().slice(since).filter((e) => e.type === "RecoveredWithoutFencing")).toEqual([]);
     expect(await linkUp(l, "n2")).toBe(false);
     expect(await holds(l, "n1")).toBe(true);
@@ -105,5 +107,25 @@ describe("fencing with a fence_* agent over its stdin interface (lab)", () => {
     expect((JSON.parse((await l.cli.run(["status", "--json"])).stdout) as { fenceFailures: unknown[] }).fenceFailures).toEqual([]);
     // Every attempt reached the device over stdin; none was run twice at once.
     expect(requests(device).map((r) => r.find((x) => x.startsWith("action=")))).toEqual(Array(fenced.attempt as number).fill("action=off"));
+  });
+
+  it("Debian's fence_dummy failing (non-zero exit): no takeover, status says so; vigil node confirm-fenced lets it happen", { timeout: 120_000 }, async () => {
+    // The `fence fence_NAME key=value…` spelling of the same thing.
+    const { l, tail } = await fencedPair("", "", () => "fence fence_dummy type=fail power_timeout=1 action=off");
+    await l.agents.kill9("n2");
+    const failed = await tail.waitFor((e) => fenceOfN2(e) && e.ok === false, 30_000, "fence_dummy fails against n2");
+    expect(failed).toMatchObject({ rc: 1, attempt: 1 });
+    expect(failed.message).toMatch(/Failed: Timed out waiting to power OFF/);
+    const text = (await l.cli.run(["status"])).stdout;
+    expect(text).toMatch(/WARNING: n2 could not be fenced: n1's fence agent failed \(exit 1: .*Timed out waiting to power OFF\)/);
+    expect(text).toMatch(/UNCLEAN: \[ n2 \]/);
+    expect(await holds(l, "n1")).toBe(false);
+
+    const confirm = await l.cli.run(["node", "confirm-fenced", "n2"]);
+    expect(confirm.code, confirm.stderr).toBe(0);
+    const started = await tail.waitFor(is("GroupStarted", { node: "n1" }), 30_000, "web started on n1 after the confirmation");
+    expect(started.seq).toBeGreaterThan(failed.seq);
+    expect(await holds(l, "n1")).toBe(true);
+    expect((JSON.parse((await l.cli.run(["status", "--json"])).stdout) as { fenceFailures: unknown[] }).fenceFailures).toEqual([]);
   });
 });
