@@ -1,12 +1,13 @@
 // What a valid configuration may still get wrong: printed by `vigil config check` and logged by the
 // agent at start, never refused (heartbeat's own files must keep working).
 import type { ConfigError } from "./config-error.js";
+import { hasFenceAgent } from "./hacf-fence.js";
 import type { HaCf } from "./schemas.js";
 
 /** `lines`: where each once-only directive was written (hacf-parser's directiveLines). */
 export function configWarnings(h: HaCf, file: string, lines: ReadonlyMap<string, number>, lastNodeLine: number): ConfigError[] {
   const warnings: ConfigError[] = [];
-  if (h.nodes.length === 2 && !h.fence && h.pingNodes.length === 0) {
+  if (h.nodes.length === 2 && !hasFenceAgent(h) && h.pingNodes.length === 0) {
     warnings.push({
       file,
       line: lastNodeLine,

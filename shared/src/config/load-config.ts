@@ -6,6 +6,7 @@ import { sortConfigErrors, type ConfigError } from "./config-error.js";
 import { parseHaCfDetailed } from "./hacf-parser.js";
 import { parseHaresources } from "./haresources-parser.js";
 import { configWarnings } from "./config-warnings.js";
+import { resolveFenceAgent } from "./hacf-fence.js";
 import { ClusterConfig } from "./schemas.js";
 
 export interface LoadConfigOptions {
@@ -72,6 +73,14 @@ export async function loadConfig(dir: string, opts: LoadConfigOptions = {}): Pro
     return { ok: false, errors: checked.error.issues.map((i) => ({ file: dir, line: 0, message: `${i.path.join(".")}: ${i.message}` })) };
   }
   const warnings = configWarnings(checked.data.haCf, path("ha.cf"), detail.directiveLines ?? new Map(), detail.lastNodeLine);
+  // On this host only (the files may be checked elsewhere): a fence agent that is not installed.
+  const fa = checked.data.haCf.fenceAgent;
+  if (fa && !resolveFenceAgent(fa.agent))
+    warnings.push({
+      file: path("ha.cf"),
+      line: detail.directiveLines?.get("fence_agent") ?? detail.directiveLines?.get("fence") ?? 0,
+      message: `fence agent ${fa.agent} is not installed on this host (not in PATH, /usr/sbin or /sbin; Debian: apt-get install fence-agents): fencing fails until it is`,
+    });
   return { ok: true, value: checked.data, warnings };
 }
 

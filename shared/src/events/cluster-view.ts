@@ -3,6 +3,7 @@
 // because JetStream only drops a repeated msgID inside its duplicate window (Invariant 2).
 import type { VigilEvent } from "./vocabulary.js";
 import { explainQuorum } from "../placement/quorum.js";
+import { applyAlerts, emptyAlerts, type NodeAlerts } from "./node-alerts.js";
 import { isAlive, observer, reportingNodes, withTheSay, type Observers, type QuorumReport } from "./observers.js";
 
 export type NodeState = "online" | "standby" | "offline" | "unclean";
@@ -63,6 +64,8 @@ export interface ClusterView {
   unfencedRecoveries: Record<string, { victim: string; on: string; seq: number; time: string }>;
   /** Each node's configuration as its latest ConfigLoaded said: digest, and changes waiting for its restart. */
   configs: Map<string, { digest: string; pending: string[] }>;
+  /** Nodes that could not be fenced, peers rejected for a bad key (node-alerts.ts). */
+  alerts: NodeAlerts;
 }
 
 /** What each reporting node says about its partition, from its latest quorum report. */
@@ -91,6 +94,7 @@ export function emptyView(cluster: string): ClusterView {
     lastChange: null,
     unfencedRecoveries: {},
     configs: new Map(),
+    alerts: emptyAlerts(),
   };
 }
 
@@ -132,6 +136,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
   const g = "group" in e ? view.groups.get(e.group) : undefined;
   // A node heard again after being called dead, or its own first word after a restart: settle.
   let settle = noteObserver(view, e, seq);
+  applyAlerts(view.alerts, e, seq);
   switch (e.type) {
     case "ConfigLoaded": {
       for (const n of e.nodes) node(view, n);

@@ -26,6 +26,7 @@ export function serializeView(v: ClusterView, streamCreated: string): string {
     observers: v.observers,
     lastChange: v.lastChange,
     unfencedRecoveries: v.unfencedRecoveries,
+    alerts: v.alerts,
   });
 }
 
@@ -48,6 +49,7 @@ export function deserializeView(text: string, cluster: string): { view: ClusterV
     v.observers = o.observers;
     v.lastChange = o.lastChange ?? null;
     v.unfencedRecoveries = o.unfencedRecoveries ?? {};
+    if (o.alerts) v.alerts = o.alerts;
     return { view: v, streamCreated: o.streamCreated };
   } catch {
     return null;

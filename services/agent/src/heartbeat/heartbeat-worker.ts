@@ -10,6 +10,7 @@ import { encodePacket } from "@vigil/shared/heartbeat/packet";
 import { baseCopies, copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
 import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
+import { noteRejected, rejectedSender } from "./peer-rejections.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
 if (!parentPort) throw new Error("heartbeat-worker must run as a worker thread");
@@ -105,6 +106,8 @@ function onMessage(msg: Buffer, _label: string, from: string): void {
   filter = r.state;
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
+    const rejected = rejectedSender(msg, o.reason, ctx);
+    if (rejected) noteRejected(stats.rejected, rejected);
     return;
   }
   if (o.kind === "duplicate") {

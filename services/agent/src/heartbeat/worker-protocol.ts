@@ -2,6 +2,7 @@
 // both sides share. Everything here crosses a structured-clone boundary: plain data only.
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
+import type { RejectTally } from "./peer-rejections.js";
 
 export const DROP_REASONS = [
   "malformed",
@@ -37,6 +38,8 @@ export interface HeartbeatStats {
   links: Record<string, LinkStats>;
   /** Heartbeats sent per keepalive now (loss-meter.ts heartbeatCopies: more on a lossy link). */
   copies: number;
+  /** Packets of configured peers dropped for a bad key, per peer and reason (peer-rejections.ts). */
+  rejected: RejectTally;
 }
 
 export interface LinkStats {
@@ -58,6 +61,7 @@ export function emptyStats(): HeartbeatStats {
     dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<PacketDropReason, number>,
     links: {},
     copies: 1,
+    rejected: {},
   };
 }
 

@@ -155,6 +155,34 @@ describe("vigil config check", () => {
     expect(json.warnings).toHaveLength(3);
   });
 
+  it("two nodes with a fence_* agent in either syntax: no fencing warning; summarized, its password never printed", async () => {
+    const two = "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\n";
+    for (const line of [
+      "fence_agent fence_ipmilan ipaddr=203.0.113.9 login=admin passwd=s3cret lanplus=1 action=off pcmk_host_map=n1:bmc-n1;n2:bmc-n2",
+      "fence fence_ipmilan ipaddr=203.0.113.9 login=admin passwd=s3cret lanplus=1 action=off pcmk_host_map=n1:bmc-n1;n2:bmc-n2",
+    ]) {
+      const d = await lab3Copy({ file: "ha.cf", text: `${two}${line}\n` });
+      const r = await run(d);
+      expect(r.code, r.err.join("\n")).toBe(0);
+      expect(r.out).not.toMatch(/warning/);
+      expect(r.out).toContain(
+        "fence     fence_ipmilan (fence agent, key=value on stdin): action=off, plug=per pcmk_host_map n1:bmc-n1;n2:bmc-n2, else the node name; ipaddr=203.0.113.9 login=admin passwd=<redacted> lanplus=1",
+      );
+      const json = await run(d, { json: true });
+      expect(json.out).not.toContain("s3cret");
+      expect(JSON.parse(json.out).haCf.fenceAgent).toMatchObject({ agent: "fence_ipmilan", params: { passwd: "<redacted>" } });
+    }
+    // Not installed on this host: a warning at its line (the files may be checked elsewhere).
+    const missing = await run(await lab3Copy({ file: "ha.cf", text: `${two}fence_agent fence_nosuchagent\n` }));
+    expect(missing.code).toBe(0);
+    expect(missing.out).toMatch(/warning: .*ha.cf:3: fence agent fence_nosuchagent is not installed on this host/);
+    expect(missing.out).not.toMatch(/two nodes with no fence agent/);
+    // A syntax error is an error, file:line.
+    const bad = await run(await lab3Copy({ file: "ha.cf", text: `${two}fence_agent fence_ipmilan plug=n2\n` }));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toEqual([expect.stringMatching(/ha.cf:3: fence_agent: plug= is set by Vigil to the victim's node name/)]);
+  });
+
   it.skipIf(FIXTURES === null)("operators' own files: every typo refused; with the spaces put back, valid with warnings", async () => {
     const d = await mkdtemp(join(tmpdir(), `vigil-fixture-${process.pid}-`));
     dirs.push(d);

@@ -3,7 +3,8 @@
 import { formatConfigError } from "@vigil/shared/config/config-error";
 import { formatDuration } from "@vigil/shared/config/duration";
 import { loadConfig } from "@vigil/shared/config/load-config";
-import type { ClusterConfig, Medium } from "@vigil/shared/config/schemas";
+import type { ClusterConfig, FenceAgentSpec, Medium } from "@vigil/shared/config/schemas";
+import { isSecretParam } from "@vigil/shared/config/hacf-fence";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { checkResources, formatResourceProblem, type ResourceProblem } from "@vigil/resource-agents/check-resources";
 
@@ -47,10 +48,21 @@ export async function configCheck(dir: string, opts: ConfigCheckOptions = {}): P
   return 0;
 }
 
-/** The config with every authkeys key replaced: a check's output may end up in a ticket or a chat. */
+/** The config with every authkeys key (and fence agent password) replaced: a check's output may end up in a ticket or a chat. */
 export function redactKeys(c: ClusterConfig): ClusterConfig {
   const keys = Object.fromEntries(Object.entries(c.authKeys.keys).map(([i, k]) => [i, { ...k, key: "<redacted>" }]));
-  return { ...c, authKeys: { ...c.authKeys, key: "<redacted>", keys } };
+  const fa = c.haCf.fenceAgent;
+  const haCf = fa ? { ...c.haCf, fenceAgent: { ...fa, params: redactParams(fa.params) } } : c.haCf;
+  return { ...c, haCf, authKeys: { ...c.authKeys, key: "<redacted>", keys } };
+}
+
+const redactParams = (p: Record<string, string>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, isSecretParam(k) ? "<redacted>" : v]));
+
+/** `fence_xvm (stdin): action=off, plug=node name or its pcmk_host_map entry; ipaddr=… login=…` */
+function describeFenceAgent(f: FenceAgentSpec): string {
+  const params = Object.entries(redactParams(f.params)).map(([k, v]) => `${k}=${v}`).join(" ");
+  const map = Object.entries(f.hostMap).map(([n, p]) => `${n}:${p}`).join(";");
+  return `${f.agent} (fence agent, key=value on stdin): action=${f.action}, ${f.hostArgument}=${map ? `per pcmk_host_map ${map}, else the node name` : "the node name"}${params ? `; ${params}` : ""}`;
 }
 
 /** A short human summary: what `crm_mon`'s reader wants to know before starting the cluster. */
@@ -73,7 +85,8 @@ export function summarizeConfig(c: ClusterConfig): string[] {
     `nats      ${h.nats.length > 0 ? h.nats.join(", ") : "none given: the agent starts a local nats-server"}`,
   ];
   if (h.bind) lines.push(`bind      ${h.bind}`);
-  if (h.fence) lines.push(`fence     ${h.fence.join(" ")}`);
+  if (h.fence) lines.push(`fence     ${h.fence.join(" ")}  (run with the victim's node name appended)`);
+  if (h.fenceAgent) lines.push(`fence     ${describeFenceAgent(h.fenceAgent)}`);
   lines.push(`groups    ${c.groups.length}`);
   for (const g of c.groups) {
     lines.push(`  ${g.id}  (preferred ${g.preferredNode}): ${g.resources.map((r) => r.id).join(" → ")}`);

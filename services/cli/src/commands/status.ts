@@ -5,6 +5,7 @@ import { foldLog } from "@vigil/agent/nats/fold-log";
 import { nodeState, partitions, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 import { readLocalView, type LocalSource } from "./local-view.js";
+import { alertLines } from "./status-alerts.js";
 
 export interface StatusFlags extends CommonFlags {
   /** The agent's state dir (its vigil.sock and view.json), for when the log cannot be read. */
@@ -40,6 +41,8 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
       group,
       text: `${group} was started on ${r.on} while ${r.victim}, which held it, was dead and not fenced (#${r.seq}): it trusted ${r.victim}'s lease; "require_fencing on" in ha.cf makes groups wait for fencing`,
     });
+  const alerts = alertLines(v);
+  warnings.push(...alerts.warnings);
   return {
     cluster: v.cluster,
     stale: source.kind !== "log",
@@ -72,6 +75,10 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
       };
     }),
     warnings,
+    /** Nodes that could not be fenced, and why (their groups wait). */
+    fenceFailures: alerts.fenceFailures,
+    /** Configured peers whose packets a node rejects for a bad key now. */
+    rejections: alerts.rejections,
     /** Each node's configuration digest and the changes waiting for its restart (its latest ConfigLoaded). */
     configs: Object.fromEntries([...v.configs].sort(([a], [b]) => a.localeCompare(b))),
   };
