@@ -18,6 +18,8 @@ export interface NodeView {
   unclean: boolean;
   generation: number | null;
   since: string | null;
+  /** Fenced, or confirmed down by the operator, since it was last alive: confirming it again is a no-op. */
+  fenced?: { seq: number; type: "Fenced" | "FenceConfirmed" };
 }
 
 export interface ResourceView {
@@ -190,6 +192,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       const n = node(view, e.victim);
       observer(view.observers, e.victim).stoppedSeq = seq;
       n.unclean = false;
+      n.fenced = { seq, type: e.type };
       for (const gv of groupsOn(view, e.victim)) markStopped(gv);
       settle = true;
       break;
@@ -361,6 +364,7 @@ function settleNodes(view: ClusterView, time: string): void {
     }
     if (alive) {
       n.unclean = false;
+      delete n.fenced;
       for (const [gid, r] of Object.entries(view.unfencedRecoveries)) if (r.victim === n.name) delete view.unfencedRecoveries[gid];
     }
   }

@@ -2,7 +2,8 @@
 // Pacemaker's `stonith_admin --confirm`. Written as a FenceConfirmed event, which the fold and the
 // agents take as a successful fence: the groups NODE held may then start elsewhere. Refused unless
 // the live nodes call NODE dead (offline or unclean): confirming a node that answers heartbeats
-// would let its groups run twice.
+// would let its groups run twice. A node fenced or confirmed down since it was last heard is already
+// so: nothing is recorded again.
 import { randomUUID } from "node:crypto";
 import { jetstream } from "@nats-io/jetstream";
 import { foldLog } from "@vigil/agent/nats/fold-log";
@@ -21,12 +22,26 @@ export function checkConfirmFenced(v: ClusterView, node: string): string | null 
   return null;
 }
 
+/** What makes a confirmation a no-op: NODE was fenced, or confirmed down, since it was last alive
+ *  (recording it again would change nothing, as for the other commands' "already so"). Pure. */
+export function alreadyFenced(v: ClusterView, node: string): string | null {
+  const f = v.nodes.get(node)?.fenced;
+  if (!f) return null;
+  return f.type === "Fenced" ? `${node} was fenced (#${f.seq}) and has not been heard since` : `${node} was confirmed down (#${f.seq}) and has not been heard since`;
+}
+
 export async function confirmFencedCommand(node: string, f: CommonFlags & { as?: string }, out: (s: string) => void): Promise<number> {
   const { nc, cluster } = await connectCli(f);
   try {
     const v = await foldLog(nc, cluster);
     const why = checkConfirmFenced(v, node);
     if (why) throw new CliError(`cannot confirm-fenced: ${why}`);
+    const already = alreadyFenced(v, node);
+    if (already) {
+      const said = `already so: ${already}; nothing recorded`;
+      out(f.json ? JSON.stringify({ ok: true, already: true, recorded: false, message: said }) : said);
+      return 0;
+    }
     const was = nodeState(v.nodes.get(node)!);
     const e = makeEvent(
       "FenceConfirmed",
