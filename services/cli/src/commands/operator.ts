@@ -131,8 +131,14 @@ export function carriedOut(
   }
 }
 
+/** `--timeout` says how long `--wait` waits: alone it would be ignored without a word, so it is bad usage. */
+export function waitTimeout(f: OperatorFlags): number {
+  if (f.timeout !== undefined && !f.wait) throw new CliError(`--timeout needs --wait (it is how long --wait waits; without --wait the command returns once the log holds it)`, 2);
+  return parseTimeout(f.timeout);
+}
+
 export async function operatorCommand(c: OperatorCommand, f: OperatorFlags, out: (s: string) => void): Promise<number> {
-  const timeoutMs = parseTimeout(f.timeout);
+  const timeoutMs = waitTimeout(f);
   const { nc, cluster } = await connectCli(f);
   try {
     const view = await foldLog(nc, cluster);
@@ -219,6 +225,7 @@ export async function hbCommand(
   f: OperatorFlags,
   out: (s: string) => void,
 ): Promise<number> {
+  waitTimeout(f);
   const { nc, cluster } = await connectCli(f);
   let moves: OperatorCommand[];
   try {
