@@ -106,7 +106,7 @@ describe("vigil agent (process)", () => {
     expect(r.stderr).toMatch(/unknown group "nosuch"/);
     const n = vigil(["node", "standby", "n9", "--nats", nats.url, "--cluster", "good"]);
     expect(n.status).not.toBe(0);
-    expect(n.stderr).toMatch(/unknown node "n9"/);
+    expect(n.stderr).toMatch(/no node "n9" in this cluster \(nodes: n1\)/);
     const gone = vigil(["status", "--nats", "nats://127.0.0.1:1", "--cluster", "good"]);
     expect(gone.status).not.toBe(0);
     expect(gone.stderr).toMatch(/cannot reach the event log/);

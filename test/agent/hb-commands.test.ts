@@ -114,7 +114,7 @@ describe("vigil hb standby|takeover", () => {
     expect(noNode.stderr).toMatch(/--node NODE is required/);
     const unknown = vigil(["hb", "takeover", "all", "--node", "n9", ...natsArgs()]);
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toMatch(/unknown node "n9"/);
+    expect(unknown.stderr).toMatch(/cannot hb takeover: no node "n9" in this cluster \(nodes: n1, n2\)/);
   });
 });
 

@@ -104,6 +104,18 @@ describe("vigil log filters", () => {
     expect(folded[0]).toMatch(/seen by n1 #3, n3 #5/);
   });
 
+  it("--node or --about a node the cluster does not have says so (exit 1) rather than print nothing", () => {
+    for (const flag of ["--node", "--about"]) {
+      const r = vigil("log", flag, "n9");
+      expect(r.status, flag).toBe(1);
+      expect(r.stderr).toBe('vigil: no node "n9" in this cluster (nodes: n1, n2, n3)\n');
+      expect(r.stdout).toBe("");
+    }
+    // A writer that is not a node, but wrote something, is a writer: the CLI's own commands.
+    expect(seqs(vigil("log", "--json", "--node", "cli").stdout)).toEqual([7]);
+    expect(vigil("log", "--about", "cli").status).toBe(1);
+  });
+
   it("--since a duration or a time; a bare number is refused, not read as a year", () => {
     // Stored now: everything is within the last hour.
     expect(seqs(vigil("log", "--json", "--since", "1h").stdout)).toHaveLength(events.length);

@@ -112,7 +112,7 @@ describe("operator commands refuse what cannot be done", () => {
     return v;
   };
   it("names the unknown node or group, a move to a node not online, and the lack of quorum", () => {
-    expect(checkCommand(view(), { kind: "standby", node: "n9" })).toMatch(/unknown node "n9"/);
+    expect(checkCommand(view(), { kind: "standby", node: "n9" })).toMatch(/^no node "n9" in this cluster \(nodes: n1, n2, n3\)$/);
     expect(checkCommand(view(), { kind: "cleanup", group: "db" })).toMatch(/unknown group "db"/);
     expect(checkCommand(view(), { kind: "move", group: "web", node: "n2" })).toMatch(/n2 is standby/);
     expect(checkCommand(view(), { kind: "move", group: "web", node: "n1" })).toBeNull();

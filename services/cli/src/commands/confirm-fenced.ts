@@ -10,12 +10,13 @@ import { foldLog } from "@vigil/agent/nats/fold-log";
 import { nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { eventSubject, makeEvent } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
+import { noSuchNode } from "./node-names.js";
 
 /** Why NODE cannot be confirmed fenced, or null. Pure, on the folded view. */
 export function checkConfirmFenced(v: ClusterView, node: string): string | null {
   if (v.nodes.size === 0) return "the event log holds no cluster configuration yet (is any agent running?)";
   const n = v.nodes.get(node);
-  if (!n) return `unknown node "${node}" (nodes: ${[...v.nodes.keys()].join(", ")})`;
+  if (!n) return noSuchNode(node, [...v.nodes.keys()]);
   const state = nodeState(n);
   if (state === "online" || state === "standby")
     return `${node} is ${state}: the live nodes hear it, so it is not down; confirm-fenced is for a node that is dead (offline or UNCLEAN)`;
