@@ -137,6 +137,13 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
   switch (e.type) {
     case "ConfigLoaded": {
       for (const n of e.nodes) node(view, n);
+      // ha.cf order, as the operator wrote it, then any node only other events named: every node
+      // list the view gives (status, quorum, reporting order) follows it.
+      for (const name of [...e.nodes, ...[...view.nodes.keys()].filter((n) => !e.nodes.includes(n))]) {
+        const n = view.nodes.get(name)!;
+        view.nodes.delete(name);
+        view.nodes.set(name, n);
+      }
       view.autoFailback = e.autoFailback;
       if (e.digest !== undefined) view.configs.set(e.node, { digest: e.digest, pending: e.pending ?? [] });
       // The configured groups are the latest ConfigLoaded's: a group taken out of haresources leaves.
