@@ -144,12 +144,14 @@ describe("vigil agents", () => {
     const noSuch = vigil(["agents", "info", "ocf:heartbeat:NoSuch"]);
     expect(noSuch.status).toBe(1);
     expect(noSuch.stderr).not.toMatch(/spawnSync|ENOENT/);
-    expect(noSuch.stderr).toMatch(/no OCF agent ocf:heartbeat:NoSuch: \/usr\/lib\/ocf\/resource.d\/heartbeat\/NoSuch is not installed/);
-    expect(vigil(["agents", "info", "ocf:heartbeat:dummy"]).stderr).toMatch(/did you mean ocf:heartbeat:Dummy\?/);
+    expect(noSuch.stderr).toMatch(/^vigil: no resource agent "ocf:heartbeat:NoSuch" \(looked in \/usr\/lib\/ocf\/resource.d\/heartbeat; \d+ agents there: vigil agents list\)$/);
+    expect(vigil(["agents", "info", "ocf:heartbeat:dummy"]).stderr).toBe('vigil: no resource agent "ocf:heartbeat:dummy" (looked in /usr/lib/ocf/resource.d/heartbeat; did you mean ocf:heartbeat:Dummy?)\n');
+    expect(vigil(["agents", "info", "ocf:nosuchprovider:X"]).stderr).toBe('vigil: no resource agent "ocf:nosuchprovider:X" (looked in /usr/lib/ocf/resource.d/nosuchprovider: no provider "nosuchprovider")\n');
     const ocf = vigil(["agents", "info", "ocf:heartbeat:Dummy", "--json"]);
     expect(JSON.parse(ocf.stdout).parameters.map((p: { name: string }) => p.name)).toContain("state");
     const none = vigil(["agents", "info", "NoSuchAgent"]);
     expect(none.status).toBe(1);
-    expect(none.stderr).toMatch(/no agent "NoSuchAgent"/);
+    expect(none.stderr).toBe('vigil: no resource agent "NoSuchAgent" (not built in; looked in /etc/ha.d/resource.d, /etc/init.d)\n');
+    expect(vigil(["agents", "info", "ipaddr"]).stderr).toMatch(/; did you mean IPaddr\?\)$/m);
   });
 });
