@@ -54,7 +54,8 @@ function expectAlready(args: string[]): void {
   expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(0);
   expect(Date.now() - t0).toBeLessThan(15_000);
   expect(r.stdout).toMatch(/already/);
-  expect(lastSeq()).toBe(before);
+  const after = lastSeq();
+  if (after !== before) throw new Error(`${args.join(" ")} recorded: ${JSON.stringify(c.events().filter((e) => e.seq > before))}`);
 }
 
 describe("operator commands with --wait", () => {
