@@ -77,15 +77,19 @@ export function parseSince(s: string, now = Date.now()): Date {
   return d;
 }
 
+/** The writer of the CLI's own commands (unless `--as` names another). */
+const CLI_WRITER = "cli";
+
 /** `--node N` and `--about N` name a node of the cluster (a filter on a typo prints nothing, which
- *  reads as "nothing happened"). `--node` may also name a writer that is not a node (`cli`, an `--as`
- *  name) that wrote something. A log with no configuration yet has no names to check against. */
+ *  reads as "nothing happened"). `--node` also takes the CLI's own writer, `cli`, and any other
+ *  writer that wrote something (an `--as` name). A log with no configuration yet is not checked. */
 async function checkNodeFilters(nc: NatsConnection, cluster: string, f: LogFlags): Promise<void> {
   if (f.node === undefined && f.about === undefined) return;
   const nodes = await configuredNodes(nc, cluster);
   if (nodes.length === 0) return;
   if (f.about !== undefined && !nodes.includes(f.about)) throw new CliError(noSuchNode(f.about, nodes));
-  if (f.node !== undefined && !nodes.includes(f.node) && !(await hasWriter(nc, cluster, f.node))) throw new CliError(noSuchNode(f.node, nodes));
+  if (f.node === undefined || f.node === CLI_WRITER || nodes.includes(f.node)) return;
+  if (!(await hasWriter(nc, cluster, f.node))) throw new CliError(noSuchNode(f.node, nodes));
 }
 
 export async function logCommand(f: LogFlags, out: (s: string) => void): Promise<number> {
