@@ -19,6 +19,8 @@ export interface NodeView {
   unclean: boolean;
   generation: number | null;
   since: string | null;
+  /** Fenced, or confirmed down by the operator, since it was last alive: confirming it again is a no-op. */
+  fenced?: { seq: number; type: "Fenced" | "FenceConfirmed" };
 }
 
 export interface ResourceView {
@@ -140,6 +142,13 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
   switch (e.type) {
     case "ConfigLoaded": {
       for (const n of e.nodes) node(view, n);
+      // ha.cf order, as the operator wrote it, then any node only other events named: every node
+      // list the view gives (status, quorum, reporting order) follows it.
+      for (const name of [...e.nodes, ...[...view.nodes.keys()].filter((n) => !e.nodes.includes(n))]) {
+        const n = view.nodes.get(name)!;
+        view.nodes.delete(name);
+        view.nodes.set(name, n);
+      }
       view.autoFailback = e.autoFailback;
       if (e.digest !== undefined) view.configs.set(e.node, { digest: e.digest, pending: e.pending ?? [] });
       // The configured groups are the latest ConfigLoaded's: a group taken out of haresources leaves.
@@ -195,6 +204,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       const n = node(view, e.victim);
       observer(view.observers, e.victim).stoppedSeq = seq;
       n.unclean = false;
+      n.fenced = { seq, type: e.type };
       for (const gv of groupsOn(view, e.victim)) markStopped(gv);
       settle = true;
       break;
@@ -366,6 +376,7 @@ function settleNodes(view: ClusterView, time: string): void {
     }
     if (alive) {
       n.unclean = false;
+      delete n.fenced;
       for (const [gid, r] of Object.entries(view.unfencedRecoveries)) if (r.victim === n.name) delete view.unfencedRecoveries[gid];
     }
   }

@@ -32,20 +32,35 @@ export async function configCheck(dir: string, opts: ConfigCheckOptions = {}): P
     else for (const line of [...errors, ...warnings.map((w) => `warning: ${w}`)]) err(line);
     return EXIT_INVALID_CONFIG;
   };
-  if (!r.ok) return fail(r.errors.map(formatConfigError));
-  const checked = checkResources(r.value.dir, r.value.groups);
+  // The resources of every group that parsed are checked even when other lines did not: one run
+  // reports every problem it can find.
+  const checked = checkResources(dir, r.ok ? r.value.groups : r.groups);
   const isError = (p: ResourceProblem) => p.kind === "arguments" || opts.node !== undefined;
-  const errors = checked.problems.filter(isError).map(formatResourceProblem);
+  const errors = inFileOrder([
+    ...(r.ok ? [] : r.errors.map((e) => ({ ...e, text: formatConfigError(e) }))),
+    ...checked.problems.filter(isError).map((p) => ({ ...p, text: formatResourceProblem(p) })),
+  ]);
   const warnings = [
-    ...r.warnings.map(formatConfigError),
+    ...(r.ok ? r.warnings.map(formatConfigError) : []),
     ...checked.problems
       .filter((p) => !isError(p))
-      .map((p) => `${formatResourceProblem(p)} (on this host; run with --node NAME on the node itself to make it an error)`),
+      .map((p) => `${formatResourceProblem(p)} (a warning without --node: run with --node NAME on that node to make it an error)`),
   ];
-  if (errors.length > 0) return fail(errors, warnings);
+  if (!r.ok || errors.length > 0) return fail(errors, warnings);
   if (opts.json) out(JSON.stringify({ ...redactKeys(r.value), warnings }, null, 2));
   else for (const line of [...summarizeConfig(r.value), ...warnings.map((w) => `warning: ${w}`)]) out(line);
   return 0;
+}
+
+/** Problems by file (in the order the files first appear: ha.cf, authkeys, haresources), then by
+ *  line, whole-file problems (line 0) last; stable. */
+function inFileOrder(problems: { file: string; line: number; text: string }[]): string[] {
+  const files = [...new Set(problems.map((p) => p.file))];
+  const line = (n: number) => (n === 0 ? Number.MAX_SAFE_INTEGER : n);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => files.indexOf(a.p.file) - files.indexOf(b.p.file) || line(a.p.line) - line(b.p.line) || a.i - b.i)
+    .map(({ p }) => p.text);
 }
 
 /** The config with every authkeys key (and fence agent password) replaced: a check's output may end up in a ticket or a chat. */
