@@ -313,10 +313,13 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
   }
   if (g && g.node === e.node) showHolderCopy(g);
   if (settle) settleNodes(view, e.time);
-  // The holder stopped (or was reported stopped) while another live node's copy still runs.
-  for (const gv of view.groups.values()) holdByLiveCopy(gv, (n) => view.nodes.get(n)?.alive === true);
+  // The holder stopped (or was reported stopped), or a node came alive, while a live node's copy runs.
+  if (settle || ENDS_A_COPY.has(e.type)) for (const gv of view.groups.values()) holdByLiveCopy(gv, (n) => view.nodes.get(n)?.alive === true);
   return true;
 }
+
+/** Events after which a group may be on nobody while another node's copy runs (group-copies.ts). */
+const ENDS_A_COPY: ReadonlySet<VigilEvent["type"]> = new Set(["GroupStopped", "AgentStarted", "AgentStopped", "Fenced", "FenceConfirmed", "GroupRestored"]);
 
 /** Events that change placement or membership (`lastChange`). */
 const CHANGES: ReadonlySet<VigilEvent["type"]> = new Set([
