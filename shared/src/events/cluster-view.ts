@@ -5,6 +5,7 @@ import type { VigilEvent } from "./vocabulary.js";
 import { explainQuorum } from "../placement/quorum.js";
 import { applyAlerts, emptyAlerts, type NodeAlerts } from "./node-alerts.js";
 import { isAlive, observer, reportingNodes, withTheSay, type Observers, type QuorumReport } from "./observers.js";
+import { clearCopyFailures, dropCopiesOf, holdByLiveCopy, noteCopyResource, noteCopyState, showHolderCopy, type GroupCopy } from "./group-copies.js";
 
 export type NodeState = "online" | "standby" | "offline" | "unclean";
 export type GroupState = "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
@@ -41,6 +42,8 @@ export interface GroupView {
   movedTo: string | null;
   /** Why the group is where it is, from the last PlacementDecided. */
   reason: string | null;
+  /** Each node's own account of its copy (group-copies.ts): the holder when the log's order lags. */
+  copies: Record<string, GroupCopy>;
 }
 
 export interface ClusterView {
@@ -166,6 +169,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
           ),
           movedTo: old?.movedTo ?? null,
           reason: old?.reason ?? null,
+          copies: old?.copies ?? {},
         });
       }
       break;
@@ -182,12 +186,14 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       Object.assign(n, { unclean: false, generation: e.generation, since: e.time });
       // A restarted agent holds nothing until it starts something again.
       for (const gv of view.groups.values()) if (gv.node === e.node) markStopped(gv);
+      dropCopiesOf(view.groups.values(), e.node);
       break;
     }
     case "AgentStopped": {
       const n = node(view, e.node);
       Object.assign(n, { unclean: false });
       for (const gv of groupsOn(view, e.node)) markStopped(gv);
+      dropCopiesOf(view.groups.values(), e.node);
       break;
     }
     case "NodeUp":
@@ -206,6 +212,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       n.unclean = false;
       n.fenced = { seq, type: e.type };
       for (const gv of groupsOn(view, e.victim)) markStopped(gv);
+      dropCopiesOf(view.groups.values(), e.victim);
       settle = true;
       break;
     }
@@ -237,6 +244,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
           r.lastError = null;
         }
       if (g && g.state === "failed") g.state = "stopped";
+      if (g) clearCopyFailures(g);
       break;
     case "PlacementDecided":
       observer(view.observers, e.node).reasons = e.reasons;
@@ -244,35 +252,42 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       break;
     case "GroupStarting":
       if (g) Object.assign(g, { node: e.node, state: "starting" });
+      if (g) noteCopyState(g, e.node, "starting", seq);
       break;
     case "GroupStarted":
       if (g) Object.assign(g, { node: e.node, state: "started" });
+      if (g) noteCopyState(g, e.node, "started", seq);
       break;
     case "GroupStopping":
       if (g && g.node === e.node) g.state = "stopping";
+      if (g) noteCopyState(g, e.node, "stopping", seq);
       break;
     case "GroupStopped":
       if (g && (g.node === e.node || g.node === null)) markStopped(g);
+      if (g) noteCopyState(g, e.node, "stopped", seq);
       break;
     case "GroupBlocked":
       if (g) Object.assign(g, { node: e.node, state: "blocked" });
+      if (g) noteCopyState(g, e.node, "blocked", seq);
       break;
     case "ResourceStarting":
     case "ResourceStarted":
     case "ResourceStopping":
     case "ResourceStopped": {
-      if (!g || (g.node !== null && g.node !== e.node)) break;
       const states = {
         ResourceStarting: "starting",
         ResourceStarted: "started",
         ResourceStopping: "stopping",
         ResourceStopped: "stopped",
       } as const;
+      if (g) noteCopyResource(g, e.node, e.resource, states[e.type], seq);
+      if (!g || (g.node !== null && g.node !== e.node)) break;
       resource(g, e.resource).state = states[e.type];
       break;
     }
     case "ResourceFailed": {
       if (!g) break;
+      noteCopyResource(g, e.node, e.resource, "failed", seq);
       const r = resource(g, e.resource);
       r.failcounts[e.node] = e.failcount;
       r.lastError = `${e.op} rc=${e.rc}: ${e.message}`;
@@ -290,6 +305,8 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       if (g) {
         Object.assign(g, { node: e.state === "stopped" ? null : e.node, state: e.state });
         for (const [id, st] of Object.entries(e.resources)) resource(g, id).state = st;
+        noteCopyState(g, e.node, e.state, seq);
+        for (const [id, st] of Object.entries(e.resources)) noteCopyResource(g, e.node, id, st, seq);
       }
       break;
     case "OperatorStateRestored":
@@ -309,9 +326,15 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
     default:
       break;
   }
+  if (g && g.node === e.node) showHolderCopy(g);
   if (settle) settleNodes(view, e.time);
+  // The holder stopped (or was reported stopped), or a node came alive, while a live node's copy runs.
+  if (settle || ENDS_A_COPY.has(e.type)) for (const gv of view.groups.values()) holdByLiveCopy(gv, (n) => view.nodes.get(n)?.alive === true);
   return true;
 }
+
+/** Events after which a group may be on nobody while another node's copy runs (group-copies.ts). */
+const ENDS_A_COPY: ReadonlySet<VigilEvent["type"]> = new Set(["GroupStopped", "AgentStarted", "AgentStopped", "Fenced", "FenceConfirmed", "GroupRestored"]);
 
 /** Events that change placement or membership (`lastChange`). */
 const CHANGES: ReadonlySet<VigilEvent["type"]> = new Set([

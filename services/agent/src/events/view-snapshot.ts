@@ -36,6 +36,8 @@ export function deserializeView(text: string, cluster: string): { view: ClusterV
     if (o.version !== VERSION || o.cluster !== cluster || !Number.isInteger(o.lastSeq) || typeof o.streamCreated !== "string") return null;
     // Written before the fold kept each node's reports: liveness cannot be worked out; fold whole.
     if (typeof o.observers !== "object" || o.observers === null) return null;
+    // Written before the fold kept each node's copy of a group (group-copies.ts): fold whole.
+    if (!Array.isArray(o.groups) || o.groups.some((g: { copies?: unknown }) => typeof g.copies !== "object" || g.copies === null)) return null;
     const v = emptyView(cluster);
     v.lastSeq = o.lastSeq;
     v.lastEventTime = o.lastEventTime ?? null;
