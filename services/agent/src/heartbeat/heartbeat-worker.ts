@@ -29,6 +29,10 @@ const ctx: FilterContext = {
   nodes: new Set(haCf.nodes),
   authKeys: cfg.authKeys,
   allowCrc: haCf.allowCrc === true,
+  nowMs: 0,
+  // Under any agent's listen before announcing (listenBeforeAnnounceMs >= 5 keepalives): a restart's
+  // old generation has been quiet longer than this when the new one first speaks.
+  quietMs: 2 * Math.max(10, haCf.keepaliveMs),
 };
 let filter = emptyFilterState();
 let detector = createDetector(
@@ -90,7 +94,7 @@ let announcedAt = 0;
 
 function onMessage(msg: Buffer, _label: string, from: string): void {
   stats.received++;
-  const r = admitPacket(filter, msg, ctx);
+  const r = admitPacket(filter, msg, { ...ctx, nowMs: now() });
   const o = r.outcome;
   if (o.kind === "same-name") {
     const other = { generation: o.generation, from, probing: o.probing, announcedMs: o.announcedMs };
@@ -103,6 +107,7 @@ function onMessage(msg: Buffer, _label: string, from: string): void {
   // While listening, nothing else is heard: the detector and the replay windows start at announce.
   if (phase === "listening") return;
   filter = r.state;
+  if ((o.kind === "accept" || o.kind === "drop") && o.peerDuplicate) post({ type: "peer-duplicate", ...o.peerDuplicate, from });
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
     return;
