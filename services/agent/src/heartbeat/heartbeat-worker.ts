@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
 import { copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
-import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, takenEnvelope, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
@@ -92,7 +92,7 @@ let phase: "listening" | "announcing" = "listening";
 let readyPosted = false;
 let announcedAt = 0;
 
-function onMessage(msg: Buffer, _label: string, from: string): void {
+function onMessage(msg: Buffer, label: string, from: string): void {
   stats.received++;
   const r = admitPacket(filter, msg, { ...ctx, nowMs: now() });
   const o = r.outcome;
@@ -108,6 +108,7 @@ function onMessage(msg: Buffer, _label: string, from: string): void {
   if (phase === "listening") return;
   filter = r.state;
   if ((o.kind === "accept" || o.kind === "drop") && o.peerDuplicate) post({ type: "peer-duplicate", ...o.peerDuplicate, from });
+  if (o.kind === "drop" && o.answerProbe) answerProbe(o.answerProbe.peer, o.answerProbe.keptGeneration, label, from);
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
     return;
@@ -205,6 +206,24 @@ function sendBytes(bytes: Buffer): void {
         onSocketError(e as Error); // e.g. the socket closed under us during stop
       }
     }
+  }
+}
+
+/** Tells a prober, on the medium its probe came in on, that its name is taken: with ucast the agent
+ *  that has it sends only to its peers, so the prober would hear nothing and announce itself. */
+function answerProbe(node: string, generation: number, label: string, from: string): void {
+  const ep = endpoints.find((e) => e.label === label);
+  const i = from.lastIndexOf(":");
+  const port = Number(from.slice(i + 1));
+  if (!ep || i < 0 || !Number.isInteger(port)) return;
+  const enc = encodePacket({ node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: 0, payload: takenEnvelope(node, generation) }, cfg.authKeys, {
+    allowCrc: ctx.allowCrc,
+  });
+  if (!enc.ok) return;
+  try {
+    ep.socket.send(enc.bytes, port, from.slice(0, i).replace(/^\[|\]$/g, ""), (err) => (err ? onSocketError(err) : stats.sent++));
+  } catch (e) {
+    onSocketError(e as Error);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuthKeys } from "@vigil/shared/config/schemas";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext, type FilterState } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, takenEnvelope, worstLinkLoss, wrapHeartbeatPayload, type FilterContext, type FilterState } from "./receive-filter.js";
 
 const auth: AuthKeys = { active: 1, method: "sha256", key: "k", keys: { "1": { method: "sha256", key: "k" } } };
 const ctx: FilterContext = { self: "n1", cluster: "c1", nodes: new Set(["n1", "n2"]), authKeys: auth, allowCrc: false, nowMs: 0, quietMs: 0 };
@@ -147,6 +147,27 @@ describe("receive filter", () => {
       expect(r.at(-1)!.state.windows["n2"]!.generation).toBe(1);
       // The first one's state is what counts again.
       expect(r.at(-1)!.state.payloads["n2"]).toBe(JSON.stringify({ g: 1 }));
+    });
+
+    it("a probe for a name whose agent still speaks is answered and reported once; a restart's probe (old one quiet) is only dropped", () => {
+      let state = emptyFilterState();
+      state = admitPacket(state, packet({ generation: 1, seq: 1 }), at(0)).state;
+      const probe = (ms: number, generation: number) => {
+        const r = admitPacket(state, packet({ generation, seq: 1, payload: PROBE_ENVELOPE }), at(ms));
+        state = r.state;
+        return r.outcome;
+      };
+      const dup = { peer: "n2", generation: 3, keptGeneration: 1 };
+      expect(probe(50, 3)).toEqual({ kind: "drop", reason: "probe", answerProbe: dup, peerDuplicate: dup });
+      expect(probe(100, 3)).toEqual({ kind: "drop", reason: "probe", answerProbe: dup });
+      expect(probe(900, 4)).toEqual({ kind: "drop", reason: "probe" });
+      expect(state.windows["n2"]!.generation).toBe(1);
+    });
+
+    it("the prober takes a peer's answer for its own name as another agent of its name; others drop it", () => {
+      const answer = packet({ node: "n2", payload: takenEnvelope("n1", 7) });
+      expect(admitPacket(emptyFilterState(), answer, { ...ctx, generation: 9 }).outcome).toEqual({ kind: "same-name", generation: 7, probing: false, announcedMs: null });
+      expect(admitPacket(emptyFilterState(), answer, { ...ctx, self: "n3", nodes: new Set(["n1", "n2", "n3"]), generation: 9 }).outcome).toEqual({ kind: "drop", reason: "probe" });
     });
 
     it("once the first one has gone quiet, the newcomer is taken as its restart", () => {

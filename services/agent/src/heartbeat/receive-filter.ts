@@ -62,7 +62,13 @@ export type FilterOutcome =
    *  agent runs, or is starting, as this node. `probing`: it is still listening before announcing
    *  itself; `announcedMs`: how long it has announced itself (null: it does not say). */
   | { kind: "same-name"; generation: number; probing: boolean; announcedMs: number | null }
-  | { kind: "drop"; reason: PacketDropReason; peerDuplicate?: PeerDuplicate };
+  | {
+      kind: "drop";
+      reason: PacketDropReason;
+      peerDuplicate?: PeerDuplicate;
+      /** A probe for a name taken by an agent still speaking: tell the prober (takenEnvelope). */
+      answerProbe?: PeerDuplicate;
+    };
 
 export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {}, heardAtMs: {}, prior: {}, refused: {} });
 
@@ -78,6 +84,14 @@ export function admitPacket(
   const p = d.packet;
   if (p.cluster !== ctx.cluster) return drop("wrong-cluster");
   // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
+  const taken = takenFlag(p.payload);
+  if (taken) {
+    // A peer's answer to this node's probe: its name is taken by another generation, still speaking.
+    if (taken.node === ctx.self && ctx.generation !== undefined && taken.generation !== ctx.generation) {
+      return { state, outcome: { kind: "same-name", generation: taken.generation, probing: false, announcedMs: null } };
+    }
+    return drop("probe");
+  }
   if (p.node === ctx.self) {
     if (ctx.generation === undefined || p.generation === ctx.generation) return drop("self");
     const e = envelopeFlags(p.payload);
@@ -85,7 +99,19 @@ export function admitPacket(
   }
   // A starting agent's probe says only "is my name taken?": it is not yet a member, and its new
   // generation must not make its peers drop the running agent's packets as stale.
-  if (envelopeFlags(p.payload).probing) return drop("probe");
+  if (envelopeFlags(p.payload).probing) {
+    // ...but a probe for a name whose agent still speaks is a second agent: answer it (the worker
+    // sends TAKEN to the prober), since with ucast it may hear nothing of that agent itself.
+    const w = state.windows[p.node];
+    const heardAt = state.heardAtMs[p.node];
+    if (!ctx.nodes.has(p.node) || !w || p.generation <= w.generation || heardAt === undefined || ctx.nowMs - heardAt >= ctx.quietMs) return drop("probe");
+    const first = state.refused[p.node] !== p.generation;
+    const peerDuplicate = { peer: p.node, generation: p.generation, keptGeneration: w.generation };
+    return {
+      state: { ...state, refused: { ...state.refused, [p.node]: p.generation } },
+      outcome: { kind: "drop", reason: "probe", answerProbe: peerDuplicate, ...(first ? { peerDuplicate } : {}) },
+    };
+  }
   if (!ctx.nodes.has(p.node)) return drop("unknown-node");
   const same = sameNamePeer(state, p.node, p.generation, p.seq, ctx);
   if (same.kind === "refuse") {
@@ -175,10 +201,22 @@ export interface HeartbeatEnvelope {
   l?: Record<string, number>;
   s?: number;
   j?: 1;
+  /** A peer's answer to a probe: this name is taken (takenEnvelope). */
+  t?: { n: string; g: number };
 }
 
 /** A starting agent's probe: no payload, no reports; peers drop it (receive filter, "probe"). */
 export const PROBE_ENVELOPE: HeartbeatEnvelope = { a: {}, p: null, j: 1 };
+
+/** A peer's answer to a probe for a taken name: node `n` runs as generation `g`. Peers drop it. */
+export const takenEnvelope = (node: string, generation: number): HeartbeatEnvelope => ({ a: {}, p: null, t: { n: node, g: generation } });
+
+function takenFlag(x: unknown): { node: string; generation: number } | null {
+  const t = x && typeof x === "object" ? (x as { t?: unknown }).t : undefined;
+  if (!t || typeof t !== "object") return null;
+  const { n, g } = t as { n?: unknown; g?: unknown };
+  return typeof n === "string" && typeof g === "number" && Number.isInteger(g) ? { node: n, generation: g } : null;
+}
 
 function envelopeFlags(x: unknown): { probing: boolean; announcedMs: number | null } {
   const o = (x && typeof x === "object" ? x : {}) as { j?: unknown; s?: unknown };
