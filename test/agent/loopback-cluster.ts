@@ -88,14 +88,20 @@ export class LoopbackCluster {
   }
 
   start(node: string): void {
+    this.startAs(node, node, this.configDir(node), this.stateDir(node));
+  }
+
+  /** An agent for `node` from another config and state dir, tracked (stop, logs) as `key`. */
+  startAs(key: string, node: string, configDir: string, stateDir: string): Promise<number | null> {
     const c = spawn(
       process.execPath,
-      [VIGIL, "agent", "--config", this.configDir(node), "--node", node, "--nats", this.nats.url, "--state-dir", this.stateDir(node)],
+      [VIGIL, "agent", "--config", configDir, "--node", node, "--nats", this.nats.url, "--state-dir", stateDir],
       { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VIGIL_NATS: "" } },
     );
-    this.logs.set(node, "");
-    c.stderr!.on("data", (d: Buffer) => this.logs.set(node, (this.logs.get(node) ?? "").slice(-20_000) + d.toString()));
-    this.procs.set(node, c);
+    this.logs.set(key, "");
+    c.stderr!.on("data", (d: Buffer) => this.logs.set(key, (this.logs.get(key) ?? "").slice(-20_000) + d.toString()));
+    this.procs.set(key, c);
+    return new Promise((r) => c.once("exit", (code) => r(code)));
   }
 
   /** SIGTERM (or SIGKILL) the agent and wait for it to exit (bounded). */

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
 import { baseCopies, copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
-import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, takenEnvelope, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
@@ -29,6 +29,10 @@ const ctx: FilterContext = {
   nodes: new Set(haCf.nodes),
   authKeys: cfg.authKeys,
   allowCrc: haCf.allowCrc === true,
+  nowMs: 0,
+  // Under any agent's listen before announcing (listenBeforeAnnounceMs >= 5 keepalives): a restart's
+  // old generation has been quiet longer than this when the new one first speaks.
+  quietMs: 2 * Math.max(10, haCf.keepaliveMs),
 };
 let filter = emptyFilterState();
 let detector = createDetector(
@@ -88,9 +92,9 @@ let phase: "listening" | "announcing" = "listening";
 let readyPosted = false;
 let announcedAt = 0;
 
-function onMessage(msg: Buffer, _label: string, from: string): void {
+function onMessage(msg: Buffer, label: string, from: string): void {
   stats.received++;
-  const r = admitPacket(filter, msg, ctx);
+  const r = admitPacket(filter, msg, { ...ctx, nowMs: now() });
   const o = r.outcome;
   if (o.kind === "same-name") {
     const other = { generation: o.generation, from, probing: o.probing, announcedMs: o.announcedMs };
@@ -103,6 +107,8 @@ function onMessage(msg: Buffer, _label: string, from: string): void {
   // While listening, nothing else is heard: the detector and the replay windows start at announce.
   if (phase === "listening") return;
   filter = r.state;
+  if ((o.kind === "accept" || o.kind === "drop") && o.peerDuplicate) post({ type: "peer-duplicate", ...o.peerDuplicate, from });
+  if (o.kind === "drop" && o.answerProbe) answerProbe(o.answerProbe.peer, o.answerProbe.keptGeneration, label, from);
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
     return;
@@ -200,6 +206,24 @@ function sendBytes(bytes: Buffer): void {
         onSocketError(e as Error); // e.g. the socket closed under us during stop
       }
     }
+  }
+}
+
+/** Tells a prober, on the medium its probe came in on, that its name is taken: with ucast the agent
+ *  that has it sends only to its peers, so the prober would hear nothing and announce itself. */
+function answerProbe(node: string, generation: number, label: string, from: string): void {
+  const ep = endpoints.find((e) => e.label === label);
+  const i = from.lastIndexOf(":");
+  const port = Number(from.slice(i + 1));
+  if (!ep || i < 0 || !Number.isInteger(port)) return;
+  const enc = encodePacket({ node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: 0, payload: takenEnvelope(node, generation) }, cfg.authKeys, {
+    allowCrc: ctx.allowCrc,
+  });
+  if (!enc.ok) return;
+  try {
+    ep.socket.send(enc.bytes, port, from.slice(0, i).replace(/^\[|\]$/g, ""), (err) => (err ? onSocketError(err) : stats.sent++));
+  } catch (e) {
+    onSocketError(e as Error);
   }
 }
 

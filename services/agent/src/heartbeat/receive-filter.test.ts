@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { AuthKeys } from "@vigil/shared/config/schemas";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext, type FilterState } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, takenEnvelope, worstLinkLoss, wrapHeartbeatPayload, type FilterContext, type FilterState } from "./receive-filter.js";
 
 const auth: AuthKeys = { active: 1, method: "sha256", key: "k", keys: { "1": { method: "sha256", key: "k" } } };
-const ctx: FilterContext = { self: "n1", cluster: "c1", nodes: new Set(["n1", "n2"]), authKeys: auth, allowCrc: false };
+const ctx: FilterContext = { self: "n1", cluster: "c1", nodes: new Set(["n1", "n2"]), authKeys: auth, allowCrc: false, nowMs: 0, quietMs: 0 };
 
 function packet(over: Partial<{ node: string; cluster: string; generation: number; seq: number; payload: unknown }> = {}, a = auth) {
   const r = encodePacket({ node: "n2", cluster: "c1", generation: 1, seq: 1, payload: null, ...over }, a);
@@ -94,5 +94,92 @@ describe("receive filter", () => {
     expect(r.outcome).toEqual({ kind: "drop", reason: "probe" });
     expect(r.state.windows).toEqual({});
   });
-});
 
+  describe("two agents in one peer's name", () => {
+    const at = (nowMs: number): FilterContext => ({ ...ctx, nowMs, quietMs: 200 });
+    function feed(steps: Array<[ms: number, generation: number, seq: number]>) {
+      let state = emptyFilterState();
+      return steps.map(([ms, generation, seq]) => {
+        const r = admitPacket(state, packet({ generation, seq, payload: { g: generation } }), at(ms));
+        state = r.state;
+        const o = r.outcome;
+        return { verdict: o.kind === "drop" ? o.reason : o.kind, dup: o.kind === "accept" || o.kind === "drop" ? o.peerDuplicate : undefined, state };
+      });
+    }
+
+    it("a newer generation while the older one still speaks is a second agent: refused, the first keeps the name, reported once", () => {
+      const r = feed([
+        [0, 1, 1],
+        [100, 5, 1], // newcomer
+        [100, 1, 2], // the one there first speaks on
+        [200, 5, 2],
+        [300, 1, 3],
+        [350, 5, 3],
+      ]);
+      expect(r.map((x) => x.verdict)).toEqual(["accept", "duplicate-node", "accept", "duplicate-node", "accept", "duplicate-node"]);
+      expect(r.map((x) => x.dup)).toEqual([undefined, { peer: "n2", generation: 5, keptGeneration: 1 }, undefined, undefined, undefined, undefined]);
+      expect(r.at(-1)!.state.windows["n2"]!.generation).toBe(1);
+    });
+
+    it("a restart (the old generation quiet) is accepted at once, and its replays stay stale", () => {
+      const r = feed([
+        [0, 1, 1],
+        [100, 1, 2],
+        [700, 2, 1], // restarted after its listen: generation 1 quiet for 600 ms
+        [750, 1, 2], // a replay of the old generation: not newer than its last, so not a second agent
+        [800, 2, 2],
+      ]);
+      expect(r.map((x) => x.verdict)).toEqual(["accept", "accept", "accept", "stale", "accept"]);
+      expect(r.every((x) => x.dup === undefined)).toBe(true);
+    });
+
+    it("a newcomer let in while the first one's packets were lost is undone by the first one's next packet", () => {
+      const r = feed([
+        [0, 1, 7],
+        [500, 5, 1], // generation 1's packets lost for 500 ms: taken for a restart
+        [550, 1, 12], // generation 1 speaks on, a newer seq than its last: no restart happened
+        [600, 5, 2],
+        [650, 1, 13],
+      ]);
+      expect(r.map((x) => x.verdict)).toEqual(["accept", "accept", "accept", "duplicate-node", "accept"]);
+      expect(r[2]!.dup).toEqual({ peer: "n2", generation: 5, keptGeneration: 1 });
+      expect(r[3]!.dup).toBeUndefined();
+      expect(r.at(-1)!.state.windows["n2"]!.generation).toBe(1);
+      // The first one's state is what counts again.
+      expect(r.at(-1)!.state.payloads["n2"]).toBe(JSON.stringify({ g: 1 }));
+    });
+
+    it("a probe for a name whose agent still speaks is answered and reported once; a restart's probe (old one quiet) is only dropped", () => {
+      let state = emptyFilterState();
+      state = admitPacket(state, packet({ generation: 1, seq: 1 }), at(0)).state;
+      const probe = (ms: number, generation: number) => {
+        const r = admitPacket(state, packet({ generation, seq: 1, payload: PROBE_ENVELOPE }), at(ms));
+        state = r.state;
+        return r.outcome;
+      };
+      const dup = { peer: "n2", generation: 3, keptGeneration: 1 };
+      expect(probe(50, 3)).toEqual({ kind: "drop", reason: "probe", answerProbe: dup, peerDuplicate: dup });
+      expect(probe(100, 3)).toEqual({ kind: "drop", reason: "probe", answerProbe: dup });
+      expect(probe(900, 4)).toEqual({ kind: "drop", reason: "probe" });
+      expect(state.windows["n2"]!.generation).toBe(1);
+    });
+
+    it("the prober takes a peer's answer for its own name as another agent of its name; others drop it", () => {
+      const answer = packet({ node: "n2", payload: takenEnvelope("n1", 7) });
+      expect(admitPacket(emptyFilterState(), answer, { ...ctx, generation: 9 }).outcome).toEqual({ kind: "same-name", generation: 7, probing: false, announcedMs: null });
+      expect(admitPacket(emptyFilterState(), answer, { ...ctx, self: "n3", nodes: new Set(["n1", "n2", "n3"]), generation: 9 }).outcome).toEqual({ kind: "drop", reason: "probe" });
+    });
+
+    it("once the first one has gone quiet, the newcomer is taken as its restart", () => {
+      const r = feed([
+        [0, 1, 1],
+        [100, 5, 1],
+        [150, 1, 2],
+        [700, 5, 9], // generation 1 quiet for 550 ms
+      ]);
+      expect(r.map((x) => x.verdict)).toEqual(["accept", "duplicate-node", "accept", "accept"]);
+      expect(r.at(-1)!.state.windows["n2"]!.generation).toBe(5);
+      expect(r.at(-1)!.state.refused).toEqual({});
+    });
+  });
+});

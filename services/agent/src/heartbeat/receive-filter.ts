@@ -14,6 +14,18 @@ export interface FilterContext {
   nodes: ReadonlySet<string>;
   authKeys: Pick<AuthKeys, "keys">;
   allowCrc: boolean;
+  /** When this packet was read (monotonic ms): time is an input. */
+  nowMs: number;
+  /** A peer's generation silent this long may be replaced by a newer one (a restart); a newer one
+   *  heard while the older still speaks is a second agent in that name (duplicate-peer rule). */
+  quietMs: number;
+}
+
+/** Two agents heard in one peer's name: the one there first (`keptGeneration`) keeps it. */
+export interface PeerDuplicate {
+  peer: string;
+  generation: number;
+  keptGeneration: number;
 }
 
 export interface FilterState {
@@ -24,6 +36,13 @@ export interface FilterState {
   loss: LossWindows;
   /** How many of this node's packets each peer says it loses (percent, its newest packet's `l`). */
   lossOfUs: Readonly<Record<string, number>>;
+  /** When each peer's current generation was last accepted (ctx.nowMs). */
+  heardAtMs: Readonly<Record<string, number>>;
+  /** The generation a newer one replaced, and its highest seq: should it speak again with a newer
+   *  seq, it was no restart. */
+  prior: Readonly<Record<string, { generation: number; highest: number }>>;
+  /** A newer generation refused while the older one speaks (packets dropped as `duplicate-node`). */
+  refused: Readonly<Record<string, number>>;
 }
 
 export type FilterOutcome =
@@ -35,27 +54,44 @@ export type FilterOutcome =
       /** How long before sending the peer had last heard this node (null: it does not hear us;
        *  undefined: it sent no report). */
       heardUsAgoMs: number | null | undefined;
+      /** This packet showed a newer generation of its sender to be a second agent (now refused). */
+      peerDuplicate?: PeerDuplicate;
     }
   | { kind: "duplicate" }
   /** A packet signed for this node's own name from another agent (another generation): a second
    *  agent runs, or is starting, as this node. `probing`: it is still listening before announcing
    *  itself; `announcedMs`: how long it has announced itself (null: it does not say). */
   | { kind: "same-name"; generation: number; probing: boolean; announcedMs: number | null }
-  | { kind: "drop"; reason: PacketDropReason };
+  | {
+      kind: "drop";
+      reason: PacketDropReason;
+      peerDuplicate?: PeerDuplicate;
+      /** A probe for a name taken by an agent still speaking: tell the prober (takenEnvelope). */
+      answerProbe?: PeerDuplicate;
+    };
 
-export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {} });
+export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {}, heardAtMs: {}, prior: {}, refused: {} });
 
 export function admitPacket(
-  state: FilterState,
+  initial: FilterState,
   bytes: Uint8Array,
   ctx: FilterContext,
 ): { state: FilterState; outcome: FilterOutcome } {
+  let state = initial;
   const drop = (reason: PacketDropReason) => ({ state, outcome: { kind: "drop", reason } as const });
   const d = decodePacket(bytes, ctx.authKeys, { allowCrc: ctx.allowCrc });
   if (!d.ok) return drop(d.reason);
   const p = d.packet;
   if (p.cluster !== ctx.cluster) return drop("wrong-cluster");
   // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
+  const taken = takenFlag(p.payload);
+  if (taken) {
+    // A peer's answer to this node's probe: its name is taken by another generation, still speaking.
+    if (taken.node === ctx.self && ctx.generation !== undefined && taken.generation !== ctx.generation) {
+      return { state, outcome: { kind: "same-name", generation: taken.generation, probing: false, announcedMs: null } };
+    }
+    return drop("probe");
+  }
   if (p.node === ctx.self) {
     if (ctx.generation === undefined || p.generation === ctx.generation) return drop("self");
     const e = envelopeFlags(p.payload);
@@ -63,8 +99,28 @@ export function admitPacket(
   }
   // A starting agent's probe says only "is my name taken?": it is not yet a member, and its new
   // generation must not make its peers drop the running agent's packets as stale.
-  if (envelopeFlags(p.payload).probing) return drop("probe");
+  if (envelopeFlags(p.payload).probing) {
+    // ...but a probe for a name whose agent still speaks is a second agent: answer it (the worker
+    // sends TAKEN to the prober), since with ucast it may hear nothing of that agent itself.
+    const w = state.windows[p.node];
+    const heardAt = state.heardAtMs[p.node];
+    if (!ctx.nodes.has(p.node) || !w || p.generation <= w.generation || heardAt === undefined || ctx.nowMs - heardAt >= ctx.quietMs) return drop("probe");
+    const first = state.refused[p.node] !== p.generation;
+    const peerDuplicate = { peer: p.node, generation: p.generation, keptGeneration: w.generation };
+    return {
+      state: { ...state, refused: { ...state.refused, [p.node]: p.generation } },
+      outcome: { kind: "drop", reason: "probe", answerProbe: peerDuplicate, ...(first ? { peerDuplicate } : {}) },
+    };
+  }
   if (!ctx.nodes.has(p.node)) return drop("unknown-node");
+  const same = sameNamePeer(state, p.node, p.generation, p.seq, ctx);
+  if (same.kind === "refuse") {
+    const refused = { ...state.refused, [p.node]: p.generation };
+    const first = state.refused[p.node] !== p.generation;
+    const peerDuplicate = first ? { peer: p.node, generation: p.generation, keptGeneration: same.kept } : undefined;
+    return { state: { ...state, refused }, outcome: { kind: "drop", reason: "duplicate-node", ...(peerDuplicate ? { peerDuplicate } : {}) } };
+  }
+  state = same.state;
   const r = checkReplay(state.windows, p.node, p.generation, p.seq);
   if (r.result.verdict === "stale") return drop("stale");
   if (r.result.verdict === "replay") {
@@ -81,7 +137,51 @@ export function admitPacket(
   const payloads = payloadChanged ? { ...state.payloads, [p.node]: json } : state.payloads;
   const lossOfUs = newest ? { ...state.lossOfUs, [p.node]: reportedLoss(loss, ctx.self) } : state.lossOfUs;
   const lossWindows = noteHeard(state.loss, p.node, p.generation, p.seq);
-  return { state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs }, outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs } };
+  const heardAtMs = { ...state.heardAtMs, [p.node]: ctx.nowMs };
+  const prior = r.result.restarted ? { ...state.prior, [p.node]: { generation: r.result.restarted.previousGeneration, highest: state.windows[p.node]!.highest } } : state.prior;
+  const refused = r.result.restarted ? withoutKey(state.refused, p.node) : state.refused;
+  return {
+    state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs, heardAtMs, prior, refused },
+    outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs, ...(same.kind === "revert" ? { peerDuplicate: same.peerDuplicate } : {}) },
+  };
+}
+
+/** A newer generation of a peer is a restart only once the older one has gone silent (ctx.quietMs):
+ *  a restarting agent listens before announcing, so its old generation is quiet by then. Heard while
+ *  the older one still speaks, it is a second agent in that name: refused, and the one there first
+ *  keeps the name. If the newer one got in anyway (the older one's packets lost meanwhile), the
+ *  older one's next packet (a newer seq than its last: no replay) reverts to it. */
+function sameNamePeer(
+  state: FilterState,
+  peer: string,
+  generation: number,
+  seq: number,
+  ctx: FilterContext,
+):
+  | { kind: "refuse"; kept: number }
+  | { kind: "pass"; state: FilterState }
+  | { kind: "revert"; state: FilterState; peerDuplicate: PeerDuplicate } {
+  const w = state.windows[peer];
+  if (!w) return { kind: "pass", state };
+  const heardAt = state.heardAtMs[peer];
+  const olderSpeaks = heardAt !== undefined && ctx.nowMs - heardAt < ctx.quietMs;
+  if (generation > w.generation && olderSpeaks) return { kind: "refuse", kept: w.generation };
+  const prior = state.prior[peer];
+  if (prior && generation === prior.generation && generation < w.generation && seq > prior.highest) {
+    const windows = { ...state.windows, [peer]: { generation: prior.generation, highest: prior.highest, seen: 1n } };
+    return {
+      kind: "revert",
+      state: { ...state, windows, prior: withoutKey(state.prior, peer), refused: { ...state.refused, [peer]: w.generation } },
+      peerDuplicate: { peer, generation: w.generation, keptGeneration: prior.generation },
+    };
+  }
+  return { kind: "pass", state };
+}
+
+function withoutKey<T>(r: Readonly<Record<string, T>>, k: string): Readonly<Record<string, T>> {
+  if (!(k in r)) return r;
+  const { [k]: _, ...rest } = r;
+  return rest;
 }
 
 /** A peer's `l` entry for this node, as a percent in 0..100 (0 when absent or not a number). */
@@ -101,10 +201,22 @@ export interface HeartbeatEnvelope {
   l?: Record<string, number>;
   s?: number;
   j?: 1;
+  /** A peer's answer to a probe: this name is taken (takenEnvelope). */
+  t?: { n: string; g: number };
 }
 
 /** A starting agent's probe: no payload, no reports; peers drop it (receive filter, "probe"). */
 export const PROBE_ENVELOPE: HeartbeatEnvelope = { a: {}, p: null, j: 1 };
+
+/** A peer's answer to a probe for a taken name: node `n` runs as generation `g`. Peers drop it. */
+export const takenEnvelope = (node: string, generation: number): HeartbeatEnvelope => ({ a: {}, p: null, t: { n: node, g: generation } });
+
+function takenFlag(x: unknown): { node: string; generation: number } | null {
+  const t = x && typeof x === "object" ? (x as { t?: unknown }).t : undefined;
+  if (!t || typeof t !== "object") return null;
+  const { n, g } = t as { n?: unknown; g?: unknown };
+  return typeof n === "string" && typeof g === "number" && Number.isInteger(g) ? { node: n, generation: g } : null;
+}
 
 function envelopeFlags(x: unknown): { probing: boolean; announcedMs: number | null } {
   const o = (x && typeof x === "object" ? x : {}) as { j?: unknown; s?: unknown };

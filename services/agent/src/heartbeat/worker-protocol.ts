@@ -15,6 +15,8 @@ export const DROP_REASONS = [
   "wrong-cluster",
   "self",
   "probe",
+  /** A newer generation of a peer while the older one still speaks: a second agent in its name. */
+  "duplicate-node",
 ] as const;
 export type PacketDropReason = (typeof DROP_REASONS)[number];
 
@@ -93,6 +95,8 @@ export type FromWorker =
   /** After the start: another agent heard in this node's name (`announcedMs` here: this one's). */
   | { type: "same-name"; other: SameNameAgent; announcedMs: number | null }
   /** `at` and `silentMs` on the worker's monotonic clock, expressed as epoch milliseconds. */
+  /** Two agents heard in a peer's name: the newer generation is refused (receive-filter.ts). */
+  | { type: "peer-duplicate"; peer: string; generation: number; keptGeneration: number; from: string }
   | { type: "transition"; transition: Transition }
   | { type: "payload"; peer: string; payload: unknown }
   | { type: "stats"; stats: HeartbeatStats; id?: number }
