@@ -13,7 +13,7 @@ let c: LoopbackCluster;
 
 beforeAll(async () => {
   c = await LoopbackCluster.create({ cluster: "duppeer", nodes: ["n1", "n2", "n3"], haresources: "n1 group=web Dummy::STATE(web)\n" });
-  for (const n of c.o.nodes) c.start(n);
+  for (const n of c.o.nodes) void c.start(n);
 });
 afterAll(async () => {
   await c?.destroy();
@@ -73,5 +73,50 @@ describe("two agents named n1 on different addresses", () => {
       const st = c.statusJson();
       return st.groups[0]?.node === "n1" && st.groups[0].state === "started" && st.nodes.every((n) => n.state === "online");
     });
+    // The restart is no second agent: nobody reports one for its generation.
+    expect(c.events().filter((e) => e.seq > mark && e.type === "DuplicateNode").map((e) => `${e.node} ${String(e.peer)}`)).toEqual([]);
+  });
+});
+
+// A restart is no second agent, however soon it follows the kill: with keepalive 1 s the peers heard
+// n1's old generation well under two keepalives before the restarted agent's first probe. Judged by
+// "heard lately" (the first attempt at this rule), the peers answered those probes TAKEN and the
+// restarted n1 refused to start; judged by the order of the packets it is taken as n1's restart.
+describe("a kill -9 and an immediate restart with a 1 s keepalive", () => {
+  let s: LoopbackCluster;
+  beforeAll(async () => {
+    s = await LoopbackCluster.create({
+      cluster: "duprestart",
+      nodes: ["n1", "n2", "n3"],
+      haresources: "n1 group=web Dummy::STATE(web)\n",
+      timing: { keepalive: "1", warntime: "3", deadtime: "5", initdead: "10" },
+    });
+    for (const n of s.o.nodes) void s.start(n);
+  }, 60_000);
+  afterAll(async () => {
+    await s?.destroy();
+  });
+
+  it("is taken by the peers as n1's restart: it starts, gets its group back, and nobody records DuplicateNode", { timeout: 120_000 }, async () => {
+    await s.until("web started on n1 with every node online", () => {
+      const st = s.statusJson();
+      return st.groups[0]?.state === "started" && st.groups[0].node === "n1" && st.nodes.every((n) => n.state === "online");
+    }, 60_000);
+    await s.stop("n1", "SIGKILL");
+    const mark = Math.max(0, ...s.events().map((e) => e.seq));
+    const exit = s.start("n1");
+    // Its listen (5 keepalives) and more: it must still run (a TAKEN answer made it exit 1).
+    const early = await Promise.race([exit, new Promise<"running">((r) => setTimeout(() => r("running"), 8_000))]);
+    expect(early, s.logTails()).toBe("running");
+    expect(s.logTails()).not.toMatch(/another agent already runs as node n1/);
+    await s.until("n2 and n3 take n1's restart", () => {
+      const ev = s.events().filter((e) => e.seq > mark && e.peer === "n1" && /^Node(Restarted|Up|Returned)$/.test(e.type));
+      return ev.some((e) => e.node === "n2") && ev.some((e) => e.node === "n3");
+    }, 30_000);
+    await s.until("web started on n1 again, every node online", () => {
+      const st = s.statusJson();
+      return st.groups[0]?.node === "n1" && st.groups[0].state === "started" && st.nodes.every((n) => n.state === "online");
+    }, 60_000);
+    expect(s.events().filter((e) => e.seq > mark && e.type === "DuplicateNode").map((e) => `${e.node} ${String(e.peer)}`)).toEqual([]);
   });
 });

@@ -14,6 +14,8 @@ export interface LoopbackOptions {
   /** haresources lines; `STATE(name)` in a line is replaced by a per-node Dummy state path. */
   haresources: string;
   extra?: readonly string[];
+  /** ha.cf timing (default keepalive 100ms, warntime 300ms, deadtime 600ms). */
+  timing?: { keepalive: string; warntime: string; deadtime: string; initdead: string };
 }
 
 /** The parts of `vigil status --json` the tests read. */
@@ -55,10 +57,10 @@ export class LoopbackCluster {
       writeFileSync(
         join(d, "ha.cf"),
         [
-          "keepalive 100ms",
-          "warntime 300ms",
-          "deadtime 600ms",
-          "initdead 2",
+          `keepalive ${o.timing?.keepalive ?? "100ms"}`,
+          `warntime ${o.timing?.warntime ?? "300ms"}`,
+          `deadtime ${o.timing?.deadtime ?? "600ms"}`,
+          `initdead ${o.timing?.initdead ?? "2"}`,
           `bind ${addr(node)}`,
           ...o.nodes.filter((p) => p !== node).map((p) => `ucast lo ${addr(p)}`),
           // A one-node cluster still needs a medium: one nobody listens on.
@@ -87,8 +89,8 @@ export class LoopbackCluster {
     return join(this.dir, `${name}.${node}`);
   }
 
-  start(node: string): void {
-    this.startAs(node, node, this.configDir(node), this.stateDir(node));
+  start(node: string): Promise<number | null> {
+    return this.startAs(node, node, this.configDir(node), this.stateDir(node));
   }
 
   /** An agent for `node` from another config and state dir, tracked (stop, logs) as `key`. */

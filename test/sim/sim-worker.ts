@@ -135,7 +135,7 @@ export class SimWorker {
   }
 
   private lossState(): FilterState {
-    return { windows: {}, payloads: {}, heardAtMs: {}, prior: {}, refused: {}, ...this.loss };
+    return { windows: {}, payloads: {}, ...this.loss };
   }
 
   /** heartbeat-worker.ts heardAgo: only peers read within deadtime, rounded to the millisecond. */

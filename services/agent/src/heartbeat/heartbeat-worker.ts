@@ -5,7 +5,7 @@
 // checks what it hears, runs the failure detector on its own timer and posts transitions.
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
+import { createDetector, nextDeadline, reinstateGeneration, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
 import { baseCopies, copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
 import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, takenEnvelope, type FilterContext } from "./receive-filter.js";
@@ -29,10 +29,8 @@ const ctx: FilterContext = {
   nodes: new Set(haCf.nodes),
   authKeys: cfg.authKeys,
   allowCrc: haCf.allowCrc === true,
-  nowMs: 0,
-  // Under any agent's listen before announcing (listenBeforeAnnounceMs >= 5 keepalives): a restart's
-  // old generation has been quiet longer than this when the new one first speaks.
-  quietMs: 2 * Math.max(10, haCf.keepaliveMs),
+  // A second agent in a peer's name is let in once the one it was refused for is dead (peer-twins.ts).
+  releaseMs: haCf.deadtimeMs,
 };
 let filter = emptyFilterState();
 let detector = createDetector(
@@ -107,7 +105,7 @@ function onMessage(msg: Buffer, label: string, from: string): void {
   // While listening, nothing else is heard: the detector and the replay windows start at announce.
   if (phase === "listening") return;
   filter = r.state;
-  if ((o.kind === "accept" || o.kind === "drop") && o.peerDuplicate) post({ type: "peer-duplicate", ...o.peerDuplicate, from });
+  if (o.kind === "drop" && o.peerDuplicate) post({ type: "peer-duplicate", ...o.peerDuplicate, from });
   if (o.kind === "drop" && o.answerProbe) answerProbe(o.answerProbe.peer, o.answerProbe.keptGeneration, label, from);
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
@@ -118,6 +116,8 @@ function onMessage(msg: Buffer, label: string, from: string): void {
     return;
   }
   stats.accepted++;
+  // The newer generation taken for this peer's restart was a second agent: this one is the peer again.
+  if (o.reinstated) detector = reinstateGeneration(detector, o.packet.node, o.packet.generation);
   // Payload first: a peer that returns must be known to hold what it holds before it counts as up.
   if (o.payloadChanged) post({ type: "payload", peer: o.packet.node, payload: o.packet.payload });
   heardAt.set(o.packet.node, now());

@@ -4,7 +4,10 @@ import type { AuthKeys } from "@vigil/shared/config/schemas";
 import { decodePacket, type HeartbeatPacket } from "@vigil/shared/heartbeat/packet";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
 import { lossOf, lossPercent, noteHeard, type LossWindows } from "@vigil/shared/heartbeat/loss-meter";
+import { judgeTwin, type PeerDuplicate, type PeerTwins } from "./peer-twins.js";
 import type { PacketDropReason } from "./worker-protocol.js";
+
+export type { PeerDuplicate } from "./peer-twins.js";
 
 export interface FilterContext {
   self: string;
@@ -14,18 +17,11 @@ export interface FilterContext {
   nodes: ReadonlySet<string>;
   authKeys: Pick<AuthKeys, "keys">;
   allowCrc: boolean;
-  /** When this packet was read (monotonic ms): time is an input. */
-  nowMs: number;
-  /** A peer's generation silent this long may be replaced by a newer one (a restart); a newer one
-   *  heard while the older still speaks is a second agent in that name (duplicate-peer rule). */
-  quietMs: number;
-}
-
-/** Two agents heard in one peer's name: the one there first (`keptGeneration`) keeps it. */
-export interface PeerDuplicate {
-  peer: string;
-  generation: number;
-  keptGeneration: number;
+  /** When this packet was read (monotonic ms); only peer-twins.ts reads it. */
+  nowMs?: number;
+  /** A generation refused as a second agent is let in once the kept one is silent this long
+   *  (peer-twins.ts; the worker gives deadtime). Absent: never. */
+  releaseMs?: number;
 }
 
 export interface FilterState {
@@ -36,13 +32,8 @@ export interface FilterState {
   loss: LossWindows;
   /** How many of this node's packets each peer says it loses (percent, its newest packet's `l`). */
   lossOfUs: Readonly<Record<string, number>>;
-  /** When each peer's current generation was last accepted (ctx.nowMs). */
-  heardAtMs: Readonly<Record<string, number>>;
-  /** The generation a newer one replaced, and its highest seq: should it speak again with a newer
-   *  seq, it was no restart. */
-  prior: Readonly<Record<string, { generation: number; highest: number }>>;
-  /** A newer generation refused while the older one speaks (packets dropped as `duplicate-node`). */
-  refused: Readonly<Record<string, number>>;
+  /** Two agents in one peer's name (peer-twins.ts). */
+  twins?: PeerTwins;
 }
 
 export type FilterOutcome =
@@ -54,8 +45,9 @@ export type FilterOutcome =
       /** How long before sending the peer had last heard this node (null: it does not hear us;
        *  undefined: it sent no report). */
       heardUsAgoMs: number | null | undefined;
-      /** This packet showed a newer generation of its sender to be a second agent (now refused). */
-      peerDuplicate?: PeerDuplicate;
+      /** This packet's generation is its sender again: the newer one taken for its restart was a
+       *  second agent in its name (peer-twins.ts); the detector must take this generation back. */
+      reinstated?: true;
     }
   | { kind: "duplicate" }
   /** A packet signed for this node's own name from another agent (another generation): a second
@@ -70,57 +62,48 @@ export type FilterOutcome =
       answerProbe?: PeerDuplicate;
     };
 
-export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {}, heardAtMs: {}, prior: {}, refused: {} });
+export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {} });
 
 export function admitPacket(
-  initial: FilterState,
+  state: FilterState,
   bytes: Uint8Array,
   ctx: FilterContext,
 ): { state: FilterState; outcome: FilterOutcome } {
-  let state = initial;
   const drop = (reason: PacketDropReason) => ({ state, outcome: { kind: "drop", reason } as const });
   const d = decodePacket(bytes, ctx.authKeys, { allowCrc: ctx.allowCrc });
   if (!d.ok) return drop(d.reason);
   const p = d.packet;
   if (p.cluster !== ctx.cluster) return drop("wrong-cluster");
-  // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
   const taken = takenFlag(p.payload);
   if (taken) {
-    // A peer's answer to this node's probe: its name is taken by another generation, still speaking.
+    // A peer's answer to a probe: the name is taken by another generation (peer-twins.ts).
     if (taken.node === ctx.self && ctx.generation !== undefined && taken.generation !== ctx.generation) {
       return { state, outcome: { kind: "same-name", generation: taken.generation, probing: false, announcedMs: null } };
     }
     return drop("probe");
   }
+  // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
   if (p.node === ctx.self) {
     if (ctx.generation === undefined || p.generation === ctx.generation) return drop("self");
     const e = envelopeFlags(p.payload);
     return { state, outcome: { kind: "same-name", generation: p.generation, probing: e.probing, announcedMs: e.announcedMs } };
   }
+  const probing = envelopeFlags(p.payload).probing;
+  if (probing && !ctx.nodes.has(p.node)) return drop("probe");
+  if (!ctx.nodes.has(p.node)) return drop("unknown-node");
+  // Two agents in this peer's name? Judged by the order of their packets (peer-twins.ts).
+  const twin = judgeTwin(state.twins ?? {}, p.node, state.windows[p.node], p, ctx.nowMs ?? 0, ctx.releaseMs ?? Infinity);
+  state = { ...state, twins: twin.twins };
+  if (twin.kind === "refuse") {
+    // A probe of a second agent is answered TAKEN (with ucast it may hear nothing of the first one).
+    const dup = { peer: p.node, generation: p.generation, keptGeneration: twin.kept };
+    const report = twin.report ? { peerDuplicate: twin.report } : {};
+    return { state, outcome: probing ? { kind: "drop", reason: "probe", answerProbe: dup, ...report } : { kind: "drop", reason: "duplicate-node", ...report } };
+  }
   // A starting agent's probe says only "is my name taken?": it is not yet a member, and its new
   // generation must not make its peers drop the running agent's packets as stale.
-  if (envelopeFlags(p.payload).probing) {
-    // ...but a probe for a name whose agent still speaks is a second agent: answer it (the worker
-    // sends TAKEN to the prober), since with ucast it may hear nothing of that agent itself.
-    const w = state.windows[p.node];
-    const heardAt = state.heardAtMs[p.node];
-    if (!ctx.nodes.has(p.node) || !w || p.generation <= w.generation || heardAt === undefined || ctx.nowMs - heardAt >= ctx.quietMs) return drop("probe");
-    const first = state.refused[p.node] !== p.generation;
-    const peerDuplicate = { peer: p.node, generation: p.generation, keptGeneration: w.generation };
-    return {
-      state: { ...state, refused: { ...state.refused, [p.node]: p.generation } },
-      outcome: { kind: "drop", reason: "probe", answerProbe: peerDuplicate, ...(first ? { peerDuplicate } : {}) },
-    };
-  }
-  if (!ctx.nodes.has(p.node)) return drop("unknown-node");
-  const same = sameNamePeer(state, p.node, p.generation, p.seq, ctx);
-  if (same.kind === "refuse") {
-    const refused = { ...state.refused, [p.node]: p.generation };
-    const first = state.refused[p.node] !== p.generation;
-    const peerDuplicate = first ? { peer: p.node, generation: p.generation, keptGeneration: same.kept } : undefined;
-    return { state: { ...state, refused }, outcome: { kind: "drop", reason: "duplicate-node", ...(peerDuplicate ? { peerDuplicate } : {}) } };
-  }
-  state = same.state;
+  if (probing) return drop("probe");
+  if (twin.kind === "reinstate") state = { ...state, windows: { ...state.windows, [p.node]: { generation: twin.generation, highest: twin.highest, seen: 1n } } };
   const r = checkReplay(state.windows, p.node, p.generation, p.seq);
   if (r.result.verdict === "stale") return drop("stale");
   if (r.result.verdict === "replay") {
@@ -137,51 +120,10 @@ export function admitPacket(
   const payloads = payloadChanged ? { ...state.payloads, [p.node]: json } : state.payloads;
   const lossOfUs = newest ? { ...state.lossOfUs, [p.node]: reportedLoss(loss, ctx.self) } : state.lossOfUs;
   const lossWindows = noteHeard(state.loss, p.node, p.generation, p.seq);
-  const heardAtMs = { ...state.heardAtMs, [p.node]: ctx.nowMs };
-  const prior = r.result.restarted ? { ...state.prior, [p.node]: { generation: r.result.restarted.previousGeneration, highest: state.windows[p.node]!.highest } } : state.prior;
-  const refused = r.result.restarted ? withoutKey(state.refused, p.node) : state.refused;
   return {
-    state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs, heardAtMs, prior, refused },
-    outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs, ...(same.kind === "revert" ? { peerDuplicate: same.peerDuplicate } : {}) },
+    state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs, ...(state.twins ? { twins: state.twins } : {}) },
+    outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs, ...(twin.kind === "reinstate" ? { reinstated: true } : {}) },
   };
-}
-
-/** A newer generation of a peer is a restart only once the older one has gone silent (ctx.quietMs):
- *  a restarting agent listens before announcing, so its old generation is quiet by then. Heard while
- *  the older one still speaks, it is a second agent in that name: refused, and the one there first
- *  keeps the name. If the newer one got in anyway (the older one's packets lost meanwhile), the
- *  older one's next packet (a newer seq than its last: no replay) reverts to it. */
-function sameNamePeer(
-  state: FilterState,
-  peer: string,
-  generation: number,
-  seq: number,
-  ctx: FilterContext,
-):
-  | { kind: "refuse"; kept: number }
-  | { kind: "pass"; state: FilterState }
-  | { kind: "revert"; state: FilterState; peerDuplicate: PeerDuplicate } {
-  const w = state.windows[peer];
-  if (!w) return { kind: "pass", state };
-  const heardAt = state.heardAtMs[peer];
-  const olderSpeaks = heardAt !== undefined && ctx.nowMs - heardAt < ctx.quietMs;
-  if (generation > w.generation && olderSpeaks) return { kind: "refuse", kept: w.generation };
-  const prior = state.prior[peer];
-  if (prior && generation === prior.generation && generation < w.generation && seq > prior.highest) {
-    const windows = { ...state.windows, [peer]: { generation: prior.generation, highest: prior.highest, seen: 1n } };
-    return {
-      kind: "revert",
-      state: { ...state, windows, prior: withoutKey(state.prior, peer), refused: { ...state.refused, [peer]: w.generation } },
-      peerDuplicate: { peer, generation: w.generation, keptGeneration: prior.generation },
-    };
-  }
-  return { kind: "pass", state };
-}
-
-function withoutKey<T>(r: Readonly<Record<string, T>>, k: string): Readonly<Record<string, T>> {
-  if (!(k in r)) return r;
-  const { [k]: _, ...rest } = r;
-  return rest;
 }
 
 /** A peer's `l` entry for this node, as a percent in 0..100 (0 when absent or not a number). */
