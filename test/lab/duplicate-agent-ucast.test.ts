@@ -50,6 +50,8 @@ describe("a second agent for n1 on another host, with ucast heartbeats", () => {
     const argv = [...vigilArgv(), "agent", "--config", l.agents.configDir("n1"), "--node", "n1", "--nats", l.nats.urls().join(","), "--state-dir", join(l.dir, "state-n1-elsewhere")];
     const p = l.track(new LabProcess("agent-n1-elsewhere", inNs(dup.ns, argv), join(l.dir, "agent-n1-elsewhere.log")));
     const exit = await Promise.race([p.exited, new Promise<Exit | null>((r) => setTimeout(() => r(null), 20_000))]);
+    // Still running (the defect): stop it, or the next test's n1 would hear it and refuse to start.
+    if (p.alive) await p.stop(5_000);
     expect(exit?.code, p.logTail()).toBe(1);
     // It heard nothing of n1 itself (n1 sends to n2 and n3 only): a peer told it.
     expect(p.logTail()).toMatch(new RegExp(`another agent already runs as node n1 \\(generation \\d+, heartbeats from ${LAB_SUBNET.replace(/\./g, "\\.")}\\.1[23]:\\d+\\); refusing to start a second one`));
