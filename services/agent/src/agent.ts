@@ -395,9 +395,8 @@ export class Agent {
     }
   }
 
-  /** Two agents heard in a peer's name: the worker already drops the newcomer's packets; record it
-   *  once per newcomer generation. The newcomer may not hear of it (peers send to the peer's
-   *  configured address), but the cluster ignores it. */
+  /** Two agents heard in a peer's name (peer-twins.ts): the worker already drops the newcomer's
+   *  packets and answers its probes TAKEN; record it once per newcomer generation. */
   private onPeerDuplicate(d: { peer: string; generation: number; keptGeneration: number; from: string }): void {
     const key = `${d.peer}/${d.generation}`;
     if (this.peerDuplicatesSeen.has(key) || this.stopping) return;

@@ -48,7 +48,7 @@ export interface HeartbeatServiceEvents {
   /** After the start, another agent heard in this node's name; `announcedMs`: how long this one has
    *  announced itself (the other's is in `other`). */
   "same-name": [{ other: SameNameAgent; announcedMs: number | null }];
-  /** Two agents heard in a peer's name: its newer generation is refused (receive-filter.ts). */
+  /** Two agents heard in a peer's name: its newer generation is refused (peer-twins.ts). */
   "peer-duplicate": [{ peer: string; generation: number; keptGeneration: number; from: string }];
   /** The worker died after start (a bug, not bad input): heartbeats have stopped. */
   error: [Error];
