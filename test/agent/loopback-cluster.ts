@@ -17,6 +17,8 @@ export interface LoopbackOptions {
   haresources: string;
   /** More ha.cf lines; one whose directive is a default's (`initdead 1`) replaces that default. */
   extra?: readonly string[];
+  /** ha.cf timing (default keepalive 100ms, warntime 300ms, deadtime 600ms). */
+  timing?: { keepalive: string; warntime: string; deadtime: string; initdead: string };
 }
 
 /** A started agent: its process, its exit, and what it logged (pino JSON on stderr). */
@@ -74,7 +76,9 @@ export class LoopbackCluster {
     const { nodes } = this.o;
     const addr = (n: string) => `127.0.0.${nodes.indexOf(n) + 1}:${this.ports.get(n)}`;
     const key = (line: string) => line.split(/\s+/)[0];
-    const timing = DEFAULT_TIMING.filter((d) => !extra.some((e) => key(e) === key(d)));
+    const t = this.o.timing;
+    const base = t ? [`keepalive ${t.keepalive}`, `warntime ${t.warntime}`, `deadtime ${t.deadtime}`, `initdead ${t.initdead}`] : DEFAULT_TIMING;
+    const timing = base.filter((d) => !extra.some((e) => key(e) === key(d)));
     return [
       ...timing,
       `bind ${addr(node)}`,
@@ -110,16 +114,21 @@ export class LoopbackCluster {
   /** Starts NODE's agent (again, after a stop): with this cluster's NATS, or with none given
    *  (`nats: false`: the agent starts its own local nats-server). */
   start(node: string, o: { nats?: boolean; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
+    return this.startAs(node, node, this.configDir(node), this.stateDir(node), o);
+  }
+
+  /** An agent for `node` from another config and state dir, tracked (stop, signal, logs) as `key`. */
+  startAs(key: string, node: string, configDir: string, stateDir: string, o: { nats?: boolean; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
     const natsArgs = o.nats === false ? [] : ["--nats", this.nats.url];
-    const c = spawn(process.execPath, [VIGIL, "agent", "--config", this.configDir(node), "--node", node, ...natsArgs, "--state-dir", this.stateDir(node)], {
+    const c = spawn(process.execPath, [VIGIL, "agent", "--config", configDir, "--node", node, ...natsArgs, "--state-dir", stateDir], {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, VIGIL_NATS: "", ...o.env },
     });
-    this.logs.set(node, "");
-    c.stderr!.on("data", (d: Buffer) => this.logs.set(node, (this.logs.get(node) ?? "").slice(-20_000) + d.toString()));
-    this.procs.set(node, c);
+    this.logs.set(key, "");
+    c.stderr!.on("data", (d: Buffer) => this.logs.set(key, (this.logs.get(key) ?? "").slice(-20_000) + d.toString()));
+    this.procs.set(key, c);
     const exited = new Promise<number | null>((r) => c.once("exit", (code) => r(code)));
-    return { child: c, exited, stderr: () => this.logs.get(node) ?? "" };
+    return { child: c, exited, stderr: () => this.logs.get(key) ?? "" };
   }
 
   /** Sends NODE's agent a signal (SIGHUP: reload) without waiting. */

@@ -67,6 +67,8 @@ export class Agent {
   private releaseLock: () => void = () => {};
   /** Generations of other agents in this node's name already recorded (DuplicateNode once each). */
   private sameNameSeen = new Set<number>();
+  /** Peers' newcomer generations refused as second agents (`peer/generation`), recorded once each. */
+  private peerDuplicatesSeen = new Set<string>();
   private statsTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private view!: ClusterView;
@@ -186,6 +188,7 @@ export class Agent {
     this.hb.on("stats", (s) => this.onLinkStats(s));
     this.hb.on("stats", (s) => this.onRejections(s));
     this.hb.on("same-name", ({ other, announcedMs }) => this.onSameName(other, announcedMs));
+    this.hb.on("peer-duplicate", (d) => this.onPeerDuplicate(d));
     // Without its heartbeat this node cannot know it is still in the cluster: stop everything, leave.
     this.hb.on("error", (err: Error) => {
       this.log.fatal({ err: err.message }, "heartbeat worker failed; stopping the node's groups");
@@ -396,6 +399,17 @@ export class Agent {
       process.stderr.write(`vigil agent: ${cause}\n`);
       void this.stop("another agent runs as this node").then(() => process.exit(1));
     }
+  }
+
+  /** Two agents heard in a peer's name (peer-twins.ts): the worker already drops the newcomer's
+   *  packets and answers its probes TAKEN; record it once per newcomer generation. */
+  private onPeerDuplicate(d: { peer: string; generation: number; keptGeneration: number; from: string }): void {
+    const key = `${d.peer}/${d.generation}`;
+    if (this.peerDuplicatesSeen.has(key) || this.stopping) return;
+    this.peerDuplicatesSeen.add(key);
+    const cause = `a second agent runs as ${d.peer} (generation ${d.generation}, from ${d.from}) while generation ${d.keptGeneration} still speaks; its packets are ignored`;
+    this.log.error({ event: "DuplicateNode", node: d.peer, otherGeneration: d.generation, keptGeneration: d.keptGeneration, from: d.from }, cause);
+    this.record("DuplicateNode", { otherGeneration: d.generation, from: d.from, refused: "other", peer: d.peer, keptGeneration: d.keptGeneration }, cause);
   }
 
   /** A lossy link warns (LinkLossy, rate-limited), it does not flap: the worker sends more heartbeats. */

@@ -68,7 +68,14 @@ export const VigilEvent = z.discriminatedUnion("type", [
   ev("LinkRecovered", Peer),
   /** Another agent was heard in this node's name (another generation, from `from`); `refused`: which
    *  of the two leaves — the newcomer ("other": it exits before announcing; "this": this one). */
-  ev("DuplicateNode", { otherGeneration: z.number().int(), from: z.string(), refused: z.enum(["this", "other"]) }),
+  ev("DuplicateNode", {
+    otherGeneration: z.number().int(),
+    from: z.string(),
+    refused: z.enum(["this", "other"]),
+    // Recorded by a peer that heard two agents in another node's name: that node, and the generation kept.
+    peer: z.string().optional(),
+    keptGeneration: z.number().int().optional(),
+  }),
   ev("QuorumLost", { members: z.array(z.string()) }),
   ev("QuorumRegained", { members: z.array(z.string()) }),
   // placement and resources

@@ -16,6 +16,8 @@ export const DROP_REASONS = [
   "wrong-cluster",
   "self",
   "probe",
+  /** A second agent in a peer's name: its older generation speaks on after the newer (peer-twins.ts). */
+  "duplicate-node",
 ] as const;
 export type PacketDropReason = (typeof DROP_REASONS)[number];
 
@@ -96,6 +98,8 @@ export type FromWorker =
   | { type: "start-failed"; message: string; sameName?: SameNameAgent }
   /** After the start: another agent heard in this node's name (`announcedMs` here: this one's). */
   | { type: "same-name"; other: SameNameAgent; announcedMs: number | null }
+  /** Two agents heard in a peer's name: the newer generation is refused (peer-twins.ts). */
+  | { type: "peer-duplicate"; peer: string; generation: number; keptGeneration: number; from: string }
   /** `at` and `silentMs` on the worker's monotonic clock, expressed as epoch milliseconds. */
   | { type: "transition"; transition: Transition }
   | { type: "payload"; peer: string; payload: unknown }
