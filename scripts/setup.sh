@@ -15,6 +15,8 @@ command -v curl >/dev/null || need+=(curl)
 command -v ping >/dev/null || need+=(iputils-ping)
 [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
 command -v unshare >/dev/null || need+=(util-linux)
+# Fence agents of the fence_* family (the tests run fence_dummy through its stdin interface).
+[ -x /usr/sbin/fence_dummy ] || need+=(fence-agents)
 # NFS: the kernel here has no nfsd; exportfs keeps its table without it, and nfs-ganesha serves a
 # real export in userspace (nfs-cat is the client the tests read through).
 command -v exportfs >/dev/null || need+=(nfs-kernel-server)

@@ -123,21 +123,23 @@ export function agentInfo(name: string, opts: AgentOptions = {}): AgentMetadata 
     if (!/^[\w.+-]+$/.test(provider) || !/^[\w.+-]+$/.test(type) || provider.startsWith(".") || type.startsWith(".")) {
       return { error: `${name}: write it as ocf:PROVIDER:TYPE` };
     }
-    const script = join(root, "resource.d", provider, type);
-    if (!existsSync(script)) {
+    const dir = join(root, "resource.d", provider);
+    if (!existsSync(join(dir, type))) {
       const installed = listOcfAgents(root).filter((n) => n.startsWith(`ocf:${provider}:`));
       const near = installed.filter((n) => n.toLowerCase() === name.toLowerCase());
-      return {
-        error:
-          `no OCF agent ${name}: ${script} is not installed` +
-          (near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : installed.length > 0 ? ` (${installed.length} ${provider} agents are: vigil agents list)` : ` (no provider "${provider}" under ${root}/resource.d)`),
-      };
+      const hint = near.length > 0 ? `; did you mean ${near.join(", ")}?` : installed.length > 0 ? `; ${installed.length} agents there: vigil agents list` : `: no provider "${provider}"`;
+      return { error: `no resource agent "${name}" (looked in ${dir}${hint})` };
     }
+    const script = join(dir, type);
     const info = loadOcfAgentInfoSync(script, root, name);
     return "error" in info ? info : info.metadata;
   }
   const script = findScript(name, opts.searchPath);
-  return script ? scriptMetadata(name, script.kind) : { error: `no agent "${name}"` };
+  if (script) return scriptMetadata(name, script.kind);
+  const near = [...builtIns.keys()].find((n) => n.toLowerCase() === name.toLowerCase());
+  const sp = { ...DEFAULT_SEARCH_PATH, ...opts.searchPath };
+  const hint = near ? `; did you mean ${near}?` : "";
+  return { error: `no resource agent "${name}" (not built in; looked in ${[...sp.resourceDirs, ...sp.initDirs].join(", ")}${hint})` };
 }
 
 function safeReaddir(dir: string): string[] {

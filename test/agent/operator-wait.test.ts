@@ -2,64 +2,29 @@
 // nats-server, four groups of built-in Dummy resources): a command that is already carried out returns
 // at once with exit 0 and records nothing; `hb takeover all` moves every selected group; and each
 // agent keeps its Dummy state under its own --state-dir, though both name the same `Dummy::gN`.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startTestNats, type TestNats } from "../../services/agent/test-support/nats-server.js";
+import { LoopbackCluster } from "./loopback-cluster.js";
 
-const VIGIL = join(import.meta.dirname, "../../services/cli/bin/vigil.js");
-const CLUSTER = "opwait";
 const GROUPS = ["g1", "g2", "g3", "g4"];
-let nats: TestNats;
-let dir: string;
-const agents: ChildProcess[] = [];
+let c: LoopbackCluster;
 
-const vigil = (args: string[], timeout = 60_000) =>
-  spawnSync(process.execPath, [VIGIL, ...args, "--nats", nats.url, "--cluster", CLUSTER], { encoding: "utf8", timeout });
-const stateDir = (node: string) => join(dir, `st-${node}`);
+const vigil = (args: string[], timeoutMs = 60_000) => c.vigil(args, { timeoutMs });
+const stateDir = (node: string) => c.stateDir(node);
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  dir = mkdtempSync(join(tmpdir(), "vigil-opwait-"));
-  const [p1, p2] = [await freePort(), await freePort()];
-  const addr = { n1: `127.0.0.1:${p1}`, n2: `127.0.0.2:${p2}` };
-  for (const [node, other] of [["n1", "n2"], ["n2", "n1"]] as const) {
-    const d = join(dir, node);
-    mkdirSync(d);
-    writeFileSync(
-      join(d, "ha.cf"),
-      ["keepalive 100ms", "warntime 300ms", "deadtime 600ms", "initdead 2", `bind ${addr[node]}`, `ucast lo ${addr[other]}`, "node n1 n2", "auto_failback on", `cluster ${CLUSTER}`, ""].join(
-        "\n",
-      ),
-    );
-    writeFileSync(join(d, "authkeys"), "auth 1\n1 sha256 opwait-secret\n");
-    chmodSync(join(d, "authkeys"), 0o600);
+  c = await LoopbackCluster.create({
+    cluster: "opwait",
+    nodes: ["n1", "n2"],
     // g1, g2 preferred on n1; g3, g4 on n2. The same relative Dummy name on both nodes.
-    writeFileSync(join(d, "haresources"), GROUPS.map((g, i) => `${i < 2 ? "n1" : "n2"} group=${g} Dummy::${g}\n`).join(""));
-  }
-  for (const node of ["n1", "n2"]) {
-    agents.push(
-      spawn(process.execPath, [VIGIL, "agent", "--config", join(dir, node), "--node", node, "--nats", nats.url, "--state-dir", stateDir(node)], { stdio: "ignore" }),
-    );
-  }
+    haresources: GROUPS.map((g, i) => `${i < 2 ? "n1" : "n2"} group=${g} Dummy::${g}\n`).join(""),
+    extra: ["auto_failback on"],
+  });
+  for (const n of c.o.nodes) c.start(n);
 });
-
 afterAll(async () => {
-  await Promise.all(
-    agents.map(
-      (c) =>
-        new Promise<void>((r) => {
-          if (c.exitCode !== null) return r();
-          c.once("exit", () => r());
-          c.kill("SIGTERM");
-          setTimeout(() => c.kill("SIGKILL"), 10_000).unref();
-        }),
-    ),
-  );
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await c?.destroy();
 });
 
 type Status = { nodes: { name: string; state: string }[]; groups: { id: string; node: string | null; state: string; movedTo: string | null }[] };
@@ -89,7 +54,8 @@ function expectAlready(args: string[]): void {
   expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(0);
   expect(Date.now() - t0).toBeLessThan(15_000);
   expect(r.stdout).toMatch(/already/);
-  expect(lastSeq()).toBe(before);
+  const after = lastSeq();
+  if (after !== before) throw new Error(`${args.join(" ")} recorded: ${JSON.stringify(c.events().filter((e) => e.seq > before))}`);
 }
 
 describe("operator commands with --wait", () => {

@@ -83,5 +83,11 @@ describe("status reasons and fencing policy (loopback agents)", () => {
     });
     expect(after.nodes.find((n) => n.name === "n2")!.state).toBe("offline");
     expect(cl.events().filter((e) => e.type === "RecoveredWithoutFencing")).toEqual([]);
+
+    // Again: already so, at once, and nothing recorded (main recorded a second FenceConfirmed).
+    const again = cl.vigil(["node", "confirm-fenced", "n2"]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^already so: n2 was confirmed down \(#\d+\) and has not been heard since; nothing recorded$/m);
+    expect(cl.events().filter((e) => e.type === "FenceConfirmed")).toHaveLength(1);
   });
 });

@@ -19,9 +19,7 @@ describe("chaos, short set: every fault kind once on real agents, real nats-serv
   });
 
   for (const [i, kind] of KINDS.entries()) {
-    // leader-kill-link: an open defect (docs/reliability.md: status can lag the holder after a
-    // stream-leader kill with a link loss, intermittently); one retry so it shows without blocking.
-    it(`${kind.name}: ${kind.what}`, { timeout: 240_000, retry: kind.name === "leader-kill-link" ? 1 : 0 }, async () => {
+    it(`${kind.name}: ${kind.what}`, { timeout: 240_000 }, async () => {
       const r = await runTrial({ index: i, kind: kind.name, seed: SEED + i }, { short: true });
       console.log(trialLine(r, KINDS.length));
       if (r.error || INVARIANTS.some((inv) => r.violations[inv]?.length)) console.log(failureDetail(r));

@@ -3,7 +3,7 @@
 // injects its fault and heals it; then the trial waits for the cluster to settle, runs the four
 // operator commands with --wait, and checks every invariant. The lab is torn down whatever happens,
 // and what it left behind is checked too.
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deserializeView } from "@vigil/agent/events/view-snapshot";
 import { fenceWindowMs } from "@vigil/agent/lease/lease-timing";
@@ -222,7 +222,19 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     if (c) {
       const prefix = c.lab.prefix;
       if (census.pids.length === 0) census = await processesIn(c.lab.net.namespaces).catch(() => census);
-      if (res.error || Object.values(res.violations).some((v) => v.length)) res.diagnostics = c.lab.diagnostics();
+      if (res.error || Object.values(res.violations).some((v) => v.length)) {
+        res.diagnostics = c.lab.diagnostics();
+        // The whole lab dir (agents' and servers' logs, state dirs, the log read) for a look afterwards.
+        const keep = process.env.CHAOS_KEEP_DIR ? join(process.env.CHAOS_KEEP_DIR, `${prefix}-seed${plan.seed}`) : undefined;
+        if (keep) {
+          try {
+            cpSync(c.lab.dir, keep, { recursive: true });
+            note(`the lab dir is kept in ${keep}`);
+          } catch (e) {
+            note(`CHAOS_KEEP_DIR: could not copy the lab dir: ${(e as Error).message}`);
+          }
+        }
+      }
       await c.destroy().catch((e: Error) => note(`teardown: ${e.message}`));
       checked("nothingLeft");
       for (const l of await leftovers(prefix, census)) violate("nothingLeft", l);

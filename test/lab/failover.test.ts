@@ -172,9 +172,9 @@ describe("a floating IP fails over, fails back, follows standby and move, and ne
 
   it("the vigil commands refuse an unknown node or group with a non-zero exit and the reason", async () => {
     const cases: Array<[string[], RegExp]> = [
-      [["node", "standby", "n9"], /unknown node "n9"/],
-      [["node", "online", "n9"], /unknown node "n9"/],
-      [["resource", "move", c.group, "n9"], /unknown node "n9"/],
+      [["node", "standby", "n9"], /no node "n9" in this cluster/],
+      [["node", "online", "n9"], /no node "n9" in this cluster/],
+      [["resource", "move", c.group, "n9"], /no node "n9" in this cluster/],
       [["resource", "move", "nosuch", "n2"], /unknown group "nosuch"/],
       [["resource", "clear", "nosuch"], /unknown group "nosuch"/],
       [["resource", "cleanup", "nosuch"], /unknown group "nosuch"/],

@@ -29,7 +29,8 @@ export interface NodeEnv {
   trace(line: string): void;
 }
 
-/** The controller retries a failed fence no sooner than this (Controller.fence). */
+/** The simulator's fences always succeed, so the controller's bounded backoff after a failure
+ *  (fence-retries.ts) never applies here; this only spaces requests as its first retry would. */
 const FENCE_RETRY_MS = 2_000;
 
 export class SimNode {

@@ -23,7 +23,7 @@ import { judgeSameName, listenBeforeAnnounceMs } from "./membership/duplicate-no
 import type { SameNameAgent } from "./heartbeat/heartbeat-service.js";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { Controller } from "./cluster/controller.js";
-import { fenceAgent } from "./cluster/fence-agent.js";
+import { fenceAgent, fenceStdinAgent } from "./cluster/fence-agent.js";
 import { PingWitness } from "./cluster/ping-witness.js";
 import { NatsWitness } from "./cluster/nats-witness.js";
 import { TiebreakLease } from "./cluster/tiebreak-lease.js";
@@ -37,6 +37,8 @@ import { agentLogger } from "./logger.js";
 import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
 import { leaseTiming } from "./lease/lease-timing.js";
 import { configDigest, planReload } from "./cluster/config-reload.js";
+import { stepRejections, type Rejection, type RejectionState } from "./heartbeat/peer-rejections.js";
+import { REJECT_REASON_TEXT } from "@vigil/shared/events/node-alerts";
 
 export const VERSION = "0.1.0";
 
@@ -60,10 +62,15 @@ export class Agent {
   private hb!: HeartbeatService;
   private membership!: MembershipState;
   private lastDropped = "";
+  /** Peers whose packets are rejected for a bad key: the episodes so far, and the open ones. */
+  private rejections: RejectionState = {};
+  private openRejections: Rejection[] = [];
   private links: LinkQualityState = {};
   private releaseLock: () => void = () => {};
   /** Generations of other agents in this node's name already recorded (DuplicateNode once each). */
   private sameNameSeen = new Set<number>();
+  /** Peers' newcomer generations refused as second agents (`peer/generation`), recorded once each. */
+  private peerDuplicatesSeen = new Set<string>();
   private statsTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private view!: ClusterView;
@@ -194,13 +201,15 @@ export class Agent {
       now: () => Date.now(),
       failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
       lease,
-      ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : {}),
+      ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : haCf.fenceAgent ? { fence: fenceStdinAgent(haCf.fenceAgent) } : {}),
       ...(this.tiebreak ? { tiebreak: this.tiebreak } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
     this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
     this.hb.on("stats", (s) => this.onLinkStats(s));
+    this.hb.on("stats", (s) => this.onRejections(s));
     this.hb.on("same-name", ({ other, announcedMs }) => this.onSameName(other, announcedMs));
+    this.hb.on("peer-duplicate", (d) => this.onPeerDuplicate(d));
     // Without its heartbeat this node cannot know it is still in the cluster: stop everything, leave.
     this.hb.on("error", (err: Error) => {
       this.log.fatal({ err: err.message }, "heartbeat worker failed; stopping the node's groups");
@@ -417,6 +426,17 @@ export class Agent {
     }
   }
 
+  /** Two agents heard in a peer's name (peer-twins.ts): the worker already drops the newcomer's
+   *  packets and answers its probes TAKEN; record it once per newcomer generation. */
+  private onPeerDuplicate(d: { peer: string; generation: number; keptGeneration: number; from: string }): void {
+    const key = `${d.peer}/${d.generation}`;
+    if (this.peerDuplicatesSeen.has(key) || this.stopping) return;
+    this.peerDuplicatesSeen.add(key);
+    const cause = `a second agent runs as ${d.peer} (generation ${d.generation}, from ${d.from}) while generation ${d.keptGeneration} still speaks; its packets are ignored`;
+    this.log.error({ event: "DuplicateNode", node: d.peer, otherGeneration: d.generation, keptGeneration: d.keptGeneration, from: d.from }, cause);
+    this.record("DuplicateNode", { otherGeneration: d.generation, from: d.from, refused: "other", peer: d.peer, keptGeneration: d.keptGeneration }, cause);
+  }
+
   /** A lossy link warns (LinkLossy, rate-limited), it does not flap: the worker sends more heartbeats. */
   private onLinkStats(s: HeartbeatStats): void {
     const r = stepLinkQuality(this.links, s.links, s.copies, Date.now());
@@ -428,12 +448,26 @@ export class Agent {
     }
   }
 
+  /** A configured peer's packets rejected for a bad key: one PeerRejected per peer, reason and episode. */
+  private onRejections(s: HeartbeatStats): void {
+    const r = stepRejections(this.rejections, s.rejected ?? {}, new Set(Object.keys(s.links)));
+    this.rejections = r.state;
+    this.openRejections = r.open;
+    for (const x of r.raised) {
+      const cause = `${x.count} heartbeat packets from ${x.peer} rejected: ${REJECT_REASON_TEXT[x.reason]} (do the nodes' authkeys differ?)`;
+      this.log.error({ event: "PeerRejected", peer: x.peer, reason: x.reason, count: x.count }, cause);
+      this.record("PeerRejected", { peer: x.peer, reason: x.reason, count: x.count }, cause);
+    }
+    for (const x of r.healed) this.log.info({ peer: x.peer, reason: x.reason, count: x.count }, `${x.peer}'s packets are accepted again (${x.count} rejected: ${REJECT_REASON_TEXT[x.reason]})`);
+  }
+
   private reportDrops(): void {
     const counts = this.hb.stats().dropped as Record<string, number>;
-    const key = JSON.stringify(counts);
+    const rejected = this.openRejections;
+    const key = JSON.stringify([counts, rejected]);
     if (key === this.lastDropped || Object.values(counts).every((n) => n === 0)) return;
     this.lastDropped = key;
-    this.record("PacketsDropped", { counts }, "heartbeat packets dropped (totals since start)");
+    this.record("PacketsDropped", { counts, rejected }, "heartbeat packets dropped (totals since start; rejected: peers whose key is wrong now)");
   }
 
   /** Times the log follower's watchdog restarted a stalled reader. */

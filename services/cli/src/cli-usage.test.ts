@@ -45,6 +45,21 @@ describe("vigil refuses bad usage with exit 2, before touching the log", () => {
     expect(r.stderr).toMatch(/too many arguments for 'move'.*see vigil resource move --help/);
   });
 
+  it("--timeout without --wait: it would be ignored, so it is refused", () => {
+    for (const args of [
+      ["node", "standby", "n1", "--timeout", "10s"],
+      ["resource", "move", "web", "n1", "--timeout", "5"],
+      ["resource", "clear", "web", "--timeout", "1m"],
+      ["hb", "takeover", "all", "--node", "n1", "--timeout", "10s"],
+    ]) {
+      const r = vigil(...args, ...NOWHERE);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^vigil: --timeout needs --wait \(it is how long --wait waits/);
+    }
+    // With --wait it is taken (and the command goes on to the log, which is not there: exit 1).
+    expect(vigil("node", "standby", "n1", "--wait", "--timeout", "10s", ...NOWHERE).status).toBe(1);
+  });
+
   it("a missing argument, an unknown command, an unknown or misplaced flag", () => {
     expect(vigil("resource", "move", "web", ...NOWHERE).stderr).toMatch(/missing required argument 'node'/);
     const typo = vigil("statuss");

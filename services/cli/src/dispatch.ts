@@ -40,7 +40,7 @@ function operatorFlags(cmd: Command): OperatorFlags {
 function writes(cmd: Command): Command {
   return cmd
     .option("--wait", "return once the cluster has carried the command out (or says why it cannot)")
-    .option("--timeout <duration>", "how long --wait waits (default 30s)")
+    .option("--timeout <duration>", "how long --wait waits (default 30s; only with --wait)")
     .option("--json", "print the result (or the error) as JSON")
     .addOption(new Option("--as <name>", "the name recorded as the command's writer (default cli)").hideHelp());
 }

@@ -1,13 +1,14 @@
 // What a valid configuration may still get wrong: printed by `vigil config check` and logged by the
 // agent at start, never refused (heartbeat's own files must keep working).
 import type { ConfigError } from "./config-error.js";
+import { hasFenceAgent } from "./hacf-fence.js";
 import type { HaCf } from "./schemas.js";
 
 /** `lines`: where each once-only directive was written (hacf-parser's directiveLines). */
 export function configWarnings(h: HaCf, file: string, lines: ReadonlyMap<string, number>, lastNodeLine: number): ConfigError[] {
   const warnings: ConfigError[] = [];
   // A ping node is reachability, not a tie-breaker: both halves of a split reach it.
-  if (h.nodes.length === 2 && !h.fence && !h.tiebreaker) {
+  if (h.nodes.length === 2 && !hasFenceAgent(h) && !h.tiebreaker) {
     warnings.push({
       file,
       line: lastNodeLine,

@@ -210,7 +210,18 @@ describe("ha.cf errors, each with file:line", () => {
     ["node bad/name", 'node: "bad/name" is not a node name (letters, digits, ".", "_", "-")'],
     ["crm yes", 'crm yes: Pacemaker\'s CIB is not supported; Vigil reads haresources (use "crm no")'],
     ["serial /dev/ttyS0", "serial heartbeat links are not supported; use mcast, bcast or ucast"],
-    ["stonith_host * ssh n1", 'heartbeat\'s stonith plugins are not supported; use "fence COMMAND ARGS…"'],
+    ["stonith_host * ssh n1", 'heartbeat\'s stonith plugins are not supported; use "fence_agent fence_NAME key=value…" (a fence_* agent) or "fence COMMAND ARGS…"'],
+    ["fence_agent", "fence_agent takes a fence agent (fence_NAME) and its key=value parameters"],
+    ["fence_agent /usr/bin/ssh host=a", 'fence_agent: "/usr/bin/ssh" is not a fence agent of the fence_* family (for a command run with the victim\'s name appended, use "fence COMMAND ARGS…")'],
+    ["fence_agent fence_xvm timeout", 'fence_agent: "timeout" is not a key=value parameter'],
+    ["fence fence_ipmilan ipaddr=", 'fence: "ipaddr=" is not a key=value parameter'],
+    ["fence_agent fence_xvm plug=vm1", "fence_agent: plug= is set by Vigil to the victim's node name (name each node's plug with pcmk_host_map=NODE:PLUG;…)"],
+    ["fence_agent fence_xvm action=on", "fence_agent: action=on: Vigil fences with off or reboot"],
+    ["fence_agent fence_xvm login=a login=b", "fence_agent: login is given twice"],
+    ["fence_agent fence_xvm pcmk_delay_max=5", "fence_agent: pcmk_delay_max is not supported (Vigil reads pcmk_host_map and pcmk_host_argument)"],
+    ["fence_agent fence_xvm pcmk_host_argument=uuid", "fence_agent: pcmk_host_argument=uuid must be plug, port or nodename"],
+    ["fence_agent fence_xvm pcmk_host_map=n9", 'fence_agent: pcmk_host_map entry "n9" is not NODE:PLUG'],
+    ["fence_agent fence_xvm pcmk_host_map=n8:vm8", 'pcmk_host_map: "n8" is not listed in any node directive'],
   ])("%s → %s", (line, message) => {
     // Line 3: after a valid medium and node, so only the bad line is reported.
     expect(errorsOf(`bcast eth9\nnode n9\n${line}\n`)).toEqual([`ha.cf:3: ${message}`]);

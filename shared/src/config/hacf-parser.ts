@@ -2,6 +2,7 @@
 // fixing a file wants them all). Directives and their rules follow heartbeat's config.c.
 import { sortConfigErrors, type ConfigError, type Parsed } from "./config-error.js";
 import { parseDuration } from "./duration.js";
+import { parseFenceDirective } from "./hacf-fence.js";
 import { finishMedia, parseBcast, parseMcast, parseUcast, type MediaResult, type MediumDraft } from "./hacf-media.js";
 import { checkTiming, type TimingValue } from "./hacf-timing.js";
 import {
@@ -17,7 +18,7 @@ const DEFAULT_CLUSTER = "vigil";
 const SINGLE = new Set([
   "keepalive", "warntime", "deadtime", "initdead", "udpport", "auto_failback", "logfile", "debugfile",
   "logfacility", "debug", "use_logd", "cluster", "bind", "fence", "allow_crc", "crm",
-  "require_fencing", "tiebreaker",
+  "require_fencing", "fence_agent", "tiebreaker",
 ]);
 
 /** What the parse learned besides the config itself: where each node was listed. */
@@ -51,7 +52,7 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
   let autoFailback: AutoFailback = "legacy"; // heartbeat's default (config.c)
   let allowCrc = false;
   let cluster = DEFAULT_CLUSTER;
-  const optional: Partial<Pick<HaCf, "bind" | "fence" | "requireFencing" | "tiebreaker" | "logfile" | "debugfile" | "logfacility" | "debug">> = {};
+  const optional: Partial<Pick<HaCf, "bind" | "fence" | "fenceAgent" | "requireFencing" | "tiebreaker" | "logfile" | "debugfile" | "logfacility" | "debug">> = {};
 
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
@@ -201,9 +202,15 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
         return;
       }
       case "fence":
-        if (args.length === 0) return fail("fence takes a command and its arguments");
-        optional.fence = args;
+      case "fence_agent": {
+        const other = directive === "fence" ? "fence_agent" : "fence";
+        if (seen.has(other)) return fail(`${directive}: ${other} is already set on line ${seen.get(other)}; configure one fence agent`);
+        const f = parseFenceDirective(directive, args);
+        if (!f.ok) return f.messages.forEach(fail);
+        if ("argv" in f) optional.fence = f.argv;
+        else optional.fenceAgent = f.agent;
         return;
+      }
       case "tiebreaker": {
         const v = one();
         if (v === undefined) return;
@@ -235,6 +242,10 @@ export function parseHaCfDetailed(text: string, file = "ha.cf"): HaCfDetail {
   if (nodes.length === 0 && !errors.some((e) => e.message.startsWith("node"))) {
     errors.push({ file, line: 0, message: 'no nodes: list the cluster\'s nodes with "node NAME…"' });
   }
+  // pcmk_host_map names nodes: each must be one of ha.cf's.
+  for (const n of Object.keys(optional.fenceAgent?.hostMap ?? {}))
+    if (nodes.length > 0 && !nodeLines.has(n.toLowerCase()))
+      errors.push({ file, line: seen.get("fence_agent") ?? seen.get("fence") ?? 0, message: `pcmk_host_map: "${n}" is not listed in any node directive` });
   const lastNodeLine = Math.max(0, ...nodeLines.values());
   if (errors.length > 0) return { result: { ok: false, errors: sortConfigErrors(errors) }, nodeLines, lastNodeLine, allowCrc, directiveLines: seen };
 

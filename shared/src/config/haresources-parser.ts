@@ -14,6 +14,13 @@ import type { GroupSpec, ResourceSpec } from "./schemas.js";
 const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
 export function parseHaresources(text: string, file = "haresources"): Parsed<GroupSpec[]> {
+  const { groups, errors } = parseHaresourcesDetailed(text, file);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: groups };
+}
+
+/** The groups whose lines parsed, and every error: `config check` checks the resources of the groups
+ *  that parsed even when other lines did not, so that one run reports every problem. */
+export function parseHaresourcesDetailed(text: string, file = "haresources"): { groups: GroupSpec[]; errors: ConfigError[] } {
   const errors: ConfigError[] = [];
   const groups: GroupSpec[] = [];
   const groupLines = new Map<string, number>();
@@ -80,5 +87,5 @@ export function parseHaresources(text: string, file = "haresources"): Parsed<Gro
     for (const identity of mine) if (!owners.has(identity)) owners.set(identity, { group: id, line });
     if (ok) groups.push({ id, preferredNode: nodeWord.text, resources, line });
   }
-  return errors.length > 0 ? { ok: false, errors: sortConfigErrors(errors) } : { ok: true, value: groups };
+  return { groups, errors: sortConfigErrors(errors) };
 }

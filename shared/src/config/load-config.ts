@@ -4,9 +4,10 @@ import { open } from "node:fs/promises";
 import { parseAuthKeys } from "./authkeys-parser.js";
 import { sortConfigErrors, type ConfigError } from "./config-error.js";
 import { parseHaCfDetailed } from "./hacf-parser.js";
-import { parseHaresources } from "./haresources-parser.js";
+import { parseHaresourcesDetailed } from "./haresources-parser.js";
 import { configWarnings } from "./config-warnings.js";
-import { ClusterConfig } from "./schemas.js";
+import { resolveFenceAgent } from "./hacf-fence.js";
+import { ClusterConfig, type GroupSpec } from "./schemas.js";
 
 export interface LoadConfigOptions {
   /** This node's name (`uname -n` or `--node`); heartbeat refuses to start unless ha.cf lists it. */
@@ -15,8 +16,9 @@ export interface LoadConfigOptions {
 
 type FileRead = { ok: true; text: string; mode: number } | { ok: false; error: ConfigError };
 
-/** A valid configuration may come with warnings (config-warnings.ts): printed, never refused. */
-export type LoadedConfig = { ok: true; value: ClusterConfig; warnings: ConfigError[] } | { ok: false; errors: ConfigError[] };
+/** A valid configuration may come with warnings (config-warnings.ts): printed, never refused. A refused
+ *  one still says which groups of haresources parsed (`config check` checks their resources too). */
+export type LoadedConfig = { ok: true; value: ClusterConfig; warnings: ConfigError[] } | { ok: false; errors: ConfigError[]; groups: GroupSpec[] };
 
 export async function loadConfig(dir: string, opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const base = dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
@@ -38,13 +40,13 @@ export async function loadConfig(dir: string, opts: LoadConfigOptions = {}): Pro
   if (!authFile.ok) authErrors.push(authFile.error);
   else if (auth && !auth.ok) authErrors.push(...auth.errors);
 
-  const res = resFile.ok ? parseHaresources(resFile.text, path("haresources")) : undefined;
+  const res = resFile.ok ? parseHaresourcesDetailed(resFile.text, path("haresources")) : undefined;
   if (!resFile.ok) resErrors.push(resFile.error);
-  else if (res && !res.ok) resErrors.push(...res.errors);
+  else if (res) resErrors.push(...res.errors);
 
   // Cross-checks need the node list; when ha.cf lists none, that is already reported.
   if (detail && detail.nodeLines.size > 0) {
-    for (const g of res?.ok ? res.value : []) {
+    for (const g of res?.groups ?? []) {
       if (!detail.nodeLines.has(g.preferredNode.toLowerCase())) {
         resErrors.push({
           file: path("haresources"),
@@ -64,14 +66,22 @@ export async function loadConfig(dir: string, opts: LoadConfigOptions = {}): Pro
   }
 
   const errors = [...sortConfigErrors(haCfErrors), ...sortConfigErrors(authErrors), ...sortConfigErrors(resErrors)];
-  if (errors.length > 0 || !detail?.result.ok || !auth?.ok || !res?.ok) {
-    return { ok: false, errors };
+  if (errors.length > 0 || !detail?.result.ok || !auth?.ok || !res) {
+    return { ok: false, errors, groups: res?.groups ?? [] };
   }
-  const checked = ClusterConfig.safeParse({ dir, haCf: detail.result.value, authKeys: auth.value, groups: res.value });
+  const checked = ClusterConfig.safeParse({ dir, haCf: detail.result.value, authKeys: auth.value, groups: res.groups });
   if (!checked.success) {
-    return { ok: false, errors: checked.error.issues.map((i) => ({ file: dir, line: 0, message: `${i.path.join(".")}: ${i.message}` })) };
+    return { ok: false, errors: checked.error.issues.map((i) => ({ file: dir, line: 0, message: `${i.path.join(".")}: ${i.message}` })), groups: res.groups };
   }
   const warnings = configWarnings(checked.data.haCf, path("ha.cf"), detail.directiveLines ?? new Map(), detail.lastNodeLine);
+  // On this host only (the files may be checked elsewhere): a fence agent that is not installed.
+  const fa = checked.data.haCf.fenceAgent;
+  if (fa && !resolveFenceAgent(fa.agent))
+    warnings.push({
+      file: path("ha.cf"),
+      line: detail.directiveLines?.get("fence_agent") ?? detail.directiveLines?.get("fence") ?? 0,
+      message: `fence agent ${fa.agent} is not installed on this host (not in PATH, /usr/sbin or /sbin; Debian: apt-get install fence-agents): fencing fails until it is`,
+    });
   return { ok: true, value: checked.data, warnings };
 }
 

@@ -30,6 +30,21 @@ export type Medium = z.infer<typeof Medium>;
 export const AutoFailback = z.enum(["on", "off", "legacy"]);
 export type AutoFailback = z.infer<typeof AutoFailback>;
 
+/** A fence agent of the fence_* family, run through its stdin interface (hacf-fence.ts). */
+export const FenceAgentSpec = z.object({
+  /** The agent: a path, or a name looked up in PATH, /usr/sbin and /sbin. */
+  agent: z.string().min(1),
+  /** The operator's key=value parameters (ipaddr, login, passwd…), sent as written. */
+  params: z.record(z.string(), z.string()),
+  /** `action=`: off, or reboot (Pacemaker's stonith-action default). */
+  action: z.enum(["off", "reboot"]),
+  /** `pcmk_host_argument`: the key that names the victim (default plug). */
+  hostArgument: z.enum(["plug", "port", "nodename"]),
+  /** `pcmk_host_map=NODE:PLUG;…`: the plug of each node; a node not in it is its own plug. */
+  hostMap: z.record(z.string(), z.string()),
+});
+export type FenceAgentSpec = z.infer<typeof FenceAgentSpec>;
+
 export const HaCf = z.object({
   /** Vigil extension `cluster NAME`: names the JetStream stream; default "vigil". */
   cluster: z.string().regex(/^[A-Za-z0-9_-]+$/),
@@ -50,6 +65,9 @@ export const HaCf = z.object({
   bind: z.string().optional(),
   /** Vigil extension `fence COMMAND…`: the fence agent, run with the victim's node name appended. */
   fence: z.array(z.string()).optional(),
+  /** Vigil extension `fence_agent fence_NAME key=value…` (or `fence fence_NAME key=value…`): a
+   *  fence_* agent run through its stdin interface. Set instead of `fence`, never with it. */
+  fenceAgent: FenceAgentSpec.optional(),
   /** Vigil extension `require_fencing on|off` (default off): the groups of a node that died holding
    *  them wait until it is fenced (by the fence agent, or `vigil node confirm-fenced`) or seen stopped,
    *  instead of being started elsewhere once its lease has run out. */

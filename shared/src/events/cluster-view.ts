@@ -3,7 +3,9 @@
 // because JetStream only drops a repeated msgID inside its duplicate window (Invariant 2).
 import type { VigilEvent } from "./vocabulary.js";
 import { explainQuorum } from "../placement/quorum.js";
+import { applyAlerts, emptyAlerts, type NodeAlerts } from "./node-alerts.js";
 import { isAlive, observer, reportingNodes, withTheSay, type Observers, type QuorumReport } from "./observers.js";
+import { clearCopyFailures, dropCopiesOf, holdByLiveCopy, noteCopyResource, noteCopyState, showHolderCopy, type GroupCopy } from "./group-copies.js";
 
 export type NodeState = "online" | "standby" | "offline" | "unclean";
 export type GroupState = "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
@@ -18,6 +20,8 @@ export interface NodeView {
   unclean: boolean;
   generation: number | null;
   since: string | null;
+  /** Fenced, or confirmed down by the operator, since it was last alive: confirming it again is a no-op. */
+  fenced?: { seq: number; type: "Fenced" | "FenceConfirmed" };
 }
 
 export interface ResourceView {
@@ -38,6 +42,8 @@ export interface GroupView {
   movedTo: string | null;
   /** Why the group is where it is, from the last PlacementDecided. */
   reason: string | null;
+  /** Each node's own account of its copy (group-copies.ts): the holder when the log's order lags. */
+  copies: Record<string, GroupCopy>;
 }
 
 export interface ClusterView {
@@ -66,6 +72,8 @@ export interface ClusterView {
   /** Two-node `tiebreaker nats`: the last node to win the lease (token: its acquisition revision), and
    *  each node's last verdict (TiebreakerWon/TiebreakerLost). Absent until one is recorded. */
   tiebreak?: { holder: string | null; token: number | null; seq: number; time: string; verdicts: Record<string, { won: boolean; reason: string; seq: number }> };
+  /** Nodes that could not be fenced, peers rejected for a bad key (node-alerts.ts). */
+  alerts: NodeAlerts;
 }
 
 /** What each reporting node says about its partition, from its latest quorum report. */
@@ -94,6 +102,7 @@ export function emptyView(cluster: string): ClusterView {
     lastChange: null,
     unfencedRecoveries: {},
     configs: new Map(),
+    alerts: emptyAlerts(),
   };
 }
 
@@ -135,9 +144,17 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
   const g = "group" in e ? view.groups.get(e.group) : undefined;
   // A node heard again after being called dead, or its own first word after a restart: settle.
   let settle = noteObserver(view, e, seq);
+  applyAlerts(view.alerts, e, seq);
   switch (e.type) {
     case "ConfigLoaded": {
       for (const n of e.nodes) node(view, n);
+      // ha.cf order, as the operator wrote it, then any node only other events named: every node
+      // list the view gives (status, quorum, reporting order) follows it.
+      for (const name of [...e.nodes, ...[...view.nodes.keys()].filter((n) => !e.nodes.includes(n))]) {
+        const n = view.nodes.get(name)!;
+        view.nodes.delete(name);
+        view.nodes.set(name, n);
+      }
       view.autoFailback = e.autoFailback;
       if (e.digest !== undefined) view.configs.set(e.node, { digest: e.digest, pending: e.pending ?? [] });
       // The configured groups are the latest ConfigLoaded's: a group taken out of haresources leaves.
@@ -155,6 +172,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
           ),
           movedTo: old?.movedTo ?? null,
           reason: old?.reason ?? null,
+          copies: old?.copies ?? {},
         });
       }
       break;
@@ -178,12 +196,14 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       Object.assign(n, { unclean: false, generation: e.generation, since: e.time });
       // A restarted agent holds nothing until it starts something again.
       for (const gv of view.groups.values()) if (gv.node === e.node) markStopped(gv);
+      dropCopiesOf(view.groups.values(), e.node);
       break;
     }
     case "AgentStopped": {
       const n = node(view, e.node);
       Object.assign(n, { unclean: false });
       for (const gv of groupsOn(view, e.node)) markStopped(gv);
+      dropCopiesOf(view.groups.values(), e.node);
       break;
     }
     case "NodeUp":
@@ -200,7 +220,9 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       const n = node(view, e.victim);
       observer(view.observers, e.victim).stoppedSeq = seq;
       n.unclean = false;
+      n.fenced = { seq, type: e.type };
       for (const gv of groupsOn(view, e.victim)) markStopped(gv);
+      dropCopiesOf(view.groups.values(), e.victim);
       settle = true;
       break;
     }
@@ -232,6 +254,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
           r.lastError = null;
         }
       if (g && g.state === "failed") g.state = "stopped";
+      if (g) clearCopyFailures(g);
       break;
     case "PlacementDecided":
       observer(view.observers, e.node).reasons = e.reasons;
@@ -239,35 +262,42 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       break;
     case "GroupStarting":
       if (g) Object.assign(g, { node: e.node, state: "starting" });
+      if (g) noteCopyState(g, e.node, "starting", seq);
       break;
     case "GroupStarted":
       if (g) Object.assign(g, { node: e.node, state: "started" });
+      if (g) noteCopyState(g, e.node, "started", seq);
       break;
     case "GroupStopping":
       if (g && g.node === e.node) g.state = "stopping";
+      if (g) noteCopyState(g, e.node, "stopping", seq);
       break;
     case "GroupStopped":
       if (g && (g.node === e.node || g.node === null)) markStopped(g);
+      if (g) noteCopyState(g, e.node, "stopped", seq);
       break;
     case "GroupBlocked":
       if (g) Object.assign(g, { node: e.node, state: "blocked" });
+      if (g) noteCopyState(g, e.node, "blocked", seq);
       break;
     case "ResourceStarting":
     case "ResourceStarted":
     case "ResourceStopping":
     case "ResourceStopped": {
-      if (!g || (g.node !== null && g.node !== e.node)) break;
       const states = {
         ResourceStarting: "starting",
         ResourceStarted: "started",
         ResourceStopping: "stopping",
         ResourceStopped: "stopped",
       } as const;
+      if (g) noteCopyResource(g, e.node, e.resource, states[e.type], seq);
+      if (!g || (g.node !== null && g.node !== e.node)) break;
       resource(g, e.resource).state = states[e.type];
       break;
     }
     case "ResourceFailed": {
       if (!g) break;
+      noteCopyResource(g, e.node, e.resource, "failed", seq);
       const r = resource(g, e.resource);
       r.failcounts[e.node] = e.failcount;
       r.lastError = `${e.op} rc=${e.rc}: ${e.message}`;
@@ -285,6 +315,8 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       if (g) {
         Object.assign(g, { node: e.state === "stopped" ? null : e.node, state: e.state });
         for (const [id, st] of Object.entries(e.resources)) resource(g, id).state = st;
+        noteCopyState(g, e.node, e.state, seq);
+        for (const [id, st] of Object.entries(e.resources)) noteCopyResource(g, e.node, id, st, seq);
       }
       break;
     case "OperatorStateRestored":
@@ -304,9 +336,15 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
     default:
       break;
   }
+  if (g && g.node === e.node) showHolderCopy(g);
   if (settle) settleNodes(view, e.time);
+  // The holder stopped (or was reported stopped), or a node came alive, while a live node's copy runs.
+  if (settle || ENDS_A_COPY.has(e.type)) for (const gv of view.groups.values()) holdByLiveCopy(gv, (n) => view.nodes.get(n)?.alive === true);
   return true;
 }
+
+/** Events after which a group may be on nobody while another node's copy runs (group-copies.ts). */
+const ENDS_A_COPY: ReadonlySet<VigilEvent["type"]> = new Set(["GroupStopped", "AgentStarted", "AgentStopped", "Fenced", "FenceConfirmed", "GroupRestored"]);
 
 /** Events that change placement or membership (`lastChange`). */
 const CHANGES: ReadonlySet<VigilEvent["type"]> = new Set([
@@ -371,6 +409,7 @@ function settleNodes(view: ClusterView, time: string): void {
     }
     if (alive) {
       n.unclean = false;
+      delete n.fenced;
       for (const [gid, r] of Object.entries(view.unfencedRecoveries)) if (r.victim === n.name) delete view.unfencedRecoveries[gid];
     }
   }

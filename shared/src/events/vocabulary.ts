@@ -26,6 +26,8 @@ const Peer = { peer: z.string().min(1) };
 const GroupRef = { group: z.string().min(1) };
 const ResourceRef = { group: z.string().min(1), resource: z.string().min(1) };
 const Op = z.enum(["start", "stop", "monitor", "validate"]);
+/** Drop reasons that mean a peer signs with a key this node lacks (packet.ts DropReason). */
+const RejectReason = z.enum(["auth", "unknown-key", "crc-refused"]);
 
 export const VigilEvent = z.discriminatedUnion("type", [
   // agent life
@@ -52,14 +54,28 @@ export const VigilEvent = z.discriminatedUnion("type", [
   ev("NodeReturned", { ...Peer, generation: z.number().int() }),
   ev("NodeRestarted", { ...Peer, generation: z.number().int(), previousGeneration: z.number().int() }),
   ev("MembershipChanged", { members: z.array(z.string()), quorum: z.boolean() }),
-  ev("PacketsDropped", { counts: z.record(z.string(), z.number().int()) }),
+  /** `rejected`: the peers whose packets are rejected for a bad key now (open PeerRejected episodes). */
+  ev("PacketsDropped", {
+    counts: z.record(z.string(), z.number().int()),
+    rejected: z.array(z.object({ peer: z.string(), reason: RejectReason, count: z.number().int() })).optional(),
+  }),
+  /** A configured peer's packets are dropped here for a bad key (authkeys differ): once per peer and
+   *  reason, until its packets are accepted again; `count`: rejected so far (PacketsDropped updates it). */
+  ev("PeerRejected", { ...Peer, reason: RejectReason, count: z.number().int() }),
   /** A link to a peer loses heartbeats: `inPercent` of the peer's lost on the way here, `outPercent`
    *  of this node's lost at the peer (as it reports); `copies` heartbeats per keepalive are sent. */
   ev("LinkLossy", { ...Peer, inPercent: z.number(), outPercent: z.number(), copies: z.number().int() }),
   ev("LinkRecovered", Peer),
   /** Another agent was heard in this node's name (another generation, from `from`); `refused`: which
    *  of the two leaves — the newcomer ("other": it exits before announcing; "this": this one). */
-  ev("DuplicateNode", { otherGeneration: z.number().int(), from: z.string(), refused: z.enum(["this", "other"]) }),
+  ev("DuplicateNode", {
+    otherGeneration: z.number().int(),
+    from: z.string(),
+    refused: z.enum(["this", "other"]),
+    // Recorded by a peer that heard two agents in another node's name: that node, and the generation kept.
+    peer: z.string().optional(),
+    keptGeneration: z.number().int().optional(),
+  }),
   ev("QuorumLost", { members: z.array(z.string()) }),
   ev("QuorumRegained", { members: z.array(z.string()) }),
   /** Two-node `tiebreaker nats`, while the peer is unheard: this node took (or kept) the cluster's
@@ -100,7 +116,17 @@ export const VigilEvent = z.discriminatedUnion("type", [
   ev("FailcountCleared", { ...GroupRef, on: z.string() }),
   // fencing
   ev("FenceRequested", { victim: z.string() }),
-  ev("Fenced", { victim: z.string(), ok: z.boolean(), rc: z.number().int(), message: z.string() }),
+  /** A fence agent's run (`ok: false` is the failed fence: no separate FenceFailed). `attempt`: its
+   *  number since the victim was last fenced, confirmed or heard; `nextAttemptMs`: when the next one
+   *  runs after a failure (null: the node gave up). */
+  ev("Fenced", {
+    victim: z.string(),
+    ok: z.boolean(),
+    rc: z.number().int(),
+    message: z.string(),
+    attempt: z.number().int().positive().optional(),
+    nextAttemptMs: z.number().int().nullable().optional(),
+  }),
   // the event log itself
   ev("StreamUnderReplicated", { stream: z.string(), replicas: z.number().int(), wanted: z.number().int(), reason: z.string() }),
   ev("StreamReplicasRaised", { stream: z.string(), replicas: z.number().int() }),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   createDetector,
   nextDeadline,
+  reinstateGeneration,
   step,
   type DetectorInput,
   type DetectorState,
@@ -194,5 +195,24 @@ describe("the peer's report of hearing this node", () => {
     let s = createDetector(["n2"], timing, 0);
     s = step(s, { kind: "heard", peer: "n2", generation: 1 }, 10).state;
     expect(nextDeadline(s)).toBe(110);
+  });
+});
+
+describe("reinstateGeneration (a second agent taken for a peer's restart)", () => {
+  it("the older generation's packets count as the peer's life again, no restart or return in between", () => {
+    const s = new Sim(["n2"]);
+    s.heard(10_000, "n2", 1);
+    expect(s.heard(10_100, "n2", 5).map((t) => t.restarted)).toEqual([true]);
+    // Without it, generation 1 is a packet from before the restart: ignored, and n2 would die.
+    s.heard(10_200, "n2", 1);
+    s.at(11_150);
+    expect(s.state.peers["n2"]!.status).toBe("dead");
+    const r = new Sim(["n2"]);
+    r.heard(10_000, "n2", 1);
+    r.heard(10_100, "n2", 5);
+    r.state = reinstateGeneration(r.state, "n2", 1);
+    for (let t = 10_200; t <= 12_000; t += 200) expect(r.heard(t, "n2", 1)).toEqual([]);
+    expect(r.at(12_100)).toEqual([]);
+    expect(r.state.peers["n2"]).toMatchObject({ status: "up", generation: 1 });
   });
 });

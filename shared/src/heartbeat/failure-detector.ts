@@ -191,3 +191,12 @@ export function nextDeadline(state: DetectorState): number | undefined {
   }
   return best;
 }
+
+/** The receive filter found that the newer generation it took for `peer`'s restart was a second
+ *  agent in its name (services/agent/src/heartbeat/peer-twins.ts): the older `generation` is the
+ *  peer again, and its packets count as its life once more (a lower one is otherwise ignored). */
+export function reinstateGeneration(state: DetectorState, peer: string, generation: number): DetectorState {
+  const p = state.peers[peer];
+  if (!p || p.generation === undefined || p.generation <= generation) return state;
+  return { ...state, peers: { ...state.peers, [peer]: { ...p, generation } } };
+}

@@ -142,6 +142,22 @@ function text(b: Buffer | undefined): string | undefined {
   }
 }
 
+/** The sender and cluster a packet claims, read WITHOUT checking its mac: only to say whose packets
+ *  are dropped for a bad key (peer-rejections.ts), never to act on. Undefined when unreadable. */
+export function peekSender(buf: Uint8Array): { node: string; cluster: string } | undefined {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < HEADER_BYTES || b.toString("latin1", 0, 4) !== PACKET_MAGIC) return undefined;
+  const r = new Reader(b);
+  r.o = HEADER_BYTES;
+  const nodeLen = r.u8();
+  if (nodeLen === undefined || nodeLen < 1 || nodeLen > MAX_NAME_BYTES) return undefined;
+  const node = text(r.bytes(nodeLen));
+  const clusterLen = r.u8();
+  if (node === undefined || clusterLen === undefined || clusterLen < 1 || clusterLen > MAX_NAME_BYTES) return undefined;
+  const cluster = text(r.bytes(clusterLen));
+  return cluster === undefined ? undefined : { node, cluster };
+}
+
 /** Checks and decodes a packet. Never throws: anything wrong is a drop reason. */
 export function decodePacket(buf: Uint8Array, auth: Pick<AuthKeys, "keys">, opts: CodecOptions = {}): DecodeResult {
   try {

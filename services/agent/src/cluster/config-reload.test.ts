@@ -53,7 +53,9 @@ describe("what a SIGHUP applies now and what waits for a restart", () => {
 
   it("require_fencing waits for a restart, with the fence agent", () => {
     const next = withCfg({ haCf: { requireFencing: true } });
-    expect(planReload(base, next, new Set()).pending).toEqual([expect.stringMatching(/^fencing \(fence, require_fencing\) \(requireFencing\): waits for a restart/)]);
+    expect(planReload(base, next, new Set()).pending).toEqual([expect.stringMatching(/^fencing \(fence, fence_agent, require_fencing\) \(requireFencing\): waits for a restart/)]);
+    const agent = withCfg({ haCf: { fenceAgent: { agent: "fence_xvm", params: {}, action: "off", hostArgument: "plug", hostMap: {} } } });
+    expect(planReload(base, agent, new Set()).pending).toEqual([expect.stringMatching(/^fencing .* \(fenceAgent\): waits for a restart/)]);
   });
 
   it("tiebreaker waits for a restart (the lease is wired at start)", () => {

@@ -33,7 +33,7 @@ const RESTART_ONLY: { keys: (keyof HaCf)[]; what: string; why: string }[] = [
   { keys: ["media", "udpport", "bind", "allowCrc"], what: "heartbeat media", why: "the heartbeat worker binds its sockets at start" },
   { keys: ["pingNodes"], what: "ping nodes", why: "the witnesses are started with the agent" },
   { keys: ["tiebreaker"], what: "the tie-breaker (tiebreaker)", why: "the lease is wired at start, and both nodes must agree on it" },
-  { keys: ["fence", "requireFencing"], what: "fencing (fence, require_fencing)", why: "fencing is wired at start, and every node must agree on it" },
+  { keys: ["fence", "fenceAgent", "requireFencing"], what: "fencing (fence, fence_agent, require_fencing)", why: "fencing is wired at start, and every node must agree on it" },
   { keys: ["cluster", "nats"], what: "the cluster name and NATS servers", why: "the event stream and its connection are opened at start" },
 ];
 

@@ -14,6 +14,7 @@ import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
 import { decideNode, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
 import { supersededBy } from "@vigil/shared/placement/tiebreak";
+import { FENCE_MAX_ATTEMPTS, mayFence, retryDelayMs, type FenceTries } from "./fence-retries.js";
 
 export interface ControllerDeps {
   cfg: ClusterConfig;
@@ -62,7 +63,8 @@ export class Controller {
   private lastHolder = new Map<string, string | null>();
   private fencing = new Set<string>();
   private fencedByMe: { n: string; g: number | null }[] = [];
-  private lastFenceTry = new Map<string, number>();
+  /** Failed fence attempts per victim (fence-retries.ts), until it is fenced, confirmed or heard. */
+  private fenceTries = new Map<string, FenceTries>();
   /** The quorum this node last wrote to the log (MembershipChanged, QuorumLost/Regained): the next
    *  decision that differs writes the change, so the latest report always says what this node does. */
   private reportedQuorum: boolean | null = null;
@@ -136,6 +138,7 @@ export class Controller {
   }
 
   onPeer(peer: string, liveness: PeerLiveness, at: number, generation: number | null = null): void {
+    if (liveness === "up") this.fenceTries.delete(peer);
     if (notePeerLiveness(this.peers, peer, liveness, at, generation)) this.changed();
   }
 
@@ -185,6 +188,7 @@ export class Controller {
     if ((e.type === "Fenced" && e.ok && e.node !== this.d.self) || e.type === "FenceConfirmed") {
       const v = this.peers.get(e.victim);
       if (v && v.liveness !== "up") v.fenced = true;
+      this.fenceTries.delete(e.victim);
     }
     if (e.type === "CleanupRequested") {
       const a = this.actors.get(e.group);
@@ -353,22 +357,34 @@ export class Controller {
     this.changed();
   }
 
-  /** Runs the fence agent once at a time per victim, retrying a failure no sooner than 2 s later. */
+  /** Runs the fence agent once at a time per victim; a failure is retried later and later, a bounded
+   *  number of times (fence-retries.ts). Until it succeeds the victim stays unclean: its groups wait. */
   private fence(victim: string, why: string, now: number): void {
     const fence = this.d.fence;
     const p = this.peers.get(victim);
     if (!fence || !p || this.fencing.has(victim)) return;
-    if (now - (this.lastFenceTry.get(victim) ?? -Infinity) < 2_000) return;
-    this.lastFenceTry.set(victim, now);
+    const tries = this.fenceTries.get(victim);
+    if (!mayFence(tries, now)) return;
+    const attempt = (tries?.attempts ?? 0) + 1;
     this.fencing.add(victim);
     const generation = p.generation;
-    this.d.record("FenceRequested", { victim }, why);
+    this.d.record("FenceRequested", { victim }, attempt > 1 ? `${why} (attempt ${attempt} of ${FENCE_MAX_ATTEMPTS})` : why);
     void fence(victim).then((r) => {
       this.fencing.delete(victim);
-      this.d.record("Fenced", { victim, ok: r.ok, rc: r.rc, message: r.message }, r.ok ? `fence agent succeeded against ${victim}` : `fence agent failed against ${victim}`);
       if (r.ok) {
+        this.fenceTries.delete(victim);
+        this.d.record("Fenced", { victim, ok: true, rc: r.rc, message: r.message, attempt }, `fence agent succeeded against ${victim}`);
         p.fenced = true;
         this.fencedByMe = [...this.fencedByMe.filter((f) => f.n !== victim), { n: victim, g: generation }];
+      } else if (!p.fenced) {
+        this.fenceTries.set(victim, { attempts: attempt, lastAt: this.d.now() });
+        const next = retryDelayMs(attempt);
+        const cause =
+          `fence agent failed against ${victim} (attempt ${attempt} of ${FENCE_MAX_ATTEMPTS}, exit ${r.rc}: ${r.message}); ` +
+          `the groups ${victim} held stay stopped until it is fenced; ` +
+          (next === null ? `gave up: once ${victim} is known down, vigil node confirm-fenced ${victim}` : `next attempt in ${next / 1000} s`);
+        this.d.log.error({ event: "Fenced", victim, rc: r.rc, attempt, nextAttemptMs: next }, cause);
+        this.d.record("Fenced", { victim, ok: false, rc: r.rc, message: r.message, attempt, nextAttemptMs: next }, cause);
       }
       this.changed();
     });

@@ -83,7 +83,7 @@ describe("the node decision", () => {
       local: new Map([["web", { state: "stopped", failcounts: {} }]]),
       log: (() => {
         const v = emptyView("c");
-        v.groups.set("web", { id: "web", preferredNode: "n1", node: null, state: "stopped", resources: [], movedTo: "n2", reason: null });
+        v.groups.set("web", { id: "web", preferredNode: "n1", node: null, state: "stopped", resources: [], movedTo: "n2", reason: null, copies: {} });
         return v;
       })(),
       witness: false,

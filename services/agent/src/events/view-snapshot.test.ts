@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -61,5 +61,19 @@ describe("view snapshot", () => {
     const f = file();
     writeFileSync(f, JSON.stringify({ version: 1, cluster: "c", lastSeq: 4, applied: [], nodes: [], groups: [] }));
     expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 50 })).toBeNull();
+  });
+});
+
+describe("view snapshot: each node's copy of a group (group-copies.ts)", () => {
+  it("keeps the copies, and ignores a snapshot written before the fold kept them", () => {
+    const f = file();
+    const v = folded();
+    applyEvent(v, makeEvent("GroupStarted", { group: "web" }, { id: "e.5", node: "n1", time: 1_700_000_000_005 }), 5);
+    saveViewSnapshot(f, v, A);
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 10 })!.groups.get("web")!.copies).toEqual({ n1: { state: "started", resources: {}, seq: 5 } });
+    const old = JSON.parse(readFileSync(f, "utf8"));
+    for (const g of old.groups) delete g.copies;
+    writeFileSync(f, JSON.stringify(old));
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 10 })).toBeNull();
   });
 });

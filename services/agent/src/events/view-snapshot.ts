@@ -27,6 +27,7 @@ export function serializeView(v: ClusterView, streamCreated: string): string {
     lastChange: v.lastChange,
     unfencedRecoveries: v.unfencedRecoveries,
     ...(v.tiebreak ? { tiebreak: v.tiebreak } : {}),
+    alerts: v.alerts,
   });
 }
 
@@ -36,6 +37,8 @@ export function deserializeView(text: string, cluster: string): { view: ClusterV
     if (o.version !== VERSION || o.cluster !== cluster || !Number.isInteger(o.lastSeq) || typeof o.streamCreated !== "string") return null;
     // Written before the fold kept each node's reports: liveness cannot be worked out; fold whole.
     if (typeof o.observers !== "object" || o.observers === null) return null;
+    // Written before the fold kept each node's copy of a group (group-copies.ts): fold whole.
+    if (!Array.isArray(o.groups) || o.groups.some((g: { copies?: unknown }) => typeof g.copies !== "object" || g.copies === null)) return null;
     const v = emptyView(cluster);
     v.lastSeq = o.lastSeq;
     v.lastEventTime = o.lastEventTime ?? null;
@@ -50,6 +53,7 @@ export function deserializeView(text: string, cluster: string): { view: ClusterV
     v.lastChange = o.lastChange ?? null;
     v.unfencedRecoveries = o.unfencedRecoveries ?? {};
     if (o.tiebreak) v.tiebreak = o.tiebreak;
+    if (o.alerts) v.alerts = o.alerts;
     return { view: v, streamCreated: o.streamCreated };
   } catch {
     return null;

@@ -48,6 +48,8 @@ export interface HeartbeatServiceEvents {
   /** After the start, another agent heard in this node's name; `announcedMs`: how long this one has
    *  announced itself (the other's is in `other`). */
   "same-name": [{ other: SameNameAgent; announcedMs: number | null }];
+  /** Two agents heard in a peer's name: its newer generation is refused (peer-twins.ts). */
+  "peer-duplicate": [{ peer: string; generation: number; keptGeneration: number; from: string }];
   /** The worker died after start (a bug, not bad input): heartbeats have stopped. */
   error: [Error];
 }
@@ -100,6 +102,9 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
             break;
           case "same-name":
             this.emit("same-name", { other: m.other, announcedMs: m.announcedMs });
+            break;
+          case "peer-duplicate":
+            this.emit("peer-duplicate", { peer: m.peer, generation: m.generation, keptGeneration: m.keptGeneration, from: m.from });
             break;
           case "transition":
             this.emit("transition", m.transition);

@@ -5,11 +5,12 @@
 // checks what it hears, runs the failure detector on its own timer and posts transitions.
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { createDetector, nextDeadline, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
+import { createDetector, nextDeadline, reinstateGeneration, step, type DetectorInput } from "@vigil/shared/heartbeat/failure-detector";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
 import { baseCopies, copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs } from "@vigil/shared/heartbeat/loss-meter";
-import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, type FilterContext } from "./receive-filter.js";
+import { admitPacket, emptyFilterState, lossReport, PROBE_ENVELOPE, worstLinkLoss, wrapHeartbeatPayload, takenEnvelope, type FilterContext } from "./receive-filter.js";
 import { closeMedia, openMedia, type Endpoint } from "./media-sockets.js";
+import { noteRejected, rejectedSender } from "./peer-rejections.js";
 import { emptyStats, type FromWorker, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
 if (!parentPort) throw new Error("heartbeat-worker must run as a worker thread");
@@ -29,6 +30,8 @@ const ctx: FilterContext = {
   nodes: new Set(haCf.nodes),
   authKeys: cfg.authKeys,
   allowCrc: haCf.allowCrc === true,
+  // A second agent in a peer's name is let in once the one it was refused for is dead (peer-twins.ts).
+  releaseMs: haCf.deadtimeMs,
 };
 let filter = emptyFilterState();
 let detector = createDetector(
@@ -88,9 +91,9 @@ let phase: "listening" | "announcing" = "listening";
 let readyPosted = false;
 let announcedAt = 0;
 
-function onMessage(msg: Buffer, _label: string, from: string): void {
+function onMessage(msg: Buffer, label: string, from: string): void {
   stats.received++;
-  const r = admitPacket(filter, msg, ctx);
+  const r = admitPacket(filter, msg, { ...ctx, nowMs: now() });
   const o = r.outcome;
   if (o.kind === "same-name") {
     const other = { generation: o.generation, from, probing: o.probing, announcedMs: o.announcedMs };
@@ -103,8 +106,12 @@ function onMessage(msg: Buffer, _label: string, from: string): void {
   // While listening, nothing else is heard: the detector and the replay windows start at announce.
   if (phase === "listening") return;
   filter = r.state;
+  if (o.kind === "drop" && o.peerDuplicate) post({ type: "peer-duplicate", ...o.peerDuplicate, from });
+  if (o.kind === "drop" && o.answerProbe) answerProbe(o.answerProbe.peer, o.answerProbe.keptGeneration, label, from);
   if (o.kind === "drop") {
     stats.dropped[o.reason]++;
+    const rejected = rejectedSender(msg, o.reason, ctx);
+    if (rejected) noteRejected(stats.rejected, rejected);
     return;
   }
   if (o.kind === "duplicate") {
@@ -112,6 +119,8 @@ function onMessage(msg: Buffer, _label: string, from: string): void {
     return;
   }
   stats.accepted++;
+  // The newer generation taken for this peer's restart was a second agent: this one is the peer again.
+  if (o.reinstated) detector = reinstateGeneration(detector, o.packet.node, o.packet.generation);
   // Payload first: a peer that returns must be known to hold what it holds before it counts as up.
   if (o.payloadChanged) post({ type: "payload", peer: o.packet.node, payload: o.packet.payload });
   heardAt.set(o.packet.node, now());
@@ -200,6 +209,24 @@ function sendBytes(bytes: Buffer): void {
         onSocketError(e as Error); // e.g. the socket closed under us during stop
       }
     }
+  }
+}
+
+/** Tells a prober, on the medium its probe came in on, that its name is taken: with ucast the agent
+ *  that has it sends only to its peers, so the prober would hear nothing and announce itself. */
+function answerProbe(node: string, generation: number, label: string, from: string): void {
+  const ep = endpoints.find((e) => e.label === label);
+  const i = from.lastIndexOf(":");
+  const port = Number(from.slice(i + 1));
+  if (!ep || i < 0 || !Number.isInteger(port)) return;
+  const enc = encodePacket({ node: cfg.node, cluster: haCf.cluster, generation: cfg.generation, seq: 0, payload: takenEnvelope(node, generation) }, cfg.authKeys, {
+    allowCrc: ctx.allowCrc,
+  });
+  if (!enc.ok) return;
+  try {
+    ep.socket.send(enc.bytes, port, from.slice(0, i).replace(/^\[|\]$/g, ""), (err) => (err ? onSocketError(err) : stats.sent++));
+  } catch (e) {
+    onSocketError(e as Error);
   }
 }
 

@@ -4,7 +4,10 @@ import type { AuthKeys } from "@vigil/shared/config/schemas";
 import { decodePacket, type HeartbeatPacket } from "@vigil/shared/heartbeat/packet";
 import { checkReplay, type ReplayWindows } from "@vigil/shared/heartbeat/replay-window";
 import { lossOf, lossPercent, noteHeard, type LossWindows } from "@vigil/shared/heartbeat/loss-meter";
+import { judgeTwin, type PeerDuplicate, type PeerTwins } from "./peer-twins.js";
 import type { PacketDropReason } from "./worker-protocol.js";
+
+export type { PeerDuplicate } from "./peer-twins.js";
 
 export interface FilterContext {
   self: string;
@@ -14,6 +17,11 @@ export interface FilterContext {
   nodes: ReadonlySet<string>;
   authKeys: Pick<AuthKeys, "keys">;
   allowCrc: boolean;
+  /** When this packet was read (monotonic ms); only peer-twins.ts reads it. */
+  nowMs?: number;
+  /** A generation refused as a second agent is let in once the kept one is silent this long
+   *  (peer-twins.ts; the worker gives deadtime). Absent: never. */
+  releaseMs?: number;
 }
 
 export interface FilterState {
@@ -24,6 +32,8 @@ export interface FilterState {
   loss: LossWindows;
   /** How many of this node's packets each peer says it loses (percent, its newest packet's `l`). */
   lossOfUs: Readonly<Record<string, number>>;
+  /** Two agents in one peer's name (peer-twins.ts). */
+  twins?: PeerTwins;
 }
 
 export type FilterOutcome =
@@ -35,13 +45,22 @@ export type FilterOutcome =
       /** How long before sending the peer had last heard this node (null: it does not hear us;
        *  undefined: it sent no report). */
       heardUsAgoMs: number | null | undefined;
+      /** This packet's generation is its sender again: the newer one taken for its restart was a
+       *  second agent in its name (peer-twins.ts); the detector must take this generation back. */
+      reinstated?: true;
     }
   | { kind: "duplicate" }
   /** A packet signed for this node's own name from another agent (another generation): a second
    *  agent runs, or is starting, as this node. `probing`: it is still listening before announcing
    *  itself; `announcedMs`: how long it has announced itself (null: it does not say). */
   | { kind: "same-name"; generation: number; probing: boolean; announcedMs: number | null }
-  | { kind: "drop"; reason: PacketDropReason };
+  | {
+      kind: "drop";
+      reason: PacketDropReason;
+      peerDuplicate?: PeerDuplicate;
+      /** A probe for a name taken by an agent still speaking: tell the prober (takenEnvelope). */
+      answerProbe?: PeerDuplicate;
+    };
 
 export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {}, loss: {}, lossOfUs: {} });
 
@@ -55,16 +74,36 @@ export function admitPacket(
   if (!d.ok) return drop(d.reason);
   const p = d.packet;
   if (p.cluster !== ctx.cluster) return drop("wrong-cluster");
+  const taken = takenFlag(p.payload);
+  if (taken) {
+    // A peer's answer to a probe: the name is taken by another generation (peer-twins.ts).
+    if (taken.node === ctx.self && ctx.generation !== undefined && taken.generation !== ctx.generation) {
+      return { state, outcome: { kind: "same-name", generation: taken.generation, probing: false, announcedMs: null } };
+    }
+    return drop("probe");
+  }
   // Our own packets come back through multicast loop and broadcast; heartbeat ignores them too.
   if (p.node === ctx.self) {
     if (ctx.generation === undefined || p.generation === ctx.generation) return drop("self");
     const e = envelopeFlags(p.payload);
     return { state, outcome: { kind: "same-name", generation: p.generation, probing: e.probing, announcedMs: e.announcedMs } };
   }
+  const probing = envelopeFlags(p.payload).probing;
+  if (probing && !ctx.nodes.has(p.node)) return drop("probe");
+  if (!ctx.nodes.has(p.node)) return drop("unknown-node");
+  // Two agents in this peer's name? Judged by the order of their packets (peer-twins.ts).
+  const twin = judgeTwin(state.twins ?? {}, p.node, state.windows[p.node], p, ctx.nowMs ?? 0, ctx.releaseMs ?? Infinity);
+  state = { ...state, twins: twin.twins };
+  if (twin.kind === "refuse") {
+    // A probe of a second agent is answered TAKEN (with ucast it may hear nothing of the first one).
+    const dup = { peer: p.node, generation: p.generation, keptGeneration: twin.kept };
+    const report = twin.report ? { peerDuplicate: twin.report } : {};
+    return { state, outcome: probing ? { kind: "drop", reason: "probe", answerProbe: dup, ...report } : { kind: "drop", reason: "duplicate-node", ...report } };
+  }
   // A starting agent's probe says only "is my name taken?": it is not yet a member, and its new
   // generation must not make its peers drop the running agent's packets as stale.
-  if (envelopeFlags(p.payload).probing) return drop("probe");
-  if (!ctx.nodes.has(p.node)) return drop("unknown-node");
+  if (probing) return drop("probe");
+  if (twin.kind === "reinstate") state = { ...state, windows: { ...state.windows, [p.node]: { generation: twin.generation, highest: twin.highest, seen: 1n } } };
   const r = checkReplay(state.windows, p.node, p.generation, p.seq);
   if (r.result.verdict === "stale") return drop("stale");
   if (r.result.verdict === "replay") {
@@ -81,7 +120,10 @@ export function admitPacket(
   const payloads = payloadChanged ? { ...state.payloads, [p.node]: json } : state.payloads;
   const lossOfUs = newest ? { ...state.lossOfUs, [p.node]: reportedLoss(loss, ctx.self) } : state.lossOfUs;
   const lossWindows = noteHeard(state.loss, p.node, p.generation, p.seq);
-  return { state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs }, outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs } };
+  return {
+    state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs, ...(state.twins ? { twins: state.twins } : {}) },
+    outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs, ...(twin.kind === "reinstate" ? { reinstated: true } : {}) },
+  };
 }
 
 /** A peer's `l` entry for this node, as a percent in 0..100 (0 when absent or not a number). */
@@ -101,10 +143,22 @@ export interface HeartbeatEnvelope {
   l?: Record<string, number>;
   s?: number;
   j?: 1;
+  /** A peer's answer to a probe: this name is taken (takenEnvelope). */
+  t?: { n: string; g: number };
 }
 
 /** A starting agent's probe: no payload, no reports; peers drop it (receive filter, "probe"). */
 export const PROBE_ENVELOPE: HeartbeatEnvelope = { a: {}, p: null, j: 1 };
+
+/** A peer's answer to a probe for a taken name: node `n` runs as generation `g`. Peers drop it. */
+export const takenEnvelope = (node: string, generation: number): HeartbeatEnvelope => ({ a: {}, p: null, t: { n: node, g: generation } });
+
+function takenFlag(x: unknown): { node: string; generation: number } | null {
+  const t = x && typeof x === "object" ? (x as { t?: unknown }).t : undefined;
+  if (!t || typeof t !== "object") return null;
+  const { n, g } = t as { n?: unknown; g?: unknown };
+  return typeof n === "string" && typeof g === "number" && Number.isInteger(g) ? { node: n, generation: g } : null;
+}
 
 function envelopeFlags(x: unknown): { probing: boolean; announcedMs: number | null } {
   const o = (x && typeof x === "object" ? x : {}) as { j?: unknown; s?: unknown };

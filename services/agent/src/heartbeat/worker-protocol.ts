@@ -2,6 +2,7 @@
 // both sides share. Everything here crosses a structured-clone boundary: plain data only.
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
+import type { RejectTally } from "./peer-rejections.js";
 
 export const DROP_REASONS = [
   "malformed",
@@ -15,6 +16,8 @@ export const DROP_REASONS = [
   "wrong-cluster",
   "self",
   "probe",
+  /** A second agent in a peer's name: its older generation speaks on after the newer (peer-twins.ts). */
+  "duplicate-node",
 ] as const;
 export type PacketDropReason = (typeof DROP_REASONS)[number];
 
@@ -37,6 +40,8 @@ export interface HeartbeatStats {
   links: Record<string, LinkStats>;
   /** Heartbeats sent per keepalive now (loss-meter.ts heartbeatCopies: more on a lossy link). */
   copies: number;
+  /** Packets of configured peers dropped for a bad key, per peer and reason (peer-rejections.ts). */
+  rejected: RejectTally;
 }
 
 export interface LinkStats {
@@ -58,6 +63,7 @@ export function emptyStats(): HeartbeatStats {
     dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<PacketDropReason, number>,
     links: {},
     copies: 1,
+    rejected: {},
   };
 }
 
@@ -92,6 +98,8 @@ export type FromWorker =
   | { type: "start-failed"; message: string; sameName?: SameNameAgent }
   /** After the start: another agent heard in this node's name (`announcedMs` here: this one's). */
   | { type: "same-name"; other: SameNameAgent; announcedMs: number | null }
+  /** Two agents heard in a peer's name: the newer generation is refused (peer-twins.ts). */
+  | { type: "peer-duplicate"; peer: string; generation: number; keptGeneration: number; from: string }
   /** `at` and `silentMs` on the worker's monotonic clock, expressed as epoch milliseconds. */
   | { type: "transition"; transition: Transition }
   | { type: "payload"; peer: string; payload: unknown }

@@ -3,22 +3,14 @@
 // --type in any case, --about for the node an event concerns, --node for its writer. And a command
 // refused for its usage records nothing.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEvent, type EventBody, type EventType } from "@vigil/shared/events/vocabulary";
-import { Outbox } from "@vigil/agent/events/outbox";
-import { Publisher } from "@vigil/agent/events/publisher";
-import { connectNats } from "@vigil/agent/nats/connection";
-import { ensureEventStream } from "@vigil/agent/nats/event-stream";
-import { startTestNats, type TestNats } from "../../../agent/test-support/nats-server.js";
+import { seedLog, type SeededLog } from "../../../agent/test-support/seeded-log.js";
 
 const VIGIL = join(import.meta.dirname, "../../bin/vigil.js");
 const CLUSTER = "foldtest";
-let nats: TestNats;
-let dir: string;
+let log: SeededLog;
 let n = 0;
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const ev = <T extends EventType>(type: T, node: string, body: EventBody<T>, dt: number) =>
@@ -40,26 +32,13 @@ const events = [
 ];
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  dir = mkdtempSync(join(tmpdir(), "vigil-fold-"));
-  const nc = await connectNats({ servers: [nats.url], name: "t", waitOnFirstConnect: false });
-  await ensureEventStream(nc, CLUSTER, 1);
-  const outbox = Outbox.open(dir);
-  const pub = new Publisher(nc, { cluster: CLUSTER, outbox, log: pino({ level: "silent" }) });
-  pub.start();
-  for (const e of events) outbox.append(e);
-  pub.kick();
-  expect(await pub.drain(10_000)).toBe(0);
-  await pub.stop();
-  outbox.close();
-  await nc.close();
+  log = await seedLog(CLUSTER, events);
 });
 afterAll(async () => {
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await log?.stop();
 });
 
-const vigil = (...args: string[]) => spawnSync(process.execPath, [VIGIL, ...args, "--nats", nats.url, "--cluster", CLUSTER], { encoding: "utf8", timeout: 20_000 });
+const vigil = (...args: string[]) => spawnSync(process.execPath, [VIGIL, ...args, "--nats", log.nats.url, "--cluster", CLUSTER], { encoding: "utf8", timeout: 20_000 });
 const lines = (s: string) => s.trim().split("\n").filter(Boolean);
 const seqs = (s: string) => lines(s).map((l) => (JSON.parse(l) as { seq: number }).seq);
 
@@ -102,6 +81,18 @@ describe("vigil log filters", () => {
     expect(seqs(vigil("log", "--json", "--about", "n1").stdout)).toEqual([1, 4, 6]);
     const folded = lines(vigil("log", "--about", "n2").stdout);
     expect(folded[0]).toMatch(/seen by n1 #3, n3 #5/);
+  });
+
+  it("--node or --about a node the cluster does not have says so (exit 1) rather than print nothing", () => {
+    for (const flag of ["--node", "--about"]) {
+      const r = vigil("log", flag, "n9");
+      expect(r.status, flag).toBe(1);
+      expect(r.stderr).toBe('vigil: no node "n9" in this cluster (nodes: n1, n2, n3)\n');
+      expect(r.stdout).toBe("");
+    }
+    // A writer that is not a node, but wrote something, is a writer: the CLI's own commands.
+    expect(seqs(vigil("log", "--json", "--node", "cli").stdout)).toEqual([7]);
+    expect(vigil("log", "--about", "cli").status).toBe(1);
   });
 
   it("--since a duration or a time; a bare number is refused, not read as a year", () => {

@@ -1,24 +1,16 @@
 // `vigil log` filters and `vigil status` against a real nats-server, with events published through
 // the agent's own outbox and publisher; and the operator commands' refusals, on a folded view.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyEvent, emptyView } from "@vigil/shared/events/cluster-view";
 import { makeEvent, type EventBody, type EventType } from "@vigil/shared/events/vocabulary";
-import { Outbox } from "@vigil/agent/events/outbox";
-import { Publisher } from "@vigil/agent/events/publisher";
-import { connectNats } from "@vigil/agent/nats/connection";
-import { ensureEventStream } from "@vigil/agent/nats/event-stream";
-import { startTestNats, type TestNats } from "../../../agent/test-support/nats-server.js";
+import { seedLog, type SeededLog } from "../../../agent/test-support/seeded-log.js";
 import { checkCommand } from "./operator.js";
 
 const VIGIL = join(import.meta.dirname, "../../bin/vigil.js");
 const CLUSTER = "logtest";
-let nats: TestNats;
-let dir: string;
+let log: SeededLog;
 let n = 0;
 const ev = <T extends EventType>(type: T, node: string, body: EventBody<T>, time: number) =>
   makeEvent(type, body, { id: `t.${++n}`, node, time, cause: `because ${n}` });
@@ -34,26 +26,13 @@ const events = [
 ];
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  dir = mkdtempSync(join(tmpdir(), "vigil-cli-"));
-  const nc = await connectNats({ servers: [nats.url], name: "t", waitOnFirstConnect: false });
-  await ensureEventStream(nc, CLUSTER, 1);
-  const outbox = Outbox.open(dir);
-  const pub = new Publisher(nc, { cluster: CLUSTER, outbox, log: pino({ level: "silent" }) });
-  pub.start();
-  for (const e of events) outbox.append(e);
-  pub.kick();
-  expect(await pub.drain(10_000)).toBe(0);
-  await pub.stop();
-  outbox.close();
-  await nc.close();
+  log = await seedLog(CLUSTER, events);
 });
 afterAll(async () => {
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await log?.stop();
 });
 
-const vigil = (...args: string[]) => spawnSync(process.execPath, [VIGIL, ...args, "--nats", nats.url, "--cluster", CLUSTER], { encoding: "utf8", timeout: 20_000 });
+const vigil = (...args: string[]) => spawnSync(process.execPath, [VIGIL, ...args, "--nats", log.nats.url, "--cluster", CLUSTER], { encoding: "utf8", timeout: 20_000 });
 const jsonLines = (s: string) => s.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { seq: number; type: string; node: string; id: string; time: string });
 
 describe("vigil log", () => {
@@ -112,7 +91,7 @@ describe("operator commands refuse what cannot be done", () => {
     return v;
   };
   it("names the unknown node or group, a move to a node not online, and the lack of quorum", () => {
-    expect(checkCommand(view(), { kind: "standby", node: "n9" })).toMatch(/unknown node "n9"/);
+    expect(checkCommand(view(), { kind: "standby", node: "n9" })).toMatch(/^no node "n9" in this cluster \(nodes: n1, n2, n3\)$/);
     expect(checkCommand(view(), { kind: "cleanup", group: "db" })).toMatch(/unknown group "db"/);
     expect(checkCommand(view(), { kind: "move", group: "web", node: "n2" })).toMatch(/n2 is standby/);
     expect(checkCommand(view(), { kind: "move", group: "web", node: "n1" })).toBeNull();

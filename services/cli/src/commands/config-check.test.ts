@@ -102,6 +102,30 @@ describe("vigil config check", () => {
     ]);
   });
 
+  it("reports every problem in one run: line errors in each file and the resources of the lines that parsed", async () => {
+    const d = await lab3Copy({
+      file: "haresources",
+      text: "n1 group=fs Filesystem::/dev/nosuch\nn1 group=bad group=twice Dummy::x\nn1 group=web IPaddr::999.1.1.1\nn9 group=db Dummy::db\n",
+    });
+    await writeFile(join(d, "ha.cf"), `${await readFile(join(d, "ha.cf"), "utf8")}auto_failbackon\n`);
+    await writeFile(join(d, "authkeys"), `${await readFile(join(d, "authkeys"), "utf8")}auth 2\n`);
+    const lastHaCfLine = (await readFile(join(d, "ha.cf"), "utf8")).trimEnd().split("\n").length;
+    const authLines = (await readFile(join(d, "authkeys"), "utf8")).trimEnd().split("\n");
+    const firstAuth = authLines.findIndex((l) => l.startsWith("auth ")) + 1;
+    const r = await run(d);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    // main stopped at the line errors: the resources of lines 1 and 3 were never checked.
+    expect(r.err).toEqual([
+      `${d}/ha.cf:${lastHaCfLine}: unknown directive "auto_failbackon"`,
+      `${d}/authkeys:${authLines.length}: auth is already set on line ${firstAuth}`,
+      `${d}/haresources:1: Filesystem::/dev/nosuch: directory: is required`,
+      `${d}/haresources:2: "group=twice" must come right after the node`,
+      `${d}/haresources:3: IPaddr::999.1.1.1: ip ("999.1.1.1"): must be a dotted IPv4 address`,
+      `${d}/haresources:4: node "n9" is not listed in any node directive of ha.cf`,
+    ]);
+  });
+
   it("refuses a broken lvs service file, naming its line", async () => {
     const lvs = join(await mkdtemp(join(tmpdir(), "vigil-lvs-")), "web.conf");
     dirs.push(join(lvs, ".."));
@@ -120,6 +144,12 @@ describe("vigil config check", () => {
     const free = await run(d);
     expect(free.code).toBe(0);
     expect(free.out).toMatch(/warning: .*haresources:1: host check: bogusagent::a: no agent "bogusagent": not built in/);
+    // Each warning says once where it was checked (main: "does not exist on this host (on this host; …)").
+    const nic = free.out.split("\n").find((l) => l.startsWith("warning:") && l.includes("vigil-nonic"))!;
+    expect(nic).toBe(
+      `warning: ${d}/haresources:2: host check: IPaddr::198.51.100.10/24/vigil-nonic: network interface vigil-nonic does not exist on this host (a warning without --node: run with --node NAME on that node to make it an error)`,
+    );
+    for (const l of free.out.split("\n").filter((x) => x.startsWith("warning:"))) expect(l.match(/on this host/g)?.length ?? 0).toBeLessThanOrEqual(1);
     const bound = await run(d, { node: "n1" });
     expect(bound.code).toBe(2);
     expect(bound.err).toEqual([
@@ -165,6 +195,34 @@ describe("vigil config check", () => {
     expect(badValue.err).toEqual([expect.stringMatching(/ha\.cf:3: tiebreaker: "ping" is not a tie-breaker/)]);
     const json = JSON.parse((await run(d, { json: true })).out);
     expect(json.warnings).toHaveLength(3);
+  });
+
+  it("two nodes with a fence_* agent in either syntax: no fencing warning; summarized, its password never printed", async () => {
+    const two = "mcast eth0 239.0.0.42 694 1 0\nnode n1 n2\n";
+    for (const line of [
+      "fence_agent fence_ipmilan ipaddr=203.0.113.9 login=admin passwd=s3cret lanplus=1 action=off pcmk_host_map=n1:bmc-n1;n2:bmc-n2",
+      "fence fence_ipmilan ipaddr=203.0.113.9 login=admin passwd=s3cret lanplus=1 action=off pcmk_host_map=n1:bmc-n1;n2:bmc-n2",
+    ]) {
+      const d = await lab3Copy({ file: "ha.cf", text: `${two}${line}\n` });
+      const r = await run(d);
+      expect(r.code, r.err.join("\n")).toBe(0);
+      expect(r.out).not.toMatch(/warning/);
+      expect(r.out).toContain(
+        "fence     fence_ipmilan (fence agent, key=value on stdin): action=off, plug=per pcmk_host_map n1:bmc-n1;n2:bmc-n2, else the node name; ipaddr=203.0.113.9 login=admin passwd=<redacted> lanplus=1",
+      );
+      const json = await run(d, { json: true });
+      expect(json.out).not.toContain("s3cret");
+      expect(JSON.parse(json.out).haCf.fenceAgent).toMatchObject({ agent: "fence_ipmilan", params: { passwd: "<redacted>" } });
+    }
+    // Not installed on this host: a warning at its line (the files may be checked elsewhere).
+    const missing = await run(await lab3Copy({ file: "ha.cf", text: `${two}fence_agent fence_nosuchagent\n` }));
+    expect(missing.code).toBe(0);
+    expect(missing.out).toMatch(/warning: .*ha.cf:3: fence agent fence_nosuchagent is not installed on this host/);
+    expect(missing.out).not.toMatch(/two nodes with no fence agent/);
+    // A syntax error is an error, file:line.
+    const bad = await run(await lab3Copy({ file: "ha.cf", text: `${two}fence_agent fence_ipmilan plug=n2\n` }));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toEqual([expect.stringMatching(/ha.cf:3: fence_agent: plug= is set by Vigil to the victim's node name/)]);
   });
 
   it.skipIf(FIXTURES === null)("operators' own files: every typo refused; with the spaces put back, valid with warnings", async () => {

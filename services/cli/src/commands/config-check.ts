@@ -3,7 +3,8 @@
 import { formatConfigError } from "@vigil/shared/config/config-error";
 import { formatDuration } from "@vigil/shared/config/duration";
 import { loadConfig } from "@vigil/shared/config/load-config";
-import type { ClusterConfig, Medium } from "@vigil/shared/config/schemas";
+import type { ClusterConfig, FenceAgentSpec, Medium } from "@vigil/shared/config/schemas";
+import { isSecretParam } from "@vigil/shared/config/hacf-fence";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { checkResources, formatResourceProblem, type ResourceProblem } from "@vigil/resource-agents/check-resources";
 
@@ -31,26 +32,52 @@ export async function configCheck(dir: string, opts: ConfigCheckOptions = {}): P
     else for (const line of [...errors, ...warnings.map((w) => `warning: ${w}`)]) err(line);
     return EXIT_INVALID_CONFIG;
   };
-  if (!r.ok) return fail(r.errors.map(formatConfigError));
-  const checked = checkResources(r.value.dir, r.value.groups);
+  // The resources of every group that parsed are checked even when other lines did not: one run
+  // reports every problem it can find.
+  const checked = checkResources(dir, r.ok ? r.value.groups : r.groups);
   const isError = (p: ResourceProblem) => p.kind === "arguments" || opts.node !== undefined;
-  const errors = checked.problems.filter(isError).map(formatResourceProblem);
+  const errors = inFileOrder([
+    ...(r.ok ? [] : r.errors.map((e) => ({ ...e, text: formatConfigError(e) }))),
+    ...checked.problems.filter(isError).map((p) => ({ ...p, text: formatResourceProblem(p) })),
+  ]);
   const warnings = [
-    ...r.warnings.map(formatConfigError),
+    ...(r.ok ? r.warnings.map(formatConfigError) : []),
     ...checked.problems
       .filter((p) => !isError(p))
-      .map((p) => `${formatResourceProblem(p)} (on this host; run with --node NAME on the node itself to make it an error)`),
+      .map((p) => `${formatResourceProblem(p)} (a warning without --node: run with --node NAME on that node to make it an error)`),
   ];
-  if (errors.length > 0) return fail(errors, warnings);
+  if (!r.ok || errors.length > 0) return fail(errors, warnings);
   if (opts.json) out(JSON.stringify({ ...redactKeys(r.value), warnings }, null, 2));
   else for (const line of [...summarizeConfig(r.value), ...warnings.map((w) => `warning: ${w}`)]) out(line);
   return 0;
 }
 
-/** The config with every authkeys key replaced: a check's output may end up in a ticket or a chat. */
+/** Problems by file (in the order the files first appear: ha.cf, authkeys, haresources), then by
+ *  line, whole-file problems (line 0) last; stable. */
+function inFileOrder(problems: { file: string; line: number; text: string }[]): string[] {
+  const files = [...new Set(problems.map((p) => p.file))];
+  const line = (n: number) => (n === 0 ? Number.MAX_SAFE_INTEGER : n);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => files.indexOf(a.p.file) - files.indexOf(b.p.file) || line(a.p.line) - line(b.p.line) || a.i - b.i)
+    .map(({ p }) => p.text);
+}
+
+/** The config with every authkeys key (and fence agent password) replaced: a check's output may end up in a ticket or a chat. */
 export function redactKeys(c: ClusterConfig): ClusterConfig {
   const keys = Object.fromEntries(Object.entries(c.authKeys.keys).map(([i, k]) => [i, { ...k, key: "<redacted>" }]));
-  return { ...c, authKeys: { ...c.authKeys, key: "<redacted>", keys } };
+  const fa = c.haCf.fenceAgent;
+  const haCf = fa ? { ...c.haCf, fenceAgent: { ...fa, params: redactParams(fa.params) } } : c.haCf;
+  return { ...c, haCf, authKeys: { ...c.authKeys, key: "<redacted>", keys } };
+}
+
+const redactParams = (p: Record<string, string>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, isSecretParam(k) ? "<redacted>" : v]));
+
+/** `fence_xvm (stdin): action=off, plug=node name or its pcmk_host_map entry; ipaddr=… login=…` */
+function describeFenceAgent(f: FenceAgentSpec): string {
+  const params = Object.entries(redactParams(f.params)).map(([k, v]) => `${k}=${v}`).join(" ");
+  const map = Object.entries(f.hostMap).map(([n, p]) => `${n}:${p}`).join(";");
+  return `${f.agent} (fence agent, key=value on stdin): action=${f.action}, ${f.hostArgument}=${map ? `per pcmk_host_map ${map}, else the node name` : "the node name"}${params ? `; ${params}` : ""}`;
 }
 
 /** A short human summary: what `crm_mon`'s reader wants to know before starting the cluster. */
@@ -73,7 +100,8 @@ export function summarizeConfig(c: ClusterConfig): string[] {
     `nats      ${h.nats.length > 0 ? h.nats.join(", ") : "none given: the agent starts a local nats-server"}`,
   ];
   if (h.bind) lines.push(`bind      ${h.bind}`);
-  if (h.fence) lines.push(`fence     ${h.fence.join(" ")}`);
+  if (h.fence) lines.push(`fence     ${h.fence.join(" ")}  (run with the victim's node name appended)`);
+  if (h.fenceAgent) lines.push(`fence     ${describeFenceAgent(h.fenceAgent)}`);
   lines.push(`groups    ${c.groups.length}`);
   for (const g of c.groups) {
     lines.push(`  ${g.id}  (preferred ${g.preferredNode}): ${g.resources.map((r) => r.id).join(" → ")}`);

@@ -1,9 +1,11 @@
 // `vigil log [-f] [--json] [--all] [--from SEQ | --since TIME] [--type T] [--node N] [--about N]`
+import type { NatsConnection } from "@nats-io/transport-node";
 import { readEvents } from "@vigil/agent/nats/event-reader";
 import { EVENT_TYPES, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 import { parseCliDuration } from "../cli-duration.js";
 import { FOLD_WINDOW_MS, LogFolder, type FoldedEvent } from "./log-fold.js";
+import { configuredNodes, hasWriter, noSuchNode } from "./node-names.js";
 
 export interface LogFlags extends CommonFlags {
   follow?: boolean;
@@ -75,6 +77,21 @@ export function parseSince(s: string, now = Date.now()): Date {
   return d;
 }
 
+/** The writer of the CLI's own commands (unless `--as` names another). */
+const CLI_WRITER = "cli";
+
+/** `--node N` and `--about N` name a node of the cluster (a filter on a typo prints nothing, which
+ *  reads as "nothing happened"). `--node` also takes the CLI's own writer, `cli`, and any other
+ *  writer that wrote something (an `--as` name). A log with no configuration yet is not checked. */
+async function checkNodeFilters(nc: NatsConnection, cluster: string, f: LogFlags): Promise<void> {
+  if (f.node === undefined && f.about === undefined) return;
+  const nodes = await configuredNodes(nc, cluster);
+  if (nodes.length === 0) return;
+  if (f.about !== undefined && !nodes.includes(f.about)) throw new CliError(noSuchNode(f.about, nodes));
+  if (f.node === undefined || f.node === CLI_WRITER || nodes.includes(f.node)) return;
+  if (!(await hasWriter(nc, cluster, f.node))) throw new CliError(noSuchNode(f.node, nodes));
+}
+
 export async function logCommand(f: LogFlags, out: (s: string) => void): Promise<number> {
   if (f.from && f.since) throw new CliError("--from and --since cannot be used together", 2);
   const fromSeq = f.from !== undefined && /^\d+$/.test(f.from) ? Number(f.from) : undefined;
@@ -82,6 +99,12 @@ export async function logCommand(f: LogFlags, out: (s: string) => void): Promise
   const since = f.since ? parseSince(f.since) : undefined;
   const type = f.type !== undefined ? resolveType(f.type) : undefined;
   const { nc, cluster } = await connectCli(f);
+  try {
+    await checkNodeFilters(nc, cluster, f);
+  } catch (e) {
+    await nc.close().catch(() => {});
+    throw e;
+  }
   const stop = () => void nc.close();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -10,6 +10,7 @@ import { eventSubject, makeEvent, type EventBody, type EventType } from "@vigil/
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 import { describeMs, parseTimeout } from "../cli-duration.js";
 import { expectedPlacement, placementReached } from "./expected-placement.js";
+import { noSuchNode } from "./node-names.js";
 
 export interface OperatorFlags extends CommonFlags {
   wait?: boolean;
@@ -28,7 +29,7 @@ export type OperatorCommand =
 export function checkCommand(v: ClusterView, c: OperatorCommand): string | null {
   const nodeNames = [...v.nodes.keys()];
   if (nodeNames.length === 0) return "the event log holds no cluster configuration yet (is any agent running?)";
-  if ("node" in c && !v.nodes.has(c.node)) return `unknown node "${c.node}" (nodes: ${nodeNames.join(", ")})`;
+  if ("node" in c && !v.nodes.has(c.node)) return noSuchNode(c.node, nodeNames);
   if ("group" in c && !v.groups.has(c.group)) return `unknown group "${c.group}" (groups: ${[...v.groups.keys()].join(", ") || "none"})`;
   // Quorum as the live agents report it (one rule: quorum.ts, applied by each agent).
   const quorum = clusterQuorum(v);
@@ -131,8 +132,14 @@ export function carriedOut(
   }
 }
 
+/** `--timeout` says how long `--wait` waits: alone it would be ignored without a word, so it is bad usage. */
+export function waitTimeout(f: OperatorFlags): number {
+  if (f.timeout !== undefined && !f.wait) throw new CliError(`--timeout needs --wait (it is how long --wait waits; without --wait the command returns once the log holds it)`, 2);
+  return parseTimeout(f.timeout);
+}
+
 export async function operatorCommand(c: OperatorCommand, f: OperatorFlags, out: (s: string) => void): Promise<number> {
-  const timeoutMs = parseTimeout(f.timeout);
+  const timeoutMs = waitTimeout(f);
   const { nc, cluster } = await connectCli(f);
   try {
     const view = await foldLog(nc, cluster);
@@ -219,11 +226,12 @@ export async function hbCommand(
   f: OperatorFlags,
   out: (s: string) => void,
 ): Promise<number> {
+  waitTimeout(f);
   const { nc, cluster } = await connectCli(f);
   let moves: OperatorCommand[];
   try {
     const v = await foldLog(nc, cluster);
-    if (!v.nodes.has(node)) throw new CliError(`cannot hb ${kind}: unknown node "${node}"`);
+    if (!v.nodes.has(node)) throw new CliError(`cannot hb ${kind}: ${noSuchNode(node, [...v.nodes.keys()])}`);
     const selected = hbGroups(v, which, node);
     if (kind === "takeover") moves = selected.map((group) => ({ kind: "move", group, node }));
     else {

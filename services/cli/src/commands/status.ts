@@ -5,6 +5,7 @@ import { foldLog } from "@vigil/agent/nats/fold-log";
 import { nodeState, partitions, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 import { readLocalView, type LocalSource } from "./local-view.js";
+import { alertLines } from "./status-alerts.js";
 
 export interface StatusFlags extends CommonFlags {
   /** The agent's state dir (its vigil.sock and view.json), for when the log cannot be read. */
@@ -19,11 +20,11 @@ export type StatusSource = { kind: "log" } | (LocalSource & { why: string });
 export function statusObject(v: ClusterView, source: StatusSource = { kind: "log" }) {
   const alive = (n: string) => v.nodes.get(n)?.alive ?? false;
   const quorum: Record<string, { has: boolean; members: string[]; reason: string; action: string; since: string }> = {};
-  for (const p of partitions(v)) quorum[p.node] = { has: p.has, members: p.members, reason: p.reason, action: action(p.has), since: p.time };
+  for (const p of partitions(v)) quorum[p.node] = { has: p.has, members: inNodeOrder(v, p.members), reason: p.reason, action: action(p.has), since: p.time };
   // The local agent's live view is newer than anything it wrote to the log.
   if (source.kind === "agent" && source.live && source.node) {
     const q = source.live.quorum;
-    quorum[source.node] = { has: q.has, members: q.members, reason: q.reason, action: action(q.has), since: source.time };
+    quorum[source.node] = { has: q.has, members: inNodeOrder(v, q.members), reason: q.reason, action: action(q.has), since: source.time };
   }
   const warnings: { type: string; node: string; group?: string; text: string }[] = [];
   for (const n of v.nodes.values())
@@ -40,6 +41,8 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
       group,
       text: `${group} was started on ${r.on} while ${r.victim}, which held it, was dead and not fenced (#${r.seq}): it trusted ${r.victim}'s lease; "require_fencing on" in ha.cf makes groups wait for fencing`,
     });
+  const alerts = alertLines(v);
+  warnings.push(...alerts.warnings);
   return {
     cluster: v.cluster,
     stale: source.kind !== "log",
@@ -52,8 +55,8 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
     lastEventTime: v.lastEventTime,
     streamWarning: v.streamWarning,
     lastChange: v.lastChange,
-    nodes: [...v.nodes.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => ({ name: n.name, state: nodeState(n), generation: n.generation, since: n.since })),
-    quorum,
+    nodes: [...v.nodes.values()].map((n) => ({ name: n.name, state: nodeState(n), generation: n.generation, since: n.since })),
+    quorum: Object.fromEntries(inNodeOrder(v, Object.keys(quorum)).map((n) => [n, quorum[n]!])),
     groups: [...v.groups.values()].map((g) => {
       // A group last reported on a node that is not alive: where it runs is not known, and nothing may
       // manage it until that node is fenced or seen stopped. The contract's word for it is `blocked`
@@ -76,9 +79,21 @@ export function statusObject(v: ClusterView, source: StatusSource = { kind: "log
     tiebreaker: v.tiebreak
       ? { holder: v.tiebreak.holder, token: v.tiebreak.token, seq: v.tiebreak.seq, since: v.tiebreak.time, verdicts: v.tiebreak.verdicts }
       : null,
+    /** Nodes that could not be fenced, and why (their groups wait). */
+    fenceFailures: alerts.fenceFailures,
+    /** Configured peers whose packets a node rejects for a bad key now. */
+    rejections: alerts.rejections,
     /** Each node's configuration digest and the changes waiting for its restart (its latest ConfigLoaded). */
-    configs: Object.fromEntries([...v.configs].sort(([a], [b]) => a.localeCompare(b))),
+    configs: Object.fromEntries(inNodeOrder(v, v.configs.keys()).map((n) => [n, v.configs.get(n)!])),
   };
+}
+
+/** Node names in ha.cf order (the fold keeps the latest ConfigLoaded's order: the order the operator
+ *  wrote, where crm_mon sorts by name), any name ha.cf does not list after them, by name. */
+export function inNodeOrder(v: ClusterView, names: Iterable<string>): string[] {
+  const order = [...v.nodes.keys()];
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /** What a node does about its quorum (heartbeat's and crm_mon's words). */
