@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
-import { ScriptedResource, type Call } from "../groups/scripted-resource.js";
-import { Controller, type NodeLease } from "./controller.js";
+import { deferred, ScriptedResource, type Call } from "../groups/scripted-resource.js";
+import { Controller, type ControllerDeps, type NodeLease } from "./controller.js";
 
 const cfg = {
   dir: "/etc/ha.d",
@@ -18,7 +18,74 @@ const cfg = {
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** n1's controller with one scripted resource and a scripted lease worker. */
+function stalledNode() {
+  const calls: Call[] = [];
+  const events: VigilEvent[] = [];
+  const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
+  const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
+  const res = new ScriptedResource("r1", calls);
+  let id = 0;
+  const deps: ControllerDeps = {
+    cfg,
+    self: "n1",
+    log: pino({ level: "silent" }),
+    view: emptyView("c"),
+    resources: new Map([["web", [res]]]),
+    record: (type, body, cause) => {
+      const e = makeEvent(type, body, { id: `t.${++id}`, node: "n1", time: Date.now(), cause });
+      events.push(e);
+      return e;
+    },
+    append: (e) => void events.push(e),
+    nextId: () => `t.${++id}`,
+    setPayload: () => {},
+    witness: () => false,
+    now: () => Date.now(),
+    failbackStableMs: 0,
+    lease: nodeLease,
+  };
+  const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
+  return { c: new Controller(deps), events, lease, res, ops };
+}
+
 describe("controller: stall past the lease", () => {
+  it("a peer took the group over during the stall: the thawed node stops it and does not start it again until that peer releases it", async () => {
+    const { c, events, lease, res, ops } = stalledNode();
+    for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
+    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
+    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    c.start();
+    for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
+    expect(ops()).toEqual(["start"]);
+
+    // Thawed. The stop takes a while; meanwhile n2 (which took web over) and n3 are heard again, hearing n1.
+    const stop = deferred();
+    res.next("stop", stop);
+    lease.lastGapMs = 3000;
+    lease.lapses = 1;
+    for (const p of ["n2", "n3"]) c.onPeer(p, "late", Date.now());
+    c.tick();
+    for (let i = 0; i < 100 && !ops().includes("stop"); i++) await tick();
+    c.onPeerPayload("n2", { r: ["web"], b: [], u: ["n1", "n3"] });
+    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
+    for (let i = 0; i < 10; i++) await tick();
+    stop.resolve({ rc: 0, message: "stopped" });
+    for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStopped"); i++) await tick();
+    for (let i = 0; i < 20; i++) await tick();
+    expect(ops(), "n1 started web again while n2 holds it").toEqual(["start", "stop"]);
+
+    // n2 releases it (the failback handoff): now n1 starts it, for the placement's reason, not the stall's.
+    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
+    for (let i = 0; i < 200 && ops().length < 3; i++) await tick();
+    expect(ops()).toEqual(["start", "stop", "start"]);
+    const restart = events.filter((e) => e.type === "GroupStarting").at(-1);
+    expect(restart?.cause).not.toMatch(/stalled/);
+    await c.stopAll(1000);
+  });
+
+
   it("stops the group first, with the stall as the cause, then decides again (and starts it again, announced)", async () => {
     const calls: Call[] = [];
     const events: VigilEvent[] = [];

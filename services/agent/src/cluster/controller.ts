@@ -12,7 +12,7 @@ import { buildHeartbeatPayload } from "./heartbeat-payload.js";
 import { notePeerLiveness, notePeerPayload } from "./peer-table.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
-import { decideNode, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
+import { afterStall, decideNode, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
 import { supersededBy } from "@vigil/shared/placement/tiebreak";
 import { FENCE_MAX_ATTEMPTS, mayFence, retryDelayMs, type FenceTries } from "./fence-retries.js";
 
@@ -335,6 +335,7 @@ export class Controller {
     this.seenLapses = lapses;
     const cause = `this node was stalled for ${lease.lastGapMs} ms, past its lease: stopping what it holds before anything else`;
     this.d.log.warn({ stalledMs: lease.lastGapMs }, cause);
+    this.memory = afterStall(this.memory);
     for (const [, a] of this.actors) {
       const s = a.getSnapshot();
       if (s.context.goal !== "stopped" || groupView(s).state !== "stopped") a.send({ type: "STOP", cause });

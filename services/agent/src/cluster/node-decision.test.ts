@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
-import { decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
+import { afterStall, decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo } from "./placement-view.js";
 
 const cfg = {
@@ -63,6 +63,37 @@ describe("the node decision", () => {
     expect(current.web).toBe("n1");
     const d = decide("n2", { n1: peer("up", { r: ["web"], u: ["n2", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) }, { local: "started" });
     expect(d.stop.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("a node stopping a group (stall first) does not win it back from a live peer that holds it", () => {
+    // n1 thawed from a stall and is stopping web; n2 took it over meanwhile and still holds it.
+    const peers = { n2: peer("up", { r: ["web"], u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const stopping = decide("n1", peers, { local: "stopping" });
+    expect(stopping.current.web).toBe("n2");
+    expect(stopping.start).toEqual([]);
+    // Stopped: still n2's until it releases it (auto_failback goes through the handoff).
+    expect(decide("n1", peers, { local: "stopped" }).start).toEqual([]);
+    const current: Record<string, string | null> = { web: "n1" };
+    resolveDoubleHolders(current, "n1", new Map(Object.entries(peers)), ["n1", "n2", "n3"], new Set(["web"]));
+    expect(current.web).toBe("n2");
+    // Stopping with no peer holding it: still this node's (a START may set its goal back).
+    const alone = decide("n1", { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) }, { local: "stopping" });
+    expect(alone.current.web).toBe("n1");
+    expect(alone.start.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("after a stall past the lease, the next quorum is a rejoin: nothing starts until every peer is heard saying it hears this node", () => {
+    const memory = afterStall({ ...freshMemory(), lastQuorum: true, selfUpSince: 0 });
+    // n2 heard again (saying it hears n1), n3 not yet (its last word predates the stall: it did not hear n1).
+    const partly = { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n2"] }) };
+    const d = decide("n1", partly, { memory, now: 10_000 });
+    expect(d.quorum.change).toBe("regained");
+    expect(d.memory.selfUpSince).toBe(10_000);
+    expect(d.start).toEqual([]);
+    // Without the stall the same view starts it (quorum was never lost): the gate is the stall's.
+    expect(decide("n1", partly, { now: 10_000 }).start.map((s) => s.group)).toEqual(["web"]);
+    const heard = decide("n1", { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) }, { memory: d.memory, now: 10_010 });
+    expect(heard.start.map((s) => s.group)).toEqual(["web"]);
   });
 
   it("never starts a group while a live peer holds it: the handoff waits for its release", () => {

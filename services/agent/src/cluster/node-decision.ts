@@ -30,6 +30,11 @@ export interface NodeMemory {
 
 export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, regainKind: "boot", selfUpSince: null, placedOn: new Map() });
 
+/** This node found it was stalled past its lease (SIGSTOP, a VM pause): its quorum lapsed with the
+ *  lease, so its next quorum is a rejoin. It starts nothing until every peer is heard again saying it
+ *  hears this node, or deadtime has passed (readyAfterRegain), and its failback stability restarts. */
+export const afterStall = (m: NodeMemory): NodeMemory => ({ ...m, lastQuorum: false });
+
 export interface NodeDecisionInput extends Omit<PlacementViewInput, "selfUpSince"> {
   startedAt: number;
   memory: NodeMemory;
@@ -113,7 +118,8 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   if (!ready) return base(i.memory, { ...quorum, change: null });
 
   const { input } = buildPlacementInput({ ...viewInput(i, peers), ...(memory.selfUpSince !== null ? { selfUpSince: memory.selfUpSince } : {}) });
-  resolveDoubleHolders(input.current, self, peers, cfg.haCf.nodes);
+  const releasing = new Set([...i.local].filter(([, g]) => g.state === "stopping").map(([id]) => id));
+  resolveDoubleHolders(input.current, self, peers, cfg.haCf.nodes, releasing);
   const placement = decidePlacement(input);
   const canStart = readyAfterRegain(self, i.peers, memory.regainedAt, cfg.haCf.deadtimeMs, now, memory.regainKind === "boot");
   const d = base(memory, quorum);
@@ -171,10 +177,21 @@ function viewInput(i: NodeDecisionInput, peers: ReadonlyMap<string, PeerInfo>): 
 }
 
 /** Two live nodes report one group (a stall or a partial partition can cause it; it must end): every
- *  node takes the first of them in ha.cf order as the group's holder, so the others stop it. */
-export function resolveDoubleHolders(current: Record<string, string | null>, self: string, peers: ReadonlyMap<string, PeerInfo>, nodes: readonly string[]): void {
+ *  node takes the first of them in ha.cf order as the group's holder, so the others stop it. A group
+ *  this node is stopping (`releasing`) is not its to keep against a live peer that holds it: after a
+ *  stall, the thawed node stopping first must not win it back from the peer that took it over. */
+export function resolveDoubleHolders(
+  current: Record<string, string | null>,
+  self: string,
+  peers: ReadonlyMap<string, PeerInfo>,
+  nodes: readonly string[],
+  releasing: ReadonlySet<string> = new Set(),
+): void {
   for (const g of Object.keys(current)) {
-    const holders = nodes.filter((n) => (n === self ? current[g] === self : alive(peers.get(n)) && !!peers.get(n)?.payload?.r.includes(g)));
-    if (holders.length > 1) current[g] = holders[0]!;
+    const holds = (n: string) => (n === self ? current[g] === self : alive(peers.get(n)) && !!peers.get(n)?.payload?.r.includes(g));
+    const holders = nodes.filter(holds);
+    const others = holders.filter((n) => n !== self);
+    if (current[g] === self && releasing.has(g) && others.length > 0) current[g] = others[0]!;
+    else if (holders.length > 1) current[g] = holders[0]!;
   }
 }

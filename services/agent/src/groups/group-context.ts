@@ -64,6 +64,8 @@ export interface GroupContext {
   monitorQueue: number[];
   /** Why the current phase began, carried into the group notices. */
   cause: string;
+  /** Why the goal changed during the current phase (a START while stopping): the next phase's cause. */
+  nextCause: string | null;
 }
 
 export const DEFAULT_MIGRATION_THRESHOLD = 3;
@@ -84,6 +86,7 @@ export function initialContext(input: GroupInput): GroupContext {
     probeRun: false,
     monitorQueue: [],
     cause: "",
+    nextCause: null,
   };
 }
 

@@ -285,6 +285,29 @@ describe("group machine: commands while busy", () => {
     expect(g.ops()).toEqual(["stop fs", "stop ip", "start ip", "start fs"]);
   });
 
+  it("START during stopping: the stop's notices keep the stop's cause, the start's carry the START's", async () => {
+    const g = group({ ip: 0 });
+    await started(g);
+    const ipStop = deferred();
+    g.res.ip!.next("stop", ipStop);
+    g.actor.send({ type: "STOP", cause: "stalled: stopping first" });
+    await flush();
+    g.actor.send({ type: "START", cause: "preferred node n1" });
+    ipStop.resolve({ rc: 0, message: "ok" });
+    await g.until(() => g.view().state === "started" && g.ops().length === 2);
+    const causes = g.notices.map((n) => `${n.type}: ${n.cause}`);
+    expect(causes).toEqual([
+      "GroupStopping: stalled: stopping first",
+      "ResourceStopping: stalled: stopping first",
+      "ResourceStopped: stalled: stopping first",
+      "GroupStopped: stalled: stopping first",
+      "GroupStarting: preferred node n1",
+      "ResourceStarting: preferred node n1",
+      "ResourceStarted: preferred node n1",
+      "GroupStarted: preferred node n1",
+    ]);
+  });
+
   it("STOP during an in-place recovery widens it to stopping the whole group", async () => {
     const g = group({ ip: 0, fs: 1_000 });
     await started(g);

@@ -77,8 +77,8 @@ export const groupMachine = setup({
     foundStartablePrefix: ({ context }) => runningIsPrefix(context),
   },
   actions: {
-    beginStart: assign({ goal: "started", purpose: "stop", cause: ({ event }) => causeOf(event, "START command") }),
-    beginStop: assign({ goal: "stopped", purpose: "stop", stopDownTo: 0, cause: ({ event }) => causeOf(event, "STOP command") }),
+    beginStart: assign({ goal: "started", purpose: "stop", cause: ({ event }) => causeOf(event, "START command"), nextCause: null }),
+    beginStop: assign({ goal: "stopped", purpose: "stop", stopDownTo: 0, cause: ({ event }) => causeOf(event, "STOP command"), nextCause: null }),
     wantStarted: assign({ goal: "started" }),
     wantStopped: assign({ goal: "stopped" }),
     pickStart: assign({ cursor: ({ context }) => nextToStart(context)! }),
@@ -155,7 +155,10 @@ export const groupMachine = setup({
             { guard: and(["probeRun", "allStarted"]), target: "#group.running", actions: [assign({ goal: "started" }), "emitGroupStarted"] },
             { guard: and(["probeRun", "foundStartablePrefix", not("thresholdReached")]), target: "#group.starting", actions: [assign({ goal: "started" }), "emitGroupStarting"] },
             // Partly active, or something failed: stop it cleanly; start again afterwards if placement wants it here.
-            { target: "#group.stopping", actions: [assign({ goal: ({ context }) => (context.probeRun ? "started" : "stopped"), purpose: "stop", stopDownTo: 0 }), "emitGroupStopping"] },
+            {
+              target: "#group.stopping",
+              actions: [assign({ goal: ({ context }) => (context.probeRun ? "started" : "stopped"), purpose: "stop", stopDownTo: 0, nextCause: null }), "emitGroupStopping"],
+            },
           ],
         },
         acting: {
@@ -260,21 +263,26 @@ export const groupMachine = setup({
     stopping: {
       initial: "next",
       on: {
-        START: { actions: "wantStarted" },
+        // The stop's own notices keep the stop's cause; the start that follows gets this one.
+        START: { actions: ["wantStarted", assign({ nextCause: ({ event }) => causeOf(event, "START command") })] },
         // A STOP during an in-place recovery widens it to the whole group.
         STOP: [
           { guard: "recovering", actions: ["beginStop", "emitGroupStopping"] },
-          { actions: ["wantStopped", assign({ cause: ({ event }) => causeOf(event, "STOP command") })] },
+          { actions: ["wantStopped", assign({ cause: ({ event }) => causeOf(event, "STOP command"), nextCause: null })] },
         ],
       },
       states: {
         next: {
           always: [
             { guard: "moreToStop", target: "acting", actions: "pickStop" },
-            { guard: "recovering", target: "#group.starting" },
+            { guard: "recovering", target: "#group.starting", actions: assign({ nextCause: null }) },
             { guard: "failing", target: "#group.failed", actions: "emitGroupStopped" },
             { guard: and(["startWanted", "thresholdReached"]), target: "#group.failed", actions: "emitGroupStopped" },
-            { guard: "startWanted", target: "#group.starting", actions: ["emitGroupStopped", "emitGroupStarting"] },
+            {
+              guard: "startWanted",
+              target: "#group.starting",
+              actions: ["emitGroupStopped", assign(({ context }) => ({ cause: context.nextCause ?? context.cause, nextCause: null })), "emitGroupStarting"],
+            },
             { target: "#group.stopped", actions: "emitGroupStopped" },
           ],
         },
