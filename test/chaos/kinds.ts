@@ -10,6 +10,7 @@ import { vigilArgv } from "../lab/repo-root.js";
 import { inNs } from "../lab/sh.js";
 import { VIP_NODES, type VipCluster } from "../lab/vip-cluster.js";
 import type { Rng } from "../sim/prng.js";
+import { TWO_NODE_KINDS } from "./two-node-kinds.js";
 import { udpFlood } from "./udp-flood.js";
 
 export type Params = Record<string, number | string>;
@@ -25,6 +26,9 @@ export interface KindContext {
 
 export interface Kind {
   name: string;
+  /** The cluster's nodes (default: the three VIP_NODES) and extra ha.cf lines (two-node-kinds.ts). */
+  nodes?: readonly string[];
+  extra?: readonly string[];
   /** nats-server processes the trial's lab runs. */
   natsServers: 1 | 3;
   /** Whether "no flapping" applies: the fault is one the cluster must ride out without a failover. */
@@ -59,7 +63,7 @@ async function leaderOf(lab: Lab): Promise<number> {
 /** Every lab host but `node` (nodes, NATS servers, the client): what "isolated" cuts it off from. */
 const allBut = (lab: Lab, node: string) => [...lab.net.hosts.keys()].filter((h) => h !== node);
 
-export const KINDS: readonly Kind[] = [
+const THREE_NODE_KINDS: readonly Kind[] = [
   {
     name: "nats-kill",
     natsServers: 1,
@@ -291,6 +295,8 @@ export const KINDS: readonly Kind[] = [
     },
   },
 ];
+
+export const KINDS: readonly Kind[] = [...THREE_NODE_KINDS, ...TWO_NODE_KINDS];
 
 export const KIND_NAMES = KINDS.map((k) => k.name);
 
