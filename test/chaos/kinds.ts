@@ -36,6 +36,8 @@ export interface Kind {
   /** The fault stalls or kills the holder's agent alone: two holders are allowed inside the design's
    *  bounded fence window (the kernel removes the address when its lease lifetime runs out). */
   agentOnly?: boolean;
+  /** false: left out of CI's short set (chaos-short.test.ts), which must stay under 8 minutes; `npm run chaos` runs it. */
+  inShortSet?: false;
   /** One line for docs/reliability.md. */
   what: string;
   draw(rng: Rng, short: boolean): Params;
@@ -299,6 +301,8 @@ const THREE_NODE_KINDS: readonly Kind[] = [
 export const KINDS: readonly Kind[] = [...THREE_NODE_KINDS, ...TWO_NODE_KINDS];
 
 export const KIND_NAMES = KINDS.map((k) => k.name);
+/** The kinds of CI's short set (`npm test`, and `npm run chaos -- --short` without --kind). */
+export const SHORT_SET: readonly Kind[] = KINDS.filter((k) => k.inShortSet !== false);
 
 export function kindByName(name: string): Kind {
   const k = KINDS.find((x) => x.name === name);
