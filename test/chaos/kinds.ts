@@ -36,6 +36,9 @@ export interface Kind {
   /** The fault stalls or kills the holder's agent alone: two holders are allowed inside the design's
    *  bounded fence window (the kernel removes the address when its lease lifetime runs out). */
   agentOnly?: boolean;
+  /** The holder keeps the group through the fault (a two-node split: the lease holder keeps it): "one
+   *  holder" then also means no add or delete of the address anywhere from the fault to the heal. */
+  holderKeeps?: true;
   /** false: left out of CI's short set (chaos-short.test.ts), which must stay under 8 minutes; `npm run chaos` runs it. */
   inShortSet?: false;
   /** One line for docs/reliability.md. */

@@ -180,6 +180,11 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     for (const x of overlaps) {
       if (x.to - x.from > allowedOverlapMs) violate("oneHolder", `${x.nodes.join(" and ")} both held ${VIP} for ${Math.round(x.to - x.from)} ms from +${Math.round(x.from - t0)} ms`);
     }
+    if (kind.holderKeeps) {
+      for (const x of monitor.changes.filter((ch) => ch.at >= t0 && ch.at <= healedAt).slice(0, 5)) {
+        violate("oneHolder", `the holder was to keep ${VIP} through the fault, but it was ${x.held ? "added on" : "removed from"} ${x.node} at +${Math.round(x.at - t0)} ms`);
+      }
+    }
     if (monitor.unparsed > 0) note(`${monitor.unparsed} ip-monitor lines not understood`);
 
     // Stop the agents (each saves its fold), then read the whole log.

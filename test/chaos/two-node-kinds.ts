@@ -42,6 +42,7 @@ async function bucketLeader(lab: Lab): Promise<number> {
 export const TWO_NODE_KINDS: readonly Kind[] = [
   {
     name: "two-node-split",
+    holderKeeps: true,
     ...topology,
     natsServers: 1,
     mustNotFlap: false,
@@ -59,6 +60,7 @@ export const TWO_NODE_KINDS: readonly Kind[] = [
   },
   {
     name: "two-node-split-3-servers",
+    holderKeeps: true,
     inShortSet: false,
     ...topology,
     natsServers: 3,
@@ -77,6 +79,7 @@ export const TWO_NODE_KINDS: readonly Kind[] = [
   },
   {
     name: "two-node-keys-differ",
+    holderKeeps: true,
     inShortSet: false,
     ...topology,
     natsServers: 1,
