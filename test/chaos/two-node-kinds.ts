@@ -84,18 +84,24 @@ export const TWO_NODE_KINDS: readonly Kind[] = [
     ...topology,
     natsServers: 1,
     mustNotFlap: false,
-    what: "two nodes + arbiter: the node not holding the group restarted with a different authkeys key for 3–10 s (it hears nothing, is heard as rejected packets), then restarted with the cluster's key",
+    what: "two nodes + arbiter: the node not holding the group restarted with a different authkeys key, left so for 3–10 s after the holder first rejects its packets, then restarted with the cluster's key",
     draw: (rng, short) => ({ ms: short ? 4_000 : rng.int(3_000, 10_000) }),
     describe: (p, holder) => `${peerOf(holder)} restarted with a wrong key for ${s(p.ms!)}`,
     async run({ lab, holder, note }, p) {
       const node = peerOf(holder);
       const configs = { haresources: vipHaresources(), extra: ["auto_failback on", ...TWO_NODE_EXTRA] };
+      const tail = lab.tail();
       await lab.agents.stop(node);
       try {
+        const from = Date.now();
         lab.writeConfig(node, { ...configs, key: randomBytes(24).toString("hex") });
         lab.agents.start(node);
+        // The fault is real only if the holder rejects the newcomer's packets: awaited, bounded.
+        const rejected = await tail.waitFor((e) => is("PeerRejected", { node: holder, peer: node })(e) && Date.parse(e.time) >= from - 1_000, 20_000, `${holder} rejects ${node}'s packets`);
+        note(`${holder} rejected ${node}'s packets (${String(rejected.reason)}) ${Date.parse(rejected.time) - from} ms after the restart`);
         await sleep(Number(p.ms));
       } finally {
+        await tail.stop();
         if (lab.agents.proc(node).alive) {
           const exit = await lab.agents.stop(node);
           if (exit.signal === "SIGKILL") note(`${node}'s wrong-key agent did not stop on SIGTERM`);
@@ -180,12 +186,12 @@ export const TWO_NODE_KINDS: readonly Kind[] = [
       try {
         const from = Date.now();
         await heartbeatCut(lab);
-        await tail.waitFor((e) => is("TiebreakerWon", { node: holder })(e) && Date.parse(String(e.time)) >= from - 1_000, 20_000, `${holder} won the lease`);
-        await tail.waitFor((e) => is("TiebreakerLost", { node: peer })(e) && Date.parse(String(e.time)) >= from - 1_000, 20_000, `${peer} lost the lease`);
+        await tail.waitFor((e) => is("TiebreakerWon", { node: holder })(e) && Date.parse(e.time) >= from - 1_000, 20_000, `${holder} won the lease`);
+        await tail.waitFor((e) => is("TiebreakerLost", { node: peer })(e) && Date.parse(e.time) >= from - 1_000, 20_000, `${peer} lost the lease`);
         const killedAt = Date.now();
         await lab.agents.kill9(holder);
-        const started = await tail.waitFor((e) => is("GroupStarted", { node: peer })(e) && Date.parse(String(e.time)) >= killedAt - 1_000, 30_000, `${peer} took the group`);
-        note(`${peer} started the group ${Date.parse(String(started.time)) - killedAt} ms after the kill (its own clock)`);
+        const started = await tail.waitFor((e) => is("GroupStarted", { node: peer })(e) && Date.parse(e.time) >= killedAt - 1_000, 30_000, `${peer} took the group`);
+        note(`${peer} started the group ${Date.parse(started.time) - killedAt} ms after the kill (its own clock)`);
         await sleep(Number(p.ms));
       } finally {
         await tail.stop();
