@@ -1,5 +1,5 @@
 // `npm run chaos -- [--trials N] [--seed S] [--kind K[,K…]] [--short] [--fence-window-ms MS] [--out FILE]`
-import { KIND_NAMES } from "./kinds.js";
+import { KIND_NAMES, SHORT_SET } from "./kinds.js";
 
 export interface ChaosArgs {
   trials: number;
@@ -37,6 +37,7 @@ export function parseArgs(argv: readonly string[], randomSeed: () => number): Ch
     } else if (f === "--help" || f === "-h") throw new Error(USAGE);
     else throw new Error(`chaos: unknown argument "${f}"\n${USAGE}`);
   }
+  if (a.short && !argv.includes("--kind")) a.kinds = SHORT_SET.map((k) => k.name);
   a.trials = trials ?? a.kinds.length;
   if (a.trials < 1) throw new Error(`chaos: --trials must be at least 1\n${USAGE}`);
   return a;

@@ -10,6 +10,7 @@ import { vigilArgv } from "../lab/repo-root.js";
 import { inNs } from "../lab/sh.js";
 import { VIP_NODES, type VipCluster } from "../lab/vip-cluster.js";
 import type { Rng } from "../sim/prng.js";
+import { TWO_NODE_KINDS } from "./two-node-kinds.js";
 import { udpFlood } from "./udp-flood.js";
 
 export type Params = Record<string, number | string>;
@@ -25,6 +26,9 @@ export interface KindContext {
 
 export interface Kind {
   name: string;
+  /** The cluster's nodes (default: the three VIP_NODES) and extra ha.cf lines (two-node-kinds.ts). */
+  nodes?: readonly string[];
+  extra?: readonly string[];
   /** nats-server processes the trial's lab runs. */
   natsServers: 1 | 3;
   /** Whether "no flapping" applies: the fault is one the cluster must ride out without a failover. */
@@ -32,6 +36,11 @@ export interface Kind {
   /** The fault stalls or kills the holder's agent alone: two holders are allowed inside the design's
    *  bounded fence window (the kernel removes the address when its lease lifetime runs out). */
   agentOnly?: boolean;
+  /** The holder keeps the group through the fault (a two-node split: the lease holder keeps it): "one
+   *  holder" then also means no add or delete of the address anywhere from the fault to the heal. */
+  holderKeeps?: true;
+  /** false: left out of CI's short set (chaos-short.test.ts), which must stay under 8 minutes; `npm run chaos` runs it. */
+  inShortSet?: false;
   /** One line for docs/reliability.md. */
   what: string;
   draw(rng: Rng, short: boolean): Params;
@@ -59,7 +68,7 @@ async function leaderOf(lab: Lab): Promise<number> {
 /** Every lab host but `node` (nodes, NATS servers, the client): what "isolated" cuts it off from. */
 const allBut = (lab: Lab, node: string) => [...lab.net.hosts.keys()].filter((h) => h !== node);
 
-export const KINDS: readonly Kind[] = [
+const THREE_NODE_KINDS: readonly Kind[] = [
   {
     name: "nats-kill",
     natsServers: 1,
@@ -292,7 +301,11 @@ export const KINDS: readonly Kind[] = [
   },
 ];
 
+export const KINDS: readonly Kind[] = [...THREE_NODE_KINDS, ...TWO_NODE_KINDS];
+
 export const KIND_NAMES = KINDS.map((k) => k.name);
+/** The kinds of CI's short set (`npm test`, and `npm run chaos -- --short` without --kind). */
+export const SHORT_SET: readonly Kind[] = KINDS.filter((k) => k.inShortSet !== false);
 
 export function kindByName(name: string): Kind {
   const k = KINDS.find((x) => x.name === name);

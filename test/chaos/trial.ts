@@ -1,5 +1,5 @@
-// One chaos trial on a lab of its own: three agents and one floating IP (`web`, preferred on n1), a
-// client fetching it every 10 ms, an `ip monitor` per node recording who holds the address. The kind
+// One chaos trial on a lab of its own: three agents (or two and an arbiter, two-node-kinds.ts) and
+// one floating IP (`web`, preferred on n1), a client fetching it every 10 ms, an `ip monitor` per node recording who holds the address. The kind
 // injects its fault and heals it; then the trial waits for the cluster to settle, runs the four
 // operator commands with --wait, and checks every invariant. The lab is torn down whatever happens,
 // and what it left behind is checked too.
@@ -94,11 +94,14 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
   const violate = (inv: Invariant, why: string) => (res.violations[inv] ??= []).push(why);
   const checked = (inv: Invariant) => (res.violations[inv] ??= []);
 
+  const nodes = [...(kind.nodes ?? VIP_NODES)];
   let c: VipCluster | undefined;
   let census: ProcessCensus = { pids: [] };
   try {
     c = await createVipCluster({
       natsServers: kind.natsServers,
+      nodes,
+      ...(kind.extra ? { extra: kind.extra } : {}),
       timing: CHAOS_TIMING,
       watch: false,
       probe: { intervalMs: 10, timeoutMs: 200, maxInFlight: 64, maxMs: 20 * 60_000, maxCount: 200_000 },
@@ -107,7 +110,7 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     const lab = c.lab;
     const cluster = c;
     await c.probe.waitSettledOn("n1", 1_000, 30_000);
-    const monitor = new HolderMonitor(VIP_NODES.map((n) => ({ node: n, ns: lab.host(n).ns })), VIP, lab.dir);
+    const monitor = new HolderMonitor(nodes.map((n) => ({ node: n, ns: lab.host(n).ns })), VIP, lab.dir);
     await monitor.start((p: LabProcess) => void lab.track(p));
     const holder = monitor.holders()[0] ?? "n1";
     if (monitor.holders().join() !== "n1") note(`before the fault the address was held by [${monitor.holders().join(", ")}]`);
@@ -138,7 +141,7 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     else if (settled.node !== "n1") note(`settled on ${settled.node}, not on its preferred n1`);
 
     // One truth, after the heal.
-    const allOnline = Object.fromEntries(VIP_NODES.map((n) => [n, "online"]));
+    const allOnline = Object.fromEntries(nodes.map((n) => [n, "online"]));
     let lastStatus = await truth(cluster, monitor, "after the heal", allOnline, violate);
     checked("oneTruth");
 
@@ -149,10 +152,11 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
 
     // Still obeys: the four commands, each carried out (log and namespaces) within 10 s.
     checked("stillObeys");
+    const last = nodes.at(-1)!;
     const steps: Array<{ args: string[]; want: (h: string[]) => boolean; wantText: string; states: Record<string, string> }> = [
       { args: ["node", "standby", "n1"], want: (h) => h.length === 1 && h[0] !== "n1", wantText: "one holder other than n1", states: { ...allOnline, n1: "standby" } },
       { args: ["node", "online", "n1"], want: (h) => h.join() === "n1", wantText: "n1 alone (auto_failback on)", states: allOnline },
-      { args: ["resource", "move", VIP_GROUP, "n3"], want: (h) => h.join() === "n3", wantText: "n3 alone", states: allOnline },
+      { args: ["resource", "move", VIP_GROUP, last], want: (h) => h.join() === last, wantText: `${last} alone`, states: allOnline },
       { args: ["resource", "clear", VIP_GROUP], want: (h) => h.join() === "n1", wantText: "n1 alone", states: allOnline },
     ];
     for (const step of steps) {
@@ -175,6 +179,11 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     checked("oneHolder");
     for (const x of overlaps) {
       if (x.to - x.from > allowedOverlapMs) violate("oneHolder", `${x.nodes.join(" and ")} both held ${VIP} for ${Math.round(x.to - x.from)} ms from +${Math.round(x.from - t0)} ms`);
+    }
+    if (kind.holderKeeps) {
+      for (const x of monitor.changes.filter((ch) => ch.at >= t0 && ch.at <= healedAt).slice(0, 5)) {
+        violate("oneHolder", `the holder was to keep ${VIP} through the fault, but it was ${x.held ? "added on" : "removed from"} ${x.node} at +${Math.round(x.at - t0)} ms`);
+      }
     }
     if (monitor.unparsed > 0) note(`${monitor.unparsed} ip-monitor lines not understood`);
 

@@ -28,6 +28,10 @@ export interface VipClusterOptions {
   watch?: SplitBrainWatchOptions | false;
   /** How long to wait for the first answer from n1 (start-up on a shared box is slow). */
   startupMs?: number;
+  /** The cluster's nodes (default VIP_NODES; the group stays preferred on n1). */
+  nodes?: readonly string[];
+  /** More ha.cf lines (e.g. `tiebreaker nats` for a two-node cluster). */
+  extra?: readonly string[];
 }
 
 export interface VipCluster {
@@ -51,16 +55,17 @@ export const vipHaresources = (group = VIP_GROUP, vip = VIP) =>
   `# the lab's floating IP, preferred on n1\nn1 group=${group} IPaddr::${vip}/${LAB_PREFIXLEN}/eth0\n`;
 
 export async function createVipCluster(opts: VipClusterOptions = {}): Promise<VipCluster> {
+  const nodes = [...(opts.nodes ?? VIP_NODES)];
   const lab = await createLab({
-    nodes: [...VIP_NODES],
+    nodes,
     natsServers: opts.natsServers ?? 1,
     client: true,
     timing: opts.timing ?? FAILOVER_LAB_TIMING,
   });
   try {
-    lab.writeConfigs({ haresources: vipHaresources(), extra: [`auto_failback ${opts.autoFailback ?? "on"}`] });
-    for (const n of VIP_NODES) lab.track(await startNodeServer(lab.host(n).ns, n, join(lab.dir, `http-${n}.log`)));
-    for (const n of VIP_NODES) lab.agents.start(n);
+    lab.writeConfigs({ haresources: vipHaresources(), extra: [`auto_failback ${opts.autoFailback ?? "on"}`, ...(opts.extra ?? [])] });
+    for (const n of nodes) lab.track(await startNodeServer(lab.host(n).ns, n, join(lab.dir, `http-${n}.log`)));
+    for (const n of nodes) lab.agents.start(n);
     const clientNs = lab.host("c").ns;
     const probe = new HttpProbe(clientNs, `http://${VIP}/`, join(lab.dir, "probe.log"), opts.probe);
     lab.track(probe.proc);
