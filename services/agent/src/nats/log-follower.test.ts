@@ -3,7 +3,7 @@
 import { rmSync, mkdirSync } from "node:fs";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { emptyView } from "@vigil/shared/events/cluster-view";
+import { applyEvent, emptyView } from "@vigil/shared/events/cluster-view";
 import { eventSubject, makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { UserError } from "@vigil/shared/user-error";
 import { jetstream } from "@nats-io/jetstream";
@@ -111,6 +111,44 @@ describe("the log follower", () => {
       expect(await eventually(() => lost.length > 1, 10_000, 50)).toBe(true);
       expect(lost[1]).toMatch(/^the stream was recreated/);
       await fresh.stop();
+    } finally {
+      await f.stop();
+    }
+  }, 40_000);
+
+  it("a refold begun mid-batch folds the new log whole: what the aborted reader still yields is not applied", async () => {
+    // The old reader's fetch had #21–#60 buffered when the refold began; those must not land in the
+    // fresh view (its lastSeq would jump to #60 and the new reader would start past #1–#20).
+    const nc = await conn("follower");
+    const pub = await conn("publisher");
+    await ensureEventStream(nc, "r", 1);
+    const events = Array.from({ length: 60 }, ev);
+    for (const e of events) await publish(pub, "r", e);
+    const created = (await eventStreamInfo(await manager(nc), "r"))!.created;
+    const marker = ev();
+    const view = emptyView("r");
+    let refolded = false;
+    let folded = 0;
+    const f: LogFollower = new LogFollower(
+      nc,
+      "r",
+      view,
+      quiet,
+      () => {
+        if (++folded === 20) f.refold(created, (e) => e.id === marker.id);
+      },
+      { checkEveryMs: 60_000, onRefolded: () => (refolded = true) },
+    );
+    f.start();
+    try {
+      expect(await eventually(() => folded >= 20, 10_000, 20)).toBe(true);
+      await publish(pub, "r", marker);
+      expect(await eventually(() => refolded, 15_000, 50)).toBe(true);
+      expect(view.lastSeq).toBe(61);
+      const fresh = emptyView("r");
+      [...events, marker].forEach((e, i) => applyEvent(fresh, e, i + 1));
+      expect(view.applied.size, `the refold applied ${view.applied.size} of 61 events`).toBe(61);
+      expect([...view.applied].sort()).toEqual([...fresh.applied].sort());
     } finally {
       await f.stop();
     }

@@ -119,6 +119,10 @@ export class LogFollower {
     this.o.onRefolded?.();
   }
 
+  // An aborted reader still yields what its fetch had buffered (the client's stop() queues behind
+  // the messages). Those events are dropped, never applied: after a refold they would go into the
+  // fresh view at the old reader's seqs, and the new reader, started from that view's lastSeq + 1,
+  // would never read the fresh view's #1.. up to them (the agent's fold skipped them for good).
   private async run(): Promise<void> {
     for (let attempt = 0; this.running; attempt++) {
       const signal = this.abort.signal;
@@ -127,11 +131,13 @@ export class LogFollower {
       try {
         // Catch up first (ends at the present end), then follow.
         for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: false, fromSeq: this.target.lastSeq + 1, signal, onStream, onActivity })) {
+          if (signal.aborted) break;
           this.apply(seq, event);
           attempt = 0;
         }
         if (!signal.aborted) this.markCaughtUp();
         for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: true, fromSeq: this.target.lastSeq + 1, signal, onStream, onActivity })) {
+          if (signal.aborted) break;
           this.apply(seq, event);
           attempt = 0;
         }
