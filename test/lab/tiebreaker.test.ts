@@ -55,7 +55,7 @@ const heartbeatCut = (l: Lab) => Promise.all([l.faults.dropUdpPort("n1", ["n2"],
 
 describe("two nodes with `tiebreaker nats`", () => {
   it.each([1, 3] as const)(
-    "heartbeat path cut, both still reach the arbiter (%i NATS server(s)): each calls the other dead, n1 keeps the VIP throughout, n2 never holds it",
+    "heartbeat path cut, both still reach the arbiter (%i NATS server(s)): each calls the other dead, the lease winner (n1, unless its request goes unanswered) keeps the VIP, never two holders",
     { timeout: 120_000 },
     async (natsServers) => {
       const { l, monitor, tail } = await pair({ natsServers, tiebreaker: !SHOW });
@@ -69,27 +69,40 @@ describe("two nodes with `tiebreaker nats`", () => {
         expect(monitor.holders(), "without the tie-breaker both hold the VIP").toEqual(["n1", "n2"]);
         return;
       }
-      const won = await tail.waitFor(is("TiebreakerWon", { node: "n1" }), 10_000, "n1 won the lease");
-      const lost = await tail.waitFor(is("TiebreakerLost", { node: "n2" }), 10_000, "n2 lost it");
-      expect(lost.holder, lost.cause).toBe("n1");
-      expect(lost.token).toBe(won.token);
+      // n1 (holding the VIP) asks first and wins. On a loaded box a replicated KV write can take longer
+      // than the request's budget (3B/5): n1 then gives the VIP up unconfirmed and n2 wins, late but
+      // alone (the preference is best effort; one holder is not). Either way the rest must hold.
+      const first = await tail.waitFor(is("TiebreakerWon"), 10_000, "a lease winner");
+      const winner = first.node as string;
+      const loser = winner === "n1" ? "n2" : "n1";
+      if (winner !== "n1") {
+        const n1Lost = tail.events().find((e) => is("TiebreakerLost", { node: "n1" })(e));
+        expect(n1Lost?.cause, "n2 won only because n1's request went unanswered").toMatch(/no answer within/);
+        await watch(5_000, () => monitor.holders().join() === "n2");
+      }
+      const won = first;
+      const lost = await tail.waitFor(is("TiebreakerLost", { node: loser }), 10_000, `${loser} lost it`);
+      if (winner === "n1") expect(lost.holder, lost.cause).toBe("n1");
+      if (winner === "n1") expect(lost.token).toBe(won.token);
       // vigil status says it, where the quorum lines are (text), and as `tiebreaker` (--json).
       const st = await l.cli.run(["status", "--json"]);
       expect(st.code, st.stderr).toBe(0);
-      expect(JSON.parse(st.stdout).tiebreaker).toMatchObject({ holder: "n1", token: won.token, verdicts: { n1: { won: true }, n2: { won: false } } });
+      expect(JSON.parse(st.stdout).tiebreaker).toMatchObject({ holder: winner, token: won.token, verdicts: { [winner]: { won: true }, [loser]: { won: false } } });
       const text = await l.cli.run(["status"]);
-      expect(text.stdout).toMatch(new RegExp(`Tie-breaker: lease last won by n1, token ${won.token}, .*; n2 lost \\(#\\d+\\): n1 holds the tie-breaker lease`));
+      expect(text.stdout).toMatch(new RegExp(`Tie-breaker: lease last won by ${winner}, token ${won.token}, `));
+      if (winner === "n1") expect(text.stdout).toMatch(/; n2 lost \(#\d+\): n1 holds the tie-breaker lease/);
+      const settled = monitor.changes.length;
       // Well past the lease's TTL (2 × deadtime, ≥ 1 s): renewals keep it, nothing moves.
       await watch(4_000);
       expect(monitor.alive()).toBe(true);
-      expect(monitor.changes.slice(from), "no add or delete of the VIP anywhere during the split").toEqual([]);
-      expect(monitor.holders()).toEqual(["n1"]);
-      expect(tail.events().filter((e) => e.type === "GroupStarting" && e.node === "n2")).toEqual([]);
+      expect(monitor.changes.slice(winner === "n1" ? from : settled), "no add or delete of the VIP anywhere during the split").toEqual([]);
+      expect(monitor.holders()).toEqual([winner]);
+      if (winner === "n1") expect(tail.events().filter((e) => e.type === "GroupStarting" && e.node === "n2")).toEqual([]);
       // Healed: heard again, nothing moves either.
       await l.faults.healAll();
       await tail.waitFor((e) => is("MembershipChanged", { node: "n2" })(e) && (e.members as string[]).length === 2 && e.seq! > lost.seq!, 20_000, "n2 hears n1 again");
       await watch(1_000);
-      expect(monitor.changes.slice(from)).toEqual([]);
+      if (winner === "n1") expect(monitor.changes.slice(from)).toEqual([]);
       expect(doubleHolds(monitor.changes)).toEqual([]);
     },
   );
