@@ -162,6 +162,7 @@ export class SimNode {
     this.publishPayload();
     const d = decideNode(this.decisionInput(env));
     this.memory = d.memory;
+    if (d.quorum.change) this.publishPayload();
     if (!d.ready || !d.placement) return;
     if (d.quorum.change) env.trace(`${this.name} quorum ${d.quorum.change}: ${d.quorum.reason}`);
     this.traceGate(env, d);
@@ -227,7 +228,7 @@ export class SimNode {
 
   /** Controller.publishPayload: the same buildHeartbeatPayload, handed to the worker only when it changed. */
   private publishPayload(): void {
-    const payload = buildHeartbeatPayload([...this.groups].map(([id, g]) => [id, g.phase] as [string, GroupState]), this.peers, this.fencedByMe);
+    const payload = buildHeartbeatPayload([...this.groups].map(([id, g]) => [id, g.phase] as [string, GroupState]), this.peers, this.fencedByMe, this.memory.lastQuorum === false);
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

@@ -70,6 +70,8 @@ export class Controller {
   private reportedQuorum: boolean | null = null;
   private seenLapses = 0;
   private leaseRecheck: NodeJS.Timeout | null = null;
+  /** Wakes the controller when the rejoin gate (deadtime after a regained quorum) opens. */
+  private gateWake: NodeJS.Timeout | null = null;
   /** Tie-breaker tokens: the newest seen in the log, and the one each group here was started with. */
   private newestToken = 0;
   private startTokens = new Map<string, number>();
@@ -207,6 +209,7 @@ export class Controller {
   async stopAll(timeoutMs: number): Promise<void> {
     this.stopped = true;
     if (this.leaseRecheck) clearTimeout(this.leaseRecheck);
+    if (this.gateWake) clearTimeout(this.gateWake);
     for (const g of [...this.d.cfg.groups].reverse()) {
       const a = this.actors.get(g.id);
       if (!a) continue;
@@ -259,6 +262,13 @@ export class Controller {
       memory: this.memory,
     });
     this.memory = d.memory;
+    // A quorum change shows in the next heartbeat (`nq`), not one reconcile later.
+    if (d.quorum.change) this.publishPayload();
+    const gateOpensIn = d.memory.regainedAt === null ? 0 : d.memory.regainedAt + this.d.cfg.haCf.deadtimeMs - now;
+    if (gateOpensIn > 0 && !this.gateWake) {
+      this.gateWake = setTimeout(() => ((this.gateWake = null), this.changed()), gateOpensIn + 1);
+      this.gateWake.unref?.();
+    }
     if (!d.ready || !d.placement) return;
     if (d.quorum.has !== this.reportedQuorum) {
       this.reportedQuorum = d.quorum.has;
@@ -393,7 +403,7 @@ export class Controller {
 
   private publishPayload(): void {
     const states = [...this.actors].map(([id, a]): [string, GroupState] => [id, groupView(a.getSnapshot()).state]);
-    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe);
+    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, this.memory.lastQuorum === false);
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

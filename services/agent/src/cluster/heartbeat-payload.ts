@@ -4,11 +4,14 @@ import type { GroupState } from "../groups/group-view.js";
 import type { HeartbeatPayload, PeerInfo } from "./placement-view.js";
 
 /** `r` groups held here, `b` blocked here, `u` peers up (vouched for: mutual quorum), `h` peers up or
- *  late (heard at all), `v` what each of `h` holds by its own last payload, `f` whom this node fenced. */
+ *  late (heard at all), `v` what each of `h` holds by its own last payload, `f` whom this node fenced,
+ *  `nq` this node has no quorum. */
 export function buildHeartbeatPayload(
   groups: Iterable<[string, GroupState]>,
   peers: ReadonlyMap<string, PeerInfo>,
   fencedByMe: HeartbeatPayload["f"] = [],
+  /** This node's last decision found no quorum: said as `nq`. */
+  noQuorum = false,
 ): HeartbeatPayload {
   const r: string[] = [];
   const b: string[] = [];
@@ -26,7 +29,7 @@ export function buildHeartbeatPayload(
       if (p.payload?.r.length) v[n] = p.payload.r;
     }
   }
-  return { r, b, u, h, v, ...(fencedByMe.length ? { f: fencedByMe } : {}) };
+  return { r, b, u, h, v, ...(fencedByMe.length ? { f: fencedByMe } : {}), ...(noQuorum ? { nq: true as const } : {}) };
 }
 
 /** A peer's payload as received: only a well-formed one is believed. */

@@ -82,18 +82,32 @@ describe("the node decision", () => {
     expect(alone.start.map((s) => s.group)).toEqual(["web"]);
   });
 
-  it("after a stall past the lease, the next quorum is a rejoin: nothing starts until every peer is heard saying it hears this node", () => {
+  it("after a stall past the lease, the next quorum is a rejoin: nothing starts until deadtime has passed since it", () => {
     const memory = afterStall({ ...freshMemory(), lastQuorum: true, selfUpSince: 0 });
-    // n2 heard again (saying it hears n1), n3 not yet (its last word predates the stall: it did not hear n1).
-    const partly = { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n2"] }) };
-    const d = decide("n1", partly, { memory, now: 10_000 });
+    const heard = { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const d = decide("n1", heard, { memory, now: 10_000 });
     expect(d.quorum.change).toBe("regained");
     expect(d.memory.selfUpSince).toBe(10_000);
     expect(d.start).toEqual([]);
     // Without the stall the same view starts it (quorum was never lost): the gate is the stall's.
-    expect(decide("n1", partly, { now: 10_000 }).start.map((s) => s.group)).toEqual(["web"]);
-    const heard = decide("n1", { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) }, { memory: d.memory, now: 10_010 });
-    expect(heard.start.map((s) => s.group)).toEqual(["web"]);
+    expect(decide("n1", heard, { now: 10_000 }).start.map((s) => s.group)).toEqual(["web"]);
+    // Every peer saying it hears n1 does not open it: a peer may be starting web on n1's last `nq`.
+    expect(decide("n1", heard, { memory: d.memory, now: 10_150 }).start).toEqual([]);
+    expect(decide("n1", heard, { memory: d.memory, now: 10_200 }).start.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("peers place nothing on a node that says it has no quorum and holds nothing (the deaf side of a one-way partition)", () => {
+    // n2's view: n1 is heard (late: it hears nobody) and says `nq`, holding nothing. web goes to n2.
+    const deaf = { n1: peer("late", { r: [], u: [], nq: true }), n3: peer("up", { u: ["n1", "n2"] }) };
+    expect(decide("n2", deaf).placement!.placement.web).toBe("n2");
+    expect(decide("n2", deaf).start.map((s) => s.group)).toEqual(["web"]);
+    // Without `nq` (an older agent, or a late node with quorum) a late node is online: web stays placed on n1.
+    const late = { n1: peer("late", { r: [], u: [] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    expect(decide("n2", late).placement!.placement.web).toBe("n1");
+    // A node that says `nq` but still holds web keeps it placed there (it is stopping it, or blocked).
+    const stopping = { n1: peer("late", { r: ["web"], u: [], nq: true }), n3: peer("up", { u: ["n1", "n2"] }) };
+    expect(decide("n2", stopping).placement!.placement.web).toBe("n1");
+    expect(decide("n2", stopping).start).toEqual([]);
   });
 
   it("never starts a group while a live peer holds it: the handoff waits for its release", () => {

@@ -85,16 +85,19 @@ describe("placement view: coming back, and partial partitions", () => {
     expect(input.current.web).toBe("n2");
   });
 
-  it("after regaining quorum a node starts nothing until every peer is heard saying it hears it, or deadtime has passed", () => {
+  it("after regaining quorum a node starts nothing until deadtime has passed (at start-up: until every peer is heard saying it hears it)", () => {
     const hearsMe = peer("up", [], { payload: { r: [], b: [], u: ["n1"] } });
     const peers = new Map(Object.entries({ n2: hearsMe, n3: peer("dead") }));
     expect(readyAfterRegain("n1", peers, null, 600, 0)).toBe(true);
     expect(readyAfterRegain("n1", peers, 1000, 600, 1300)).toBe(false);
     expect(readyAfterRegain("n1", peers, 1000, 600, 1600)).toBe(true);
-    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: hearsMe })), 1000, 600, 1001)).toBe(true);
+    // After a loss every peer saying it hears this node is not enough (one may act on its `nq`): deadtime.
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: hearsMe })), 1000, 600, 1001)).toBe(false);
+    // At start-up it is: nothing was held here for a peer to take over on a `nq`.
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: hearsMe })), 1000, 600, 1001, true)).toBe(true);
     // Heard, but its last word predates hearing this node again: not yet.
-    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("up") })), 1000, 600, 1001)).toBe(false);
-    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("late", [], { payload: { r: [], b: [], u: ["n1"] } }) })), 1000, 600, 1001)).toBe(false);
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("up") })), 1000, 600, 1001, true)).toBe(false);
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("late", [], { payload: { r: [], b: [], u: ["n1"] } }) })), 1000, 600, 1001, true)).toBe(false);
   });
 
   it("a node judges its own failback stability from when it rejoined, as its peers do", () => {

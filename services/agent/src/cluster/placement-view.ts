@@ -30,6 +30,8 @@ export interface HeartbeatPayload {
    *  payload: so a node cut off from one peer only does not take that peer for dead. */
   h?: string[];
   v?: Record<string, string[]>;
+  /** This node has no quorum: it starts nothing (its peers place nothing on it while it holds nothing). */
+  nq?: true;
 }
 
 export interface PeerInfo {
@@ -69,6 +71,13 @@ export interface PlacementViewInput {
 const isAlive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
 const HELD = new Set(["started", "starting", "stopping", "blocked"]);
 
+/** A live peer that says it has no quorum (so it starts nothing) and holds nothing is no candidate.
+ *  A late node counts as online so that its groups stay where they run; one that stopped them for
+ *  quorum has none left to keep, and placing them on it would leave them dark for as long as it
+ *  cannot hear (a one-way partition: its peers hear it, it hears none). Every peer that hears it
+ *  reads the same payload, so they agree. */
+const saysNoQuorum = (p: PeerInfo) => p.payload?.nq === true && p.payload.r.length === 0 && p.payload.b.length === 0;
+
 export function buildPlacementInput(i: PlacementViewInput): { input: PlacementInput; quorumReason: string } {
   const { cfg, self, peers, log } = i;
   // ha.cf `require_fencing on`: a dead holder waits for fencing even with no fence agent to run
@@ -81,7 +90,8 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     const p = peers.get(name);
     const alive = isAlive(p);
     let state: NodeState;
-    if (alive) state = standby ? "standby" : "online";
+    if (alive && saysNoQuorum(p!)) state = "offline";
+    else if (alive) state = standby ? "standby" : "online";
     else state = p && mustBeFenced(p, mustFence) ? "unclean" : "offline";
     return { name, state, ...(p?.upSince != null ? { upSince: p.upSince } : {}) };
   });
@@ -168,11 +178,14 @@ export function readyToPlace(peers: ReadonlyMap<string, PeerInfo>, startedAt: nu
   return [...peers.values()].every((p) => p.liveness !== "init");
 }
 
-/** A node that comes back from isolation learned nothing while it was away: a peer it still calls
- *  dead may be alive and hold groups taken over meanwhile. It starts nothing until every peer is
- *  heard directly again saying it hears this node (its `u`: a payload from before that could predate
- *  the peer's takeover of this node's groups), or `deadtime` has passed since it regained quorum.
- *  `peers` are as this node's own detector has them, not as relayed by others. */
+/** A node that regains quorum learned nothing while it was without: a peer it still calls dead may
+ *  be alive and hold groups taken over meanwhile, and a peer that read its "no quorum" (`nq`) may
+ *  be starting its groups right now, on a decision its next heartbeat has not shown yet. So after
+ *  a loss (`rejoin`) it starts nothing until `deadtime` has passed since it regained quorum: by then
+ *  every takeover decided on its last `nq` payload is in a heartbeat it has read. At start-up
+ *  (`boot`: it never said `nq` with groups to take) it may start as soon as every peer is heard
+ *  directly saying it hears this node (its `u`: a payload from before could predate the peer's
+ *  takeover). `peers` are as this node's own detector has them, not as relayed by others. */
 export function readyAfterRegain(
   self: string,
   peers: ReadonlyMap<string, PeerInfo>,
@@ -184,5 +197,6 @@ export function readyAfterRegain(
   boot = false,
 ): boolean {
   if (regainedAt === null || now - regainedAt >= deadtimeMs) return true;
+  if (!boot) return false;
   return [...peers.values()].every((p) => (boot && p.liveness === "dead") || (p.liveness === "up" && !!p.payload?.u?.includes(self)));
 }
