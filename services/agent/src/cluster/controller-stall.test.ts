@@ -1,13 +1,11 @@
 // The controller's stall-first rule with real group machines and a scripted resource: a node that
 // finds it was stalled past its lease stops what it holds before deciding anything else, and decides
 // nothing while the lease worker's verdict is not in.
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import { emptyView } from "@vigil/shared/events/cluster-view";
-import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { deferred, ScriptedResource, type Call } from "../groups/scripted-resource.js";
-import { Controller, type ControllerDeps, type NodeLease } from "./controller.js";
+import { type NodeLease } from "./controller.js";
+import { testController } from "../../test-support/test-controller.js";
 
 const cfg = {
   dir: "/etc/ha.d",
@@ -21,32 +19,12 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 /** n1's controller with one scripted resource and a scripted lease worker. */
 function stalledNode() {
   const calls: Call[] = [];
-  const events: VigilEvent[] = [];
   const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
   const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
   const res = new ScriptedResource("r1", calls);
-  let id = 0;
-  const deps: ControllerDeps = {
-    cfg,
-    self: "n1",
-    log: pino({ level: "silent" }),
-    view: emptyView("c"),
-    resources: new Map([["web", [res]]]),
-    record: (type, body, cause) => {
-      const e = makeEvent(type, body, { id: `t.${++id}`, node: "n1", time: Date.now(), cause });
-      events.push(e);
-      return e;
-    },
-    append: (e) => void events.push(e),
-    nextId: () => `t.${++id}`,
-    setPayload: () => {},
-    witness: () => false,
-    now: () => Date.now(),
-    failbackStableMs: 0,
-    lease: nodeLease,
-  };
+  const { c, events } = testController(cfg, "n1", new Map([["web", [res]]]), { lease: nodeLease });
   const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
-  return { c: new Controller(deps), events, lease, res, ops };
+  return { c, events, lease, res, ops };
 }
 
 describe("controller: stall past the lease", () => {
@@ -88,29 +66,9 @@ describe("controller: stall past the lease", () => {
 
   it("stops the group first, with the stall as the cause, then decides again (and starts it again, announced)", async () => {
     const calls: Call[] = [];
-    const events: VigilEvent[] = [];
     const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
     const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
-    let id = 0;
-    const c = new Controller({
-      cfg,
-      self: "n1",
-      log: pino({ level: "silent" }),
-      view: emptyView("c"),
-      resources: new Map([["web", [new ScriptedResource("r1", calls)]]]),
-      record: (type, body, cause) => {
-        const e = makeEvent(type, body, { id: `t.${++id}`, node: "n1", time: Date.now(), cause });
-        events.push(e);
-        return e;
-      },
-      append: (e) => void events.push(e),
-      nextId: () => `t.${++id}`,
-      setPayload: () => {},
-      witness: () => false,
-      now: () => Date.now(),
-      failbackStableMs: 0,
-      lease: nodeLease,
-    });
+    const { c, events } = testController(cfg, "n1", new Map([["web", [new ScriptedResource("r1", calls)]]]), { lease: nodeLease });
     for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
     c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
     c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });

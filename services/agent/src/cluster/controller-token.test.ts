@@ -1,12 +1,10 @@
 // The tie-breaker's fencing token in the controller shell: every GroupStarting carries the token of
 // the lease this node holds, and a GroupStarting by the peer on a newer token stops the group here.
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import { emptyView } from "@vigil/shared/events/cluster-view";
-import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
+import { makeEvent } from "@vigil/shared/events/vocabulary";
 import { ScriptedResource, type Call } from "../groups/scripted-resource.js";
-import { Controller } from "./controller.js";
+import { testController } from "../../test-support/test-controller.js";
 
 const cfg = {
   dir: "/etc/ha.d",
@@ -21,27 +19,10 @@ describe("controller: tie-breaker token", () => {
   it("records its lease's token on GroupStarting; stops the group on a peer's GroupStarting with a newer token only", async () => {
     const calls: Call[] = [];
     const r1 = new ScriptedResource("r1", calls);
-    const events: VigilEvent[] = [];
-    let id = 0;
     let witness = true;
     const observed: boolean[] = [];
-    const c = new Controller({
-      cfg,
-      self: "n1",
-      log: pino({ level: "silent" }),
-      view: emptyView("c"),
-      resources: new Map([["web", [r1]]]),
-      record: (type, body, cause) => {
-        const e = makeEvent(type, body, { id: `t.${++id}`, node: "n1", time: Date.now(), cause });
-        events.push(e);
-        return e;
-      },
-      append: (e) => void events.push(e),
-      nextId: () => `t.${++id}`,
-      setPayload: () => {},
+    const { c, events } = testController(cfg, "n1", new Map([["web", [r1]]]), {
       witness: () => witness,
-      now: () => Date.now(),
-      failbackStableMs: 0,
       tiebreak: { observe: (peerUp) => void observed.push(peerUp), token: () => (witness ? 5 : null) },
     });
     c.onPeer("n2", "dead", Date.now(), 1);
@@ -68,21 +49,8 @@ describe("controller: tie-breaker token", () => {
 
   it("does not ask at start until the peer has been up once or initdead has passed; then a lost peer is lost", async () => {
     const observed: boolean[] = [];
-    let id = 0;
     const booting = { ...cfg, haCf: { ...cfg.haCf, initdeadMs: 60_000 } } as ClusterConfig;
-    const c = new Controller({
-      cfg: booting,
-      self: "n1",
-      log: pino({ level: "silent" }),
-      view: emptyView("c"),
-      resources: new Map([["web", [new ScriptedResource("r1", [])]]]),
-      record: (type, body, cause) => makeEvent(type, body, { id: `t.${++id}`, node: "n1", time: Date.now(), cause }),
-      append: () => {},
-      nextId: () => `t.${++id}`,
-      setPayload: () => {},
-      witness: () => false,
-      now: () => Date.now(),
-      failbackStableMs: 0,
+    const { c } = testController(booting, "n1", new Map([["web", [new ScriptedResource("r1", [])]]]), {
       tiebreak: { observe: (peerUp) => void observed.push(peerUp), token: () => null },
     });
     c.start();

@@ -1,12 +1,9 @@
 // The controller shell with real group machines and scripted resources: it must act once per change,
 // never re-send a command forever, and never starve the event loop.
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import { emptyView } from "@vigil/shared/events/cluster-view";
-import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { deferred, ScriptedResource, type Call } from "../groups/scripted-resource.js";
-import { Controller } from "./controller.js";
+import { testController } from "../../test-support/test-controller.js";
 
 const cfg = {
   dir: "/etc/ha.d",
@@ -23,27 +20,8 @@ describe("controller", () => {
     const r1 = new ScriptedResource("r1", calls);
     const start = deferred();
     r1.next("start", start);
-    const events: VigilEvent[] = [];
     let decisions = 0;
-    let id = 0;
-    const c = new Controller({
-      cfg,
-      self: "n2",
-      log: pino({ level: "silent" }),
-      view: emptyView("c"),
-      resources: new Map([["web", [r1]]]),
-      record: (type, body, cause) => {
-        const e = makeEvent(type, body, { id: `t.${++id}`, node: "n2", time: Date.now(), cause });
-        events.push(e);
-        return e;
-      },
-      append: (e) => void events.push(e),
-      nextId: () => `t.${++id}`,
-      setPayload: () => {},
-      witness: () => (decisions++, false),
-      now: () => Date.now(),
-      failbackStableMs: 0,
-    });
+    const { c, events } = testController(cfg, "n2", new Map([["web", [r1]]]), { witness: () => (decisions++, false) });
     c.onPeer("n1", "up", Date.now(), 1);
     c.onPeer("n3", "up", Date.now(), 1);
     c.onPeerPayload("n1", { r: [], b: [], u: ["n2", "n3"] });
