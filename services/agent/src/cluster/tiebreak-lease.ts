@@ -112,7 +112,8 @@ export class TiebreakLease {
     // Wake the decision when the witness can flip by time alone: the pending's end, the validity's end.
     const t = this.d.timing;
     const pending = this.s.peerLostAt !== null && this.s.answered === null ? pendingEnd(this.s, t) : Infinity;
-    const flips = [pending, this.s.held ? this.s.held.validUntil : Infinity].filter((x) => x > now);
+    const flips = [pending, this.s.held ? this.s.held.validUntil : Infinity].filter((x) => x > now && Number.isFinite(x));
+    // (Infinity: nothing flips by time. setTimeout would take it as 1 ms and spin.)
     if (this.flipTimer) clearTimeout(this.flipTimer);
     if (flips.length > 0) {
       this.flipTimer = setTimeout(() => {
@@ -126,6 +127,7 @@ export class TiebreakLease {
     this.stepTimer = null;
     if (step.kind === "idle") return;
     if (step.kind === "wait") {
+      if (!Number.isFinite(step.at)) return;
       this.stepTimer = setTimeout(() => this.schedule(), Math.max(1, step.at - now));
       this.stepTimer.unref();
       return;
