@@ -123,6 +123,8 @@ describe("two nodes with `tiebreaker nats`", () => {
     const tail = l.tail();
     await tail.waitForAll([is("GroupStarted", { node: "n1" }), is("GroupStarted", { node: "n2" })], 30_000, "each VIP on its preferred node");
     await watch(5_000, () => m1.holders().join() === "n1" && m2.holders().join() === "n2");
+    // From the cut on (at start-up, on a loaded box, n2 may hold vip until n1 is heard: initdead).
+    const from1 = m1.changes.length;
     await heartbeatCut(l);
     // One group each: a tie, so the first in ha.cf order (n1) asks first and wins; n2 stops vip2 before it asks.
     const won = await tail.waitFor(is("TiebreakerWon"), 20_000, "a lease winner");
@@ -133,7 +135,7 @@ describe("two nodes with `tiebreaker nats`", () => {
     expect(m2.holders()).toEqual(["n1"]);
     expect(doubleHolds(m1.changes)).toEqual([]);
     expect(doubleHolds(m2.changes)).toEqual([]);
-    expect(m1.changes.filter((c) => c.node === "n2" && c.held)).toEqual([]);
+    expect(m1.changes.slice(from1).filter((c) => c.node === "n2" && c.held)).toEqual([]);
   });
 
   it("keys differ from the start: the nodes never hear each other; only the node that took the lease first starts the VIP", { timeout: 90_000 }, async () => {
