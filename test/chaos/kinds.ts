@@ -9,6 +9,7 @@ import { LabProcess } from "../lab/lab-process.js";
 import { vigilArgv } from "../lab/repo-root.js";
 import { inNs } from "../lab/sh.js";
 import { VIP_NODES, type VipCluster } from "../lab/vip-cluster.js";
+import { serverDown } from "./server-down.js";
 import type { Rng } from "../sim/prng.js";
 import { TWO_NODE_KINDS } from "./two-node-kinds.js";
 import { udpFlood } from "./udp-flood.js";
@@ -77,12 +78,7 @@ const THREE_NODE_KINDS: readonly Kind[] = [
     draw: (rng, short) => ({ downMs: short ? 2_000 : rng.int(1_000, 10_000) }),
     describe: (p) => `nats-server killed, restarted on its store after ${s(p.downMs!)}`,
     async run({ lab }, p) {
-      await lab.nats.kill(0);
-      try {
-        await sleep(Number(p.downMs));
-      } finally {
-        await lab.nats.restart(0);
-      }
+      await serverDown(lab, 0, Number(p.downMs));
     },
   },
   {
@@ -93,12 +89,7 @@ const THREE_NODE_KINDS: readonly Kind[] = [
     draw: (rng, short) => ({ downMs: short ? 2_000 : rng.int(1_000, 10_000) }),
     describe: (p) => `nats-server killed, restarted EMPTY after ${s(p.downMs!)}`,
     async run({ lab }, p) {
-      await lab.nats.kill(0);
-      try {
-        await sleep(Number(p.downMs));
-      } finally {
-        await lab.nats.restartEmpty(0);
-      }
+      await serverDown(lab, 0, Number(p.downMs), "empty");
     },
   },
   {
@@ -111,12 +102,7 @@ const THREE_NODE_KINDS: readonly Kind[] = [
     async run({ lab, note }, p) {
       const leader = await leaderOf(lab);
       note(`stream leader was s${leader + 1}`);
-      await lab.nats.kill(leader);
-      try {
-        await sleep(Number(p.downMs));
-      } finally {
-        await lab.nats.restart(leader);
-      }
+      await serverDown(lab, leader, Number(p.downMs));
     },
   },
   {

@@ -11,6 +11,7 @@ import { LAB_CLUSTER, type Lab } from "../lab/lab.js";
 import { vipHaresources } from "../lab/vip-cluster.js";
 import type { Rng } from "../sim/prng.js";
 import type { Kind } from "./kinds.js";
+import { serverDown } from "./server-down.js";
 
 export const TWO_NODES = ["n1", "n2"] as const;
 /** The two-node cluster's extra ha.cf line (auto_failback on comes from the VIP cluster). */
@@ -39,44 +40,33 @@ async function bucketLeader(lab: Lab): Promise<number> {
   throw new Error(`chaos: no leader for ${stream} within 10 s`);
 }
 
+/** The heartbeat path between the two nodes cut for 2–10 s (both still reach NATS), then healed:
+ *  with one server (the arbiter) or three (the log and the lease replicated). */
+function heartbeatSplit(o: { name: string; natsServers: 1 | 3; inShortSet: boolean; what: string; cut: string }): Kind {
+  return {
+    name: o.name,
+    holderKeeps: true,
+    ...(o.inShortSet ? {} : { inShortSet: false }),
+    ...topology,
+    natsServers: o.natsServers,
+    mustNotFlap: false,
+    what: o.what,
+    draw: (rng, short) => ({ ms: short ? 3_000 : rng.int(2_000, 10_000) }),
+    describe: (p) => `n1 | n2 ${o.cut} for ${s(p.ms!)}`,
+    async run({ lab }, p) {
+      try {
+        await heartbeatCut(lab);
+        await sleep(Number(p.ms));
+      } finally {
+        await lab.faults.healAll();
+      }
+    },
+  };
+}
+
 export const TWO_NODE_KINDS: readonly Kind[] = [
-  {
-    name: "two-node-split",
-    holderKeeps: true,
-    ...topology,
-    natsServers: 1,
-    mustNotFlap: false,
-    what: "two nodes + arbiter: the heartbeat path between the nodes cut (both still reach NATS) for 2–10 s, then healed",
-    draw: (rng, short) => ({ ms: short ? 3_000 : rng.int(2_000, 10_000) }),
-    describe: (p) => `n1 | n2 heartbeat cut, both reach the arbiter, for ${s(p.ms!)}`,
-    async run({ lab }, p) {
-      try {
-        await heartbeatCut(lab);
-        await sleep(Number(p.ms));
-      } finally {
-        await lab.faults.healAll();
-      }
-    },
-  },
-  {
-    name: "two-node-split-3-servers",
-    holderKeeps: true,
-    inShortSet: false,
-    ...topology,
-    natsServers: 3,
-    mustNotFlap: false,
-    what: "two nodes + three nats-servers (replicated log and lease): the heartbeat path cut for 2–10 s, then healed",
-    draw: (rng, short) => ({ ms: short ? 3_000 : rng.int(2_000, 10_000) }),
-    describe: (p) => `n1 | n2 heartbeat cut over three servers for ${s(p.ms!)}`,
-    async run({ lab }, p) {
-      try {
-        await heartbeatCut(lab);
-        await sleep(Number(p.ms));
-      } finally {
-        await lab.faults.healAll();
-      }
-    },
-  },
+  heartbeatSplit({ name: "two-node-split", natsServers: 1, inShortSet: true, what: "two nodes + arbiter: the heartbeat path between the nodes cut (both still reach NATS) for 2–10 s, then healed", cut: "heartbeat cut, both reach the arbiter," }),
+  heartbeatSplit({ name: "two-node-split-3-servers", natsServers: 3, inShortSet: false, what: "two nodes + three nats-servers (replicated log and lease): the heartbeat path cut for 2–10 s, then healed", cut: "heartbeat cut over three servers" }),
   {
     name: "two-node-keys-differ",
     holderKeeps: true,
@@ -139,12 +129,7 @@ export const TWO_NODE_KINDS: readonly Kind[] = [
     draw: (rng, short) => ({ downMs: short ? 3_000 : rng.int(2_000, 10_000) }),
     describe: (p) => `arbiter killed with both nodes healthy, back after ${s(p.downMs!)}`,
     async run({ lab }, p) {
-      await lab.nats.kill(0);
-      try {
-        await sleep(Number(p.downMs));
-      } finally {
-        await lab.nats.restart(0);
-      }
+      await serverDown(lab, 0, Number(p.downMs));
       await sleep(AFTER_RESTART_MS);
     },
   },
@@ -160,12 +145,7 @@ export const TWO_NODE_KINDS: readonly Kind[] = [
     async run({ lab, note }, p) {
       const leader = await bucketLeader(lab);
       note(`the lease bucket's leader was s${leader + 1}`);
-      await lab.nats.kill(leader);
-      try {
-        await sleep(Number(p.downMs));
-      } finally {
-        await lab.nats.restart(leader);
-      }
+      await serverDown(lab, leader, Number(p.downMs));
       await sleep(AFTER_RESTART_MS);
     },
   },
