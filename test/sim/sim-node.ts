@@ -11,6 +11,7 @@ import { readyAfterRegain, type HeartbeatPayload, type LocalGroup, type PeerInfo
 import { command, complete, newGroup, type GroupEffect, type SimGroup } from "./group-model.js";
 import { SimWorker, type WorkerIo, type WorkerPost } from "./sim-worker.js";
 import { buildHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
+import { saysNoQuorum } from "@vigil/agent/cluster/node-decision";
 import { notePeerLiveness, notePeerPayload } from "@vigil/agent/cluster/peer-table";
 import type { GroupState } from "@vigil/agent/groups/group-view";
 
@@ -228,7 +229,7 @@ export class SimNode {
 
   /** Controller.publishPayload: the same buildHeartbeatPayload, handed to the worker only when it changed. */
   private publishPayload(): void {
-    const payload = buildHeartbeatPayload([...this.groups].map(([id, g]) => [id, g.phase] as [string, GroupState]), this.peers, this.fencedByMe, this.memory.lastQuorum === false);
+    const payload = buildHeartbeatPayload([...this.groups].map(([id, g]) => [id, g.phase] as [string, GroupState]), this.peers, this.fencedByMe, saysNoQuorum(this.memory));
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

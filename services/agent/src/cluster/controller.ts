@@ -12,7 +12,7 @@ import { buildHeartbeatPayload } from "./heartbeat-payload.js";
 import { notePeerLiveness, notePeerPayload } from "./peer-table.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
-import { afterStall, decideNode, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
+import { afterStall, decideNode, saysNoQuorum, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
 import { supersededBy } from "@vigil/shared/placement/tiebreak";
 import { FENCE_MAX_ATTEMPTS, mayFence, retryDelayMs, type FenceTries } from "./fence-retries.js";
 
@@ -403,7 +403,7 @@ export class Controller {
 
   private publishPayload(): void {
     const states = [...this.actors].map(([id, a]): [string, GroupState] => [id, groupView(a.getSnapshot()).state]);
-    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, this.memory.lastQuorum === false);
+    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, saysNoQuorum(this.memory));
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
-import { afterStall, decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
+import { afterStall, saysNoQuorum, decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
 import type { HeartbeatPayload, LocalGroup, PeerInfo } from "./placement-view.js";
 
 const cfg = {
@@ -94,6 +94,13 @@ describe("the node decision", () => {
     // Every peer saying it hears n1 does not open it: a peer may be starting web on n1's last `nq`.
     expect(decide("n1", heard, { memory: d.memory, now: 10_150 }).start).toEqual([]);
     expect(decide("n1", heard, { memory: d.memory, now: 10_200 }).start.map((s) => s.group)).toEqual(["web"]);
+  });
+
+  it("a node says nq only after it had quorum once (at start-up its peers would take its groups to fail them back)", () => {
+    expect(saysNoQuorum({ ...freshMemory(), lastQuorum: false })).toBe(false);
+    expect(saysNoQuorum({ ...freshMemory(), lastQuorum: false, selfUpSince: 5 })).toBe(true);
+    expect(saysNoQuorum(afterStall({ ...freshMemory(), lastQuorum: true, selfUpSince: 5 }))).toBe(true);
+    expect(saysNoQuorum({ ...freshMemory(), lastQuorum: true, selfUpSince: 5 })).toBe(false);
   });
 
   it("peers place nothing on a node that says it has no quorum and holds nothing (the deaf side of a one-way partition)", () => {
