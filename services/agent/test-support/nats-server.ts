@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const listening = (port: number) =>
+export const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const c = createConnection({ port, host: "127.0.0.1" });
     c.once("connect", () => (c.destroy(), resolve(true)));

@@ -8,6 +8,7 @@ import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { streamName, subjectToken, VigilEvent } from "@vigil/shared/events/vocabulary";
 import { UserError } from "@vigil/shared/user-error";
 import { eventStreamInfo, manager, noClusterError } from "./event-stream.js";
+import { addConsumerHedged } from "./hedged-consumer.js";
 
 export interface ReadOptions {
   fromSeq?: number;
@@ -81,7 +82,7 @@ export async function* readEvents(nc: NatsConnection, cluster: string, o: ReadOp
         end = info.state.last_seq;
       }
       if (!o.follow && (end === 0 || next > end)) return;
-      const ci = await jsm.consumers.add(name, consumerConfig(cluster, o, next));
+      const ci = await addConsumerHedged(jsm, name, consumerConfig(cluster, o, next));
       consumerName = ci.name;
       o.onActivity?.();
       // Nothing matching at or before the end: finish now rather than wait for messages that never come.
