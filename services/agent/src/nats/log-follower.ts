@@ -168,7 +168,7 @@ export class LogFollower {
       const foldSeq = this.target.lastSeq;
       const info = await eventStreamInfo(await manager(this.nc, 2_000), this.cluster);
       const verdict = judgeLog({
-        stream: info ? { created: info.created, lastSeq: info.state.last_seq } : null,
+        stream: info ? { created: info.created, lastSeq: info.state.last_seq, leaderless: info.cluster !== undefined && !info.cluster.leader } : null,
         followedCreated: this.created,
         foldSeq,
         foldSeqBefore: before ?? this.seqAtLastCheck,

@@ -20,6 +20,12 @@ describe("judging whether the fold follows the log", () => {
     expect(judgeLog({ stream: { created: A, lastSeq: 3 }, followedCreated: A, foldSeq: 7, foldSeqBefore: 7 }).kind).toBe("lost");
   });
 
+  it("does not call a stream lost for ending before the fold when a leaderless replica answered (an election: its copy may lag)", () => {
+    expect(judgeLog({ stream: { created: A, lastSeq: 3, leaderless: true }, followedCreated: A, foldSeq: 7, foldSeqBefore: 7 })).toEqual({ kind: "ok" });
+    // Recreated is still recreated, whoever answers (the creation time is the assignment's, the same on every replica).
+    expect(judgeLog({ stream: { created: B, lastSeq: 3, leaderless: true }, followedCreated: A, foldSeq: 7, foldSeqBefore: 7 }).kind).toBe("lost");
+  });
+
   it("does not call a stream that was never found lost (nothing was folded from it)", () => {
     expect(judgeLog({ stream: null, followedCreated: null, foldSeq: 0, foldSeqBefore: 0 })).toEqual({ kind: "ok" });
   });
