@@ -3,7 +3,7 @@
 // whose state is machine-wide while the lab's nodes share one machine (exportfs's table, killall's view
 // of every process). Each reader here returns what a node really has: its agent's mounts, DRBD roles,
 // its own export table, its NFS service state.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./repo-root.js";
 import { must, run } from "./sh.js";
@@ -48,6 +48,11 @@ export interface StorageLab {
   agentEnv(node: string): Record<string, string>;
   /** DRBD stand-in roles of `res`, by node (absent: never configured there, i.e. Secondary). */
   drbdRoles(res: string): Record<string, string>;
+  /** Cuts or heals `res`'s replication link (the stand-in then lets a disconnected Secondary be
+   *  promoted beside a Primary, as DRBD without resource fencing does). */
+  drbdLink(res: string, up: boolean): void;
+  /** `node`'s host is gone: its DRBD with it (its role reads Unconfigured). */
+  drbdHostGone(res: string, node: string): void;
   /** Directories `node` exports, from its own export table (the etab `exportfs` keeps). */
   exportsOf(node: string): string[];
   /** Whether the `service` stand-in has `name` running on `node`. */
@@ -80,10 +85,20 @@ export function createStorageLab(dir: string, nodes: readonly string[]): Storage
       if (!existsSync(d)) return {};
       const roles: Record<string, string> = {};
       for (const f of readdirSync(d)) {
-        if (f.startsWith(".") || f === "fail-next-primary") continue;
+        if (f.startsWith(".") || f === "fail-next-primary" || f === "disconnected") continue;
         roles[f] = readFileSync(join(d, f), "utf8").trim();
       }
       return roles;
+    },
+    drbdLink: (res, up) => {
+      mkdirSync(join(drbdDir, res), { recursive: true });
+      const flag = join(drbdDir, res, "disconnected");
+      if (up) rmSync(flag, { force: true });
+      else writeFileSync(flag, "");
+    },
+    drbdHostGone: (res, node) => {
+      mkdirSync(join(drbdDir, res), { recursive: true });
+      writeFileSync(join(drbdDir, res, node), "Unconfigured\n");
     },
     exportsOf: (node) => {
       const etab = join(nfsStateDir(node), "etab");

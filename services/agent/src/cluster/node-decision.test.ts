@@ -48,6 +48,14 @@ describe("the node decision", () => {
     expect(d.stop.map((s) => s.group)).toEqual(["web"]);
   });
 
+  it("a peer heard before its first payload does not count for quorum yet (it has not said it hears this node)", () => {
+    const silent: PeerInfo = { ...peer("up"), payload: null };
+    const q = (n2: PeerInfo) => nodeQuorum({ cfg, self: "n1", peers: new Map([["n2", n2], ["n3", peer("dead")]]), memory: freshMemory(), witness: false });
+    expect(q(silent).hasQuorum).toBe(false);
+    expect(effectivePeers("n1", new Map([["n2", silent]]), new Map()).get("n2")!.liveness).toBe("late");
+    expect(q(peer("up", { u: ["n1"] })).hasQuorum).toBe(true);
+  });
+
   it("a peer this node calls dead but another peer still hears is alive (late), holding what it holds", () => {
     const peers = new Map(Object.entries({ n2: peer("up", { u: ["n1", "n3"], h: ["n1", "n3"], v: { n3: ["web"] } }), n3: peer("dead") }));
     const e = effectivePeers("n1", peers, new Map());

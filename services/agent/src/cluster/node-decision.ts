@@ -72,7 +72,11 @@ export function effectivePeers(self: string, peers: ReadonlyMap<string, PeerInfo
     const u = p.payload?.u;
     const heardByOthers = [...peers].some(([m, q]) => m !== n && q.liveness === "up" && !!q.payload?.h?.includes(n) && !!q.payload.u?.includes(self));
     let e: PeerInfo = p;
-    if (p.liveness === "up" && u !== undefined && !u.includes(self)) e = { ...p, liveness: "late" };
+    // Mutual only: a peer that says it does not hear this node, or has said nothing yet (its first
+    // packets at start-up carry no payload), is late, not up. Counting a silent one made a booting
+    // node's quorum flip on and off (up, then "u: []", then up), and its `nq` between made the peer
+    // take its groups, to fail them back a second later.
+    if (p.liveness === "up" && (!p.payload || (u !== undefined && !u.includes(self)))) e = { ...p, liveness: "late" };
     else if (p.liveness === "dead" && heardByOthers) {
       // Its own last payload is stale: what it holds now is what the peers that hear it relay.
       const relayed = new Set<string>();
