@@ -73,12 +73,14 @@ export class SimNode {
   /** The rejoin gate (readyAfterRegain) held starts back at the last decision: traced when it flips. */
   private gateClosed = false;
   private readonly log: ClusterView;
+  private readonly nodes: ReadonlySet<string>;
 
   constructor(
     readonly name: string,
     private readonly cfg: ClusterConfig,
   ) {
     this.log = emptyView(cfg.haCf.cluster);
+    this.nodes = new Set(cfg.haCf.nodes);
     for (const g of cfg.groups) this.groups.set(g.id, newGroup());
   }
 
@@ -124,7 +126,7 @@ export class SimNode {
   /** A packet read from the simulated medium: the edge's sender checks (signatures always hold here),
    *  then the loop. `from` is the sending node's name. */
   receive(env: NodeEnv, packet: WirePacket): void {
-    const edge = { self: this.name, generation: this.generation, cluster: this.cfg.haCf.cluster, nodes: new Set(this.cfg.haCf.nodes) };
+    const edge = { self: this.name, generation: this.generation, cluster: this.cfg.haCf.cluster, nodes: this.nodes };
     this.heartbeat(env, loopInput(screenDecoded(packet, edge), "sim", packet.node));
   }
 
