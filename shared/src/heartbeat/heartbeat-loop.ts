@@ -15,89 +15,13 @@
 // - the detector's wake-ups: exactly when a peer's silence could cross warntime, deadtime or
 //   initdead (nextDeadline + 1 ms: thresholds are inclusive), plus a periodic tick that notices this
 //   thread's own stalls; one stall is reported once, whichever of the two wakes first.
-import { createDetector, nextDeadline, reinstateGeneration, step as detectorStep, type DetectorInput, type DetectorState, type Transition } from "./failure-detector.js";
+import { createDetector, nextDeadline, reinstateGeneration, step as detectorStep, type DetectorInput, type DetectorState } from "./failure-detector.js";
 import { baseCopies, copiesHoldMs, initialCopies, lossOf, lossPercent, nextCopies, sendIntervalMs, type CopiesState } from "./loss-meter.js";
-import { admitHeard, emptyFilterState, lossReport, worstLinkLoss, type FilterState, type PacketDropReason, type PeerDuplicate, type WirePacket } from "./admit.js";
+import { admitHeard, emptyFilterState, lossReport, worstLinkLoss, type FilterState, type WirePacket } from "./admit.js";
 import { PROBE_ENVELOPE, takenEnvelope, wrapHeartbeatPayload } from "./envelope.js";
-import type { RejectReason } from "../events/node-alerts.js";
+import type { LoopConfig, LoopEffect, LoopInput, LoopPost, LoopTimer, SameNameAgent } from "./loop-protocol.js";
 
-export interface LoopConfig {
-  node: string;
-  generation: number;
-  haCf: { cluster: string; nodes: readonly string[]; keepaliveMs: number; warntimeMs: number; deadtimeMs: number; initdeadMs: number };
-  /** Advertised until the main thread sets another. */
-  payload: unknown;
-  /** Listen this long after the sockets open, sending only probes, before announcing: another agent
-   *  heard in this node's name meanwhile refuses the start. */
-  listenFirstMs: number;
-  /** Announce once the listen has passed (else wait for the `announce` input). */
-  announceOnStart: boolean;
-  statsIntervalMs: number;
-}
-
-/** The loop's timers: each is armed by a `wake` effect (replacing the one armed before) and comes
- *  back as a `wake` input. */
-export type LoopTimer = "listen" | "probe" | "send" | "tick" | "deadline" | "stats";
-
-/** Another agent heard in this node's name. */
-export interface SameNameAgent {
-  generation: number;
-  /** The address and port its packet came from. */
-  from: string;
-  probing: boolean;
-  announcedMs: number | null;
-}
-
-/** A configured peer whose packet was dropped for a key this node does not have (peer-rejections.ts). */
-export interface RejectedSender {
-  peer: string;
-  reason: RejectReason;
-}
-
-export type LoopInput =
-  /** The sockets are bound: the listen begins. */
-  | { kind: "opened" }
-  /** The main thread ends the listen (announceOnStart false). */
-  | { kind: "announce" }
-  | { kind: "stop" }
-  /** What the main thread wants advertised. */
-  | { kind: "payload"; payload: unknown }
-  | { kind: "wake"; timer: LoopTimer }
-  /** A packet of a configured peer that passed the edge's checks, read on `medium` from `from`. */
-  | { kind: "heard"; packet: WirePacket; medium: string; from: string }
-  /** A packet in this node's own name from another agent (the edge's verdict). */
-  | { kind: "same-name"; generation: number; probing: boolean; announcedMs: number | null; from: string }
-  /** A datagram the edge dropped (signature, cluster, sender). */
-  | { kind: "dropped"; reason: PacketDropReason; rejected?: RejectedSender };
-
-/** What the loop tells the main thread. */
-export type LoopPost =
-  | { type: "ready" }
-  | { type: "start-failed"; message: string; sameName: SameNameAgent }
-  /** After the start: another agent heard in this node's name (`announcedMs` here: this one's). */
-  | { type: "same-name"; other: SameNameAgent; announcedMs: number | null }
-  /** Two agents heard in a peer's name: the newer generation is refused (peer-twins.ts). */
-  | ({ type: "peer-duplicate"; from: string } & PeerDuplicate)
-  | { type: "transition"; transition: Transition }
-  | { type: "payload"; peer: string; payload: unknown };
-
-export type LoopEffect =
-  /** Send on every medium to every target. */
-  | { kind: "send"; packet: WirePacket }
-  /** One datagram back to `to` on `medium` (an answer to a probe). */
-  | { kind: "reply"; packet: WirePacket; medium: string; to: string }
-  | { kind: "post"; message: LoopPost }
-  /** Arm `timer` for `at` (on the loop's clock), replacing the one armed before. */
-  | { kind: "wake"; timer: LoopTimer; at: number }
-  | { kind: "cancel"; timer: LoopTimer }
-  /** For the counters (worker-protocol.ts HeartbeatStats). */
-  | { kind: "count"; outcome: "accepted" }
-  | { kind: "count"; outcome: "duplicate" }
-  | { kind: "count"; outcome: "dropped"; reason: PacketDropReason; rejected?: RejectedSender }
-  /** Time for the periodic stats report. */
-  | { kind: "report" }
-  /** The start is refused: close the sockets. */
-  | { kind: "stop" };
+export type { LoopConfig, LoopEffect, LoopInput, LoopPost, LoopTimer, RejectedSender, SameNameAgent } from "./loop-protocol.js";
 
 export interface LoopState {
   readonly cfg: LoopConfig;
