@@ -1,15 +1,18 @@
-// One simulated node: its heartbeat worker (sim-worker.ts) and the agent's main thread, which is the
-// controller (services/agent/src/cluster/controller.ts) around the real decideNode. Only the shell is
-// mirrored here (onPeer, onPeerPayload, changed, reconcile, fence, publishPayload); every decision is
-// the real node-decision.ts. The simulator stands in for sockets, timers, group machines and the
-// fence agent.
+// One simulated node: its heartbeat thread, which is the production heartbeat loop
+// (@vigil/shared/heartbeat/heartbeat-loop) stepped on the simulator's clock, and the agent's main
+// thread, which is the controller (services/agent/src/cluster/controller.ts) around the real
+// decideNode. Only the controller's shell is mirrored here (onPeer, onPeerPayload, changed,
+// reconcile, fence, publishPayload); every decision is the real node-decision.ts. The simulator
+// stands in for sockets, timers, group machines and the fence agent.
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { decideNode, freshMemory, type NodeDecision, type NodeMemory } from "@vigil/agent/cluster/node-decision";
 import { readyAfterRegain, type HeartbeatPayload, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
 import { command, complete, newGroup, type GroupEffect, type SimGroup } from "./group-model.js";
-import { SimWorker, type WorkerIo, type WorkerPost } from "./sim-worker.js";
+import { initLoop, step, type LoopInput, type LoopPost, type LoopState, type LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
+import type { WirePacket } from "@vigil/shared/heartbeat/admit";
+import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
 import { buildHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
 import { saysNoQuorum } from "@vigil/agent/cluster/node-decision";
 import { notePeerLiveness, notePeerPayload } from "@vigil/agent/cluster/peer-table";
@@ -30,6 +33,17 @@ export interface NodeEnv {
   trace(line: string): void;
 }
 
+/** The simulator's clock and network, as the heartbeat loop's effects need them. */
+export interface HeartbeatIo {
+  /** Broadcast one packet on the node's medium. */
+  send(packet: WirePacket): void;
+  /** One packet to one node (an answer to a probe). */
+  reply(to: string, packet: WirePacket): void;
+  /** Arm `timer` for `at`, replacing the one armed before. */
+  wake(timer: LoopTimer, at: number): void;
+  cancel(timer: LoopTimer): void;
+}
+
 /** The simulator's fences always succeed, so the controller's bounded backoff after a failure
  *  (fence-retries.ts) never applies here; this only spaces requests as its first retry would. */
 const FENCE_RETRY_MS = 2_000;
@@ -43,7 +57,9 @@ export class SimNode {
   /** Bumped at every boot and power-off: timer chains of an older life stop. */
   epoch = 0;
   readonly groups = new Map<string, SimGroup>();
-  worker!: SimWorker;
+  /** The heartbeat thread's state, and what carries out its effects. */
+  private hb!: LoopState;
+  private hbIo!: HeartbeatIo;
   peers = new Map<string, PeerInfo>();
   private memory: NodeMemory = freshMemory();
   private startedAt = 0;
@@ -57,25 +73,29 @@ export class SimNode {
   /** The rejoin gate (readyAfterRegain) held starts back at the last decision: traced when it flips. */
   private gateClosed = false;
   private readonly log: ClusterView;
+  private readonly nodes: ReadonlySet<string>;
 
   constructor(
     readonly name: string,
     private readonly cfg: ClusterConfig,
   ) {
     this.log = emptyView(cfg.haCf.cluster);
+    this.nodes = new Set(cfg.haCf.nodes);
     for (const g of cfg.groups) this.groups.set(g.id, newGroup());
   }
 
-  /** The agent starts (again): a new generation and worker, every peer unknown, nothing held. The
-   *  worker's first heartbeat carries a null payload (HeartbeatService's default) until the
-   *  controller starts and publishes its own. */
-  boot(io: WorkerIo): void {
+  /** The agent starts (again): a new generation and heartbeat loop, every peer unknown, nothing
+   *  held. The loop's first heartbeat carries a null payload (HeartbeatService's default) until the
+   *  controller starts and publishes its own. The listen before announcing takes no time here (one
+   *  agent per name), but runs: a probe, then the announce as agent.ts makes it. */
+  boot(env: NodeEnv, io: HeartbeatIo): void {
     this.generation++;
     this.up = true;
     this.frozen = false;
     this.epoch++;
-    this.startedAt = io.now();
-    this.worker = new SimWorker(this.name, this.cfg.haCf, this.generation, null, io);
+    this.startedAt = env.now;
+    this.hbIo = io;
+    this.hb = initLoop({ node: this.name, generation: this.generation, haCf: this.cfg.haCf, payload: null, listenFirstMs: 0, announceOnStart: false, statsIntervalMs: 5_000 }, env.now);
     this.peers = new Map(
       this.cfg.haCf.nodes.filter((n) => n !== this.name).map((n) => [n, { liveness: "init", upSince: null, payload: null, fenced: false, generation: null }]),
     );
@@ -86,20 +106,54 @@ export class SimNode {
     this.scheduled = false;
     this.lastPayload = "";
     this.gateClosed = false;
+    this.heartbeat(env, { kind: "opened" });
+  }
+
+  /** One step of the heartbeat loop; its effects are carried out at once (its counters and stats
+   *  reports are not kept; a refused start cannot happen with one agent per name). */
+  heartbeat(env: NodeEnv, input: LoopInput): void {
+    const r = step(this.hb, input, env.now);
+    this.hb = r.state;
+    for (const e of r.effects) {
+      if (e.kind === "send") this.hbIo.send(e.packet);
+      else if (e.kind === "reply") this.hbIo.reply(e.to, e.packet);
+      else if (e.kind === "wake") this.hbIo.wake(e.timer, e.at);
+      else if (e.kind === "cancel") this.hbIo.cancel(e.timer);
+      else if (e.kind === "post") this.onWorker(env, e.message);
+    }
+  }
+
+  /** A packet read from the simulated medium: the edge's sender checks (signatures always hold here),
+   *  then the loop. `from` is the sending node's name. */
+  receive(env: NodeEnv, packet: WirePacket): void {
+    const edge = { self: this.name, generation: this.generation, cluster: this.cfg.haCf.cluster, nodes: this.nodes };
+    this.heartbeat(env, loopInput(screenDecoded(packet, edge), "sim", packet.node));
+  }
+
+  /** Heartbeats per keepalive now. */
+  get copies(): number {
+    return this.hb.copies.copies;
   }
 
   /** Controller.start, after the group probes: publish the payload, then decide. */
-  start(env: NodeEnv): void {
-    this.publishPayload();
+  private start(env: NodeEnv): void {
+    this.publishPayload(env);
     this.changed(env);
   }
 
-  /** What the worker posts reaches the main thread (agent.ts: hb "payload" → onPeerPayload,
-   *  "transition" → onPeerTransition → onPeer); each wakes the controller, whose reconcile runs once
+  /** What the heartbeat thread posts reaches the main thread. "ready" (HeartbeatService.start
+   *  resolves): agent.ts announces the node, then starts the controller. "payload" → onPeerPayload,
+   *  "transition" → onPeerTransition → onPeer; each wakes the controller, whose reconcile runs once
    *  after everything due at this instant (setImmediate). */
-  onWorker(env: NodeEnv, m: WorkerPost): void {
+  private onWorker(env: NodeEnv, m: LoopPost): void {
+    if (m.type === "ready") {
+      this.heartbeat(env, { kind: "announce" });
+      this.start(env);
+      return;
+    }
     if (m.type === "payload") this.onPeerPayload(m.peer, m.payload);
-    else this.onPeer(env, m.transition);
+    else if (m.type === "transition") this.onPeer(env, m.transition);
+    else return;
     this.changed(env);
   }
 
@@ -160,10 +214,10 @@ export class SimNode {
   /** Controller.reconcile: publish the payload, decide, fence, STOP, START. A command that changes a
    *  group's goal changes its machine's snapshot, whose subscription wakes the controller again. */
   private reconcile(env: NodeEnv): void {
-    this.publishPayload();
+    this.publishPayload(env);
     const d = decideNode(this.decisionInput(env));
     this.memory = d.memory;
-    if (d.quorum.change) this.publishPayload();
+    if (d.quorum.change) this.publishPayload(env);
     if (!d.ready || !d.placement) return;
     if (d.quorum.change) env.trace(`${this.name} quorum ${d.quorum.change}: ${d.quorum.reason}`);
     this.traceGate(env, d);
@@ -228,12 +282,12 @@ export class SimNode {
   }
 
   /** Controller.publishPayload: the same buildHeartbeatPayload, handed to the worker only when it changed. */
-  private publishPayload(): void {
+  private publishPayload(env: NodeEnv): void {
     const payload = buildHeartbeatPayload([...this.groups].map(([id, g]) => [id, g.phase] as [string, GroupState]), this.peers, this.fencedByMe, saysNoQuorum(this.memory));
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;
-    this.worker.setPayload(payload);
+    this.heartbeat(env, { kind: "payload", payload });
   }
 }
 

@@ -8,8 +8,9 @@ import { wipe } from "./group-model.js";
 import { doubleHoldings, settleProblems, type DoubleHolding } from "./invariants.js";
 import { Network } from "./network.js";
 import { createRng, type Rng } from "./prng.js";
-import { SimNode, type NodeEnv } from "./sim-node.js";
-import type { WorkerIo, WorkerPacket } from "./sim-worker.js";
+import { SimNode, type HeartbeatIo, type NodeEnv } from "./sim-node.js";
+import type { LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
+import type { WirePacket } from "@vigil/shared/heartbeat/admit";
 import { clusterConfig, type SimOptions } from "./sim-options.js";
 
 export interface RunResult {
@@ -26,23 +27,22 @@ export interface RunResult {
   events: number;
 }
 
-type TimerKind = "wtick" | "ctick" | "ping" | "wpoll";
+type TimerKind = "ctick" | "ping" | "wpoll";
 
-/** Periodic timers: the worker's send and tick, the controller's tick, the ping child's echo and
- *  the ping witness's change poll. `epoch` ends a chain when its node's life ends. */
+/** Periodic timers: the controller's tick, the ping child's echo and the ping witness's change
+ *  poll. `epoch` ends a chain when its node's life ends. */
 type TimerEvent = { kind: TimerKind; node: string; epoch: number };
 
 type SimEvent =
   | TimerEvent
-  | { kind: "deadline"; node: string; epoch: number; token: number }
-  /** heartbeat-worker.ts armSend's timer. */
-  | { kind: "send"; node: string; epoch: number; token: number }
+  /** A heartbeat loop's timer (its `wake` effect); a newer wake of the same timer supersedes it. */
+  | { kind: "hb"; node: string; epoch: number; timer: LoopTimer; token: number }
   /** Controller.changed's setImmediate. */
   | { kind: "reconcile"; node: string; epoch: number }
   /** PingWitness.armLeaseEnd's timer: lastAnswer + lease + 1 ms. */
   | { kind: "lease-end"; node: string; epoch: number; token: number }
   | { kind: "pong"; node: string; epoch: number }
-  | { kind: "deliver"; to: string; packet: WorkerPacket }
+  | { kind: "deliver"; to: string; packet: WirePacket }
   | { kind: "group-done"; node: string; group: string; token: number; epoch: number }
   | { kind: "fenced"; fencer: string; victim: string; generation: number | null }
   | { kind: "fault"; fault: Fault; begin: boolean }
@@ -77,7 +77,7 @@ class Simulation {
   private readonly cfg;
   private readonly autoFailback: AutoFailback;
   private readonly schedule: Fault[];
-  /** Timer periods as the agent sets them (heartbeat-worker.ts, agent.ts, ping-witness.ts). */
+  /** Timer periods as the agent sets them (agent.ts, ping-witness.ts). */
   private readonly period: Record<TimerKind, number>;
   private readonly trace: string[] = [];
   /** Events for a SIGSTOPped node, handled at SIGCONT. */
@@ -87,6 +87,8 @@ class Simulation {
   /** PingWitness.leaseTimer, as a token: a newer answer supersedes (clearTimeout) the armed one. */
   private readonly leaseToken = new Map<string, number>();
   private readonly bootToken = new Map<string, number>();
+  /** Per node, the token of each heartbeat timer's armed wake (clearTimeout: a newer token). */
+  private readonly hbTokens = new Map<string, Map<LoopTimer, number>>();
   private now = 0;
   private quietFrom = 0;
   private violation: RunResult["violation"] = null;
@@ -107,10 +109,10 @@ class Simulation {
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
     this.groupIds = this.cfg.groups.map((g) => g.id);
     const k = o.timing.keepaliveMs;
-    // heartbeat-worker.ts: send every max(1, keepalive), tick every max(10, keepalive); agent.ts: the
-    // controller's timer every max(250, keepalive), the ping witness's interval max(20, keepalive/2).
+    // agent.ts: the controller's timer every max(250, keepalive), the ping witness's interval
+    // max(20, keepalive/2).
     const witnessInterval = Math.max(20, Math.floor(k / 2));
-    this.period = { wtick: Math.max(10, k), ctick: Math.max(250, k), ping: witnessInterval, wpoll: witnessInterval };
+    this.period = { ctick: Math.max(250, k), ping: witnessInterval, wpoll: witnessInterval };
   }
 
   run(): RunResult {
@@ -184,14 +186,9 @@ class Simulation {
   private handle(node: SimNode, e: SimEvent): void {
     const env = this.env();
     switch (e.kind) {
-      case "send":
-        // heartbeat-worker.ts armSend's timer (re-armed sooner on a lossy link).
-        return node.worker.periodicSend(e.token);
-      case "wtick":
-        node.worker.periodicTick();
-        return this.again(node, e);
-      case "deadline":
-        return node.worker.deadlineFired(e.token);
+      case "hb":
+        if (this.hbTokens.get(node.name)?.get(e.timer) === e.token) node.heartbeat(env, { kind: "wake", timer: e.timer });
+        return;
       case "reconcile":
         return node.woken(env);
       case "ctick":
@@ -209,7 +206,7 @@ class Simulation {
         if (e.token === this.leaseToken.get(node.name) && !this.witness(node.name)) node.tick(env);
         return;
       case "deliver":
-        return node.worker.receive(e.packet);
+        return node.receive(env, e.packet);
       case "group-done":
         return node.groupDone(env, e.group, e.token);
       case "pong": {
@@ -275,7 +272,7 @@ class Simulation {
   }
 
   /** SIGCONT. Node runs an event loop's timers before it polls for I/O, and setImmediate callbacks
-   *  after: the worker's overdue timers run before it reads the packets that queued up; then the main
+   *  after: the heartbeat thread's overdue timers run before it reads the packets that queued up; then the main
    *  thread's timers (controller tick, witness poll and lease end), its I/O (ping replies, finished
    *  actions, fence results) and last the controller's pending reconcile. */
   private thaw(node: SimNode): void {
@@ -285,9 +282,7 @@ class Simulation {
     this.deferred.set(node.name, []);
     const phase = (e: SimEvent): number => {
       switch (e.kind) {
-        case "send":
-        case "wtick":
-        case "deadline":
+        case "hb":
           return 0;
         case "deliver":
           return 1;
@@ -311,19 +306,16 @@ class Simulation {
     if (node.up && token !== 0) return;
     // A host that boots holds nothing: addresses and mounts did not survive the power cycle.
     for (const g of node.groups.values()) wipe(g);
-    node.boot(this.workerIo(node));
+    // HeartbeatService.start: the loop opens (a probe, the listen); at its end agent.ts announces
+    // the node and starts the controller, which publishes the payload (sent at once) and reconciles.
+    node.boot(this.env(), this.heartbeatIo(node));
     this.deferred.set(name, []);
     this.lastAnswer.delete(name);
     this.wasAnswering.delete(name);
     this.leaseToken.delete(name);
     this.note(`${name} boots (generation ${node.generation})`);
     this.quietFrom = Math.max(this.quietFrom, this.now);
-    // HeartbeatService.start: the worker sends at once, then every keepalive; its tick every
-    // max(10, keepalive). Controller.start then publishes the payload (sent at once) and reconciles.
     const epoch = node.epoch;
-    node.worker.startSending();
-    this.queue.push(this.now + this.period.wtick, { kind: "wtick", node: name, epoch });
-    node.start(this.env());
     this.queue.push(this.now + this.period.ctick, { kind: "ctick", node: name, epoch });
     if (this.o.witness === "ping") {
       this.queue.push(this.now, { kind: "ping", node: name, epoch });
@@ -331,22 +323,29 @@ class Simulation {
     }
   }
 
-  private workerIo(node: SimNode): WorkerIo {
+  /** The heartbeat loop's network and timers for `node`'s next life. */
+  private heartbeatIo(node: SimNode): HeartbeatIo {
     const sim = this;
     const epoch = node.epoch + 1; // the epoch node.boot() is about to start
+    const tokens = new Map<LoopTimer, number>();
+    this.hbTokens.set(node.name, tokens);
+    const bump = (timer: LoopTimer) => {
+      const token = (tokens.get(timer) ?? 0) + 1;
+      tokens.set(timer, token);
+      return token;
+    };
+    const deliver = (to: SimNode, packet: WirePacket) => {
+      if (to !== node && sim.net.passes(node.name, to.name)) sim.queue.push(sim.now + sim.delay(), { kind: "deliver", to: to.name, packet });
+    };
     return {
-      now: () => sim.now,
       send: (packet) => {
-        if (!sim.net.leaves(node.name)) return;
-        for (const to of sim.nodes) {
-          if (to === node || !sim.net.passes(node.name, to.name)) continue;
-          sim.queue.push(sim.now + sim.delay(), { kind: "deliver", to: to.name, packet });
-        }
+        if (sim.net.leaves(node.name)) for (const to of sim.nodes) deliver(to, packet);
       },
-      post: (m) => node.onWorker(sim.env(), m),
-      armAt: (at, token) => sim.queue.push(at, { kind: "deadline", node: node.name, epoch, token }),
-      armSendAt: (at, token) => sim.queue.push(at, { kind: "send", node: node.name, epoch, token }),
-      trace: (line) => sim.note(line),
+      reply: (to, packet) => {
+        if (sim.net.leaves(node.name)) deliver(sim.byName.get(to)!, packet);
+      },
+      wake: (timer, at) => sim.queue.push(at, { kind: "hb", node: node.name, epoch, timer, token: bump(timer) }),
+      cancel: (timer) => void bump(timer),
     };
   }
 

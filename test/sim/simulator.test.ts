@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EventQueue } from "./event-queue.js";
 import { createRng } from "./prng.js";
 import { describeRun, simulate } from "./simulate.js";
-import { clusterConfig, defaultOptions } from "./sim-options.js";
-import { SimWorker, type WorkerPacket, type WorkerPost } from "./sim-worker.js";
+import { defaultOptions } from "./sim-options.js";
 
 describe("the deterministic cluster simulator", () => {
   it("replays a seed to the exact same trace and outcome", () => {
@@ -53,67 +52,6 @@ describe("the deterministic cluster simulator", () => {
     const takeover = r.trace.findIndex((l) => /n[23] g1 stopped\/stopped → starting/.test(l));
     expect(fenced).toBeGreaterThan(0);
     expect(takeover).toBeGreaterThan(fenced);
-  });
-
-  it("the mirrored worker takes a peer's payload only from its newest packet (receive-filter.ts), yet a late packet still counts as heard", () => {
-    const posts: WorkerPost[] = [];
-    let now = 0;
-    const haCf = clusterConfig(defaultOptions({ nodes: 2 }), "on").haCf;
-    const w = new SimWorker("n2", haCf, 1, null, { now: () => now, send: () => {}, post: (m) => posts.push(m), armAt: () => {}, armSendAt: () => {}, trace: () => {} });
-    const pkt = (seq: number, r: string[]): WorkerPacket => ({ node: "n1", generation: 1, seq, payload: { r, b: [] } });
-    w.receive(pkt(1, []));
-    now = 120; // n1 is late by now
-    w.receive(pkt(3, ["g2"]));
-    w.receive(pkt(2, [])); // reordered: sent before seq 3
-    const payloads = posts.flatMap((m) => (m.type === "payload" ? [m.payload] : []));
-    expect(payloads).toEqual([{ r: [], b: [] }, { r: ["g2"], b: [] }]);
-    const heard = posts.flatMap((m) => (m.type === "transition" ? [m.transition.to] : []));
-    expect(heard).toContain("up");
-  });
-
-  it("the mirrored worker stamps each packet with how long ago it read each peer, only within deadtime (heartbeat-worker.ts heardAgo)", () => {
-    const sent: WorkerPacket[] = [];
-    let now = 0;
-    const haCf = clusterConfig(defaultOptions({ nodes: 2 }), "on").haCf;
-    const w = new SimWorker("n2", haCf, 1, { r: ["g2"], b: [] }, { now: () => now, send: (p) => sent.push(p), post: () => {}, armAt: () => {}, armSendAt: () => {}, trace: () => {} });
-    w.sendHeartbeat();
-    now = 10;
-    w.receive({ node: "n1", generation: 1, seq: 1, payload: { a: {}, p: null } });
-    now = 40.4;
-    w.sendHeartbeat();
-    now = 10 + haCf.deadtimeMs;
-    w.sendHeartbeat();
-    expect(sent.map((p) => p.payload)).toEqual([
-      { a: {}, p: { r: ["g2"], b: [] } },
-      { a: { n1: 30 } , p: { r: ["g2"], b: [] } },
-      { a: {}, p: { r: ["g2"], b: [] } },
-    ]);
-  });
-
-  it("the mirrored worker hands a peer's report of this node to the detector: up only while the peer also hears us; a legacy packet counts one way", () => {
-    const posts: WorkerPost[] = [];
-    let now = 0;
-    const haCf = clusterConfig(defaultOptions({ nodes: 2 }), "on").haCf;
-    const w = new SimWorker("n2", haCf, 1, null, { now: () => now, send: () => {}, post: (m) => posts.push(m), armAt: () => {}, armSendAt: () => {}, trace: () => {} });
-    const pkt = (seq: number, a: Record<string, number> | undefined): WorkerPacket => ({
-      node: "n1",
-      generation: 1,
-      seq,
-      payload: a === undefined ? { r: [], b: [] } : { a, p: { r: [], b: [] } },
-    });
-    w.receive(pkt(1, {}));
-    now = 40;
-    w.receive(pkt(2, { n2: 30 }));
-    now = 80;
-    // n1 last read n2's packet warntime + a keepalive (the slack) + 10 ms before: not mutual any more.
-    w.receive(pkt(3, { n2: haCf.warntimeMs + haCf.keepaliveMs + 10 }));
-    const transitions = posts.flatMap((m) => (m.type === "transition" ? [m.transition] : []));
-    expect(transitions.map((t) => `${t.from}→${t.to}${t.unvouched ? " unvouched" : ""}`)).toEqual(["init→up", "up→late unvouched"]);
-    // The report is kept out of the payload: three packets, one payload posted, as the peer set it.
-    expect(posts.filter((m) => m.type === "payload").map((m) => (m as { payload: unknown }).payload)).toEqual([{ r: [], b: [] }]);
-    now = 90;
-    w.receive(pkt(4, undefined)); // no report at all (an older agent): this node's direction alone
-    expect(posts.flatMap((m) => (m.type === "transition" ? [m.transition.to] : [])).at(-1)).toBe("up");
   });
 
   it("a two-node cluster on a ping witness loses quorum warntime + 1 ms after its last answer, not at the witness's next poll", () => {

@@ -1,25 +1,12 @@
 // Messages between the main thread (HeartbeatService) and the heartbeat worker, plus the counters
 // both sides share. Everything here crosses a structured-clone boundary: plain data only.
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
-import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
+import type { LinkStats, LoopPost, SameNameAgent } from "@vigil/shared/heartbeat/heartbeat-loop";
+import { DROP_REASONS, type PacketDropReason } from "@vigil/shared/heartbeat/admit";
 import type { RejectTally } from "./peer-rejections.js";
 
-export const DROP_REASONS = [
-  "malformed",
-  "version",
-  "unknown-key",
-  "crc-refused",
-  "auth",
-  "replay",
-  "stale",
-  "unknown-node",
-  "wrong-cluster",
-  "self",
-  "probe",
-  /** A second agent in a peer's name: its older generation speaks on after the newer (peer-twins.ts). */
-  "duplicate-node",
-] as const;
-export type PacketDropReason = (typeof DROP_REASONS)[number];
+export { DROP_REASONS, type PacketDropReason };
+export type { LinkStats, SameNameAgent } from "@vigil/shared/heartbeat/heartbeat-loop";
 
 export interface HeartbeatStats {
   /** Datagrams sent (one per medium target per keepalive). */
@@ -42,14 +29,6 @@ export interface HeartbeatStats {
   copies: number;
   /** Packets of configured peers dropped for a bad key, per peer and reason (peer-rejections.ts). */
   rejected: RejectTally;
-}
-
-export interface LinkStats {
-  generation: number;
-  expected: number;
-  received: number;
-  inPercent: number;
-  outPercent: number;
 }
 
 export function emptyStats(): HeartbeatStats {
@@ -84,24 +63,12 @@ export interface WorkerConfig {
 /** `stats` with an id asks for an answer carrying that id (periodic reports carry none). */
 export type ToWorker = { type: "payload"; payload: unknown } | { type: "stats"; id: number } | { type: "announce" } | { type: "stop" };
 
-/** Another agent heard in this node's name. */
-export interface SameNameAgent {
-  generation: number;
-  /** The address and port its packet came from. */
-  from: string;
-  probing: boolean;
-  announcedMs: number | null;
-}
-
+/** The loop's posts (heartbeat-loop.ts LoopPost; `ready` names the media bound), the worker's own
+ *  start failures, and the counters. Transitions' `at` and `silentMs` are on the worker's monotonic
+ *  clock, expressed as epoch milliseconds. */
 export type FromWorker =
+  | Exclude<LoopPost, { type: "ready" }>
   | { type: "ready"; endpoints: string[] }
   | { type: "start-failed"; message: string; sameName?: SameNameAgent }
-  /** After the start: another agent heard in this node's name (`announcedMs` here: this one's). */
-  | { type: "same-name"; other: SameNameAgent; announcedMs: number | null }
-  /** Two agents heard in a peer's name: the newer generation is refused (peer-twins.ts). */
-  | { type: "peer-duplicate"; peer: string; generation: number; keptGeneration: number; from: string }
-  /** `at` and `silentMs` on the worker's monotonic clock, expressed as epoch milliseconds. */
-  | { type: "transition"; transition: Transition }
-  | { type: "payload"; peer: string; payload: unknown }
   | { type: "stats"; stats: HeartbeatStats; id?: number }
   | { type: "stopped"; stats: HeartbeatStats };

@@ -66,6 +66,8 @@ export interface TwinPacket {
   seq: number;
 }
 
+const NO_TWIN: PeerTwin = Object.freeze({});
+
 /**
  * Judges one packet of `peer` (a heartbeat or a probe, signature and cluster already checked)
  * against the generation its replay window holds (`current`; undefined: never heard).
@@ -80,7 +82,7 @@ export function judgeTwin(
 ): TwinVerdict {
   if (!current) return { kind: "pass", twins };
   const set = (t: PeerTwin): PeerTwins => ({ ...twins, [peer]: t });
-  let t = twins[peer] ?? {};
+  let t = twins[peer] ?? NO_TWIN;
   const r = t.refused;
   if (r && p.generation === r.generation) {
     if (nowMs - r.keptHeardAtMs < releaseMs) {
@@ -93,7 +95,8 @@ export function judgeTwin(
     t = { ...t, refused: { ...r, keptHeardAtMs: nowMs } };
   }
   const k = t.contest;
-  const unchanged = () => (t === twins[peer] ? twins : set(t));
+  // A peer never contested keeps no entry: nothing is allocated for its every packet.
+  const unchanged = () => (t === (twins[peer] ?? NO_TWIN) ? twins : set(t));
   if (p.generation > current.generation) {
     const same = k && k.newer === p.generation && k.older === current.generation;
     const contest = same ? { ...k, newerSpoke: true } : { older: current.generation, olderHighest: current.highest, newer: p.generation, newerSpoke: true, advances: 0 };
