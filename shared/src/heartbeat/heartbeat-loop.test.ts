@@ -82,7 +82,7 @@ describe("the heartbeat loop: start-up", () => {
     expect(sends(l.feed({ kind: "announce" }, 300)).map((p) => p.payload)).toEqual([{ a: {}, p: { r: [] }, s: 0 }]);
   });
 
-  it("refuses the start when another agent runs in its name, or starts with a generation at least as high; not for a lower one", () => {
+  it("refuses the start when another agent runs in its name, or starts with a generation no higher; not for a later one", () => {
     const other = (generation: number, probing: boolean): LoopInput => ({ kind: "same-name", generation, probing, announcedMs: null, from: "10.0.0.9:694" });
     const listening = () => {
       const l = new Loop(config());
@@ -104,9 +104,11 @@ describe("the heartbeat loop: start-up", () => {
     ]);
     expect(running.fx.at(-1)).toEqual({ kind: "stop" });
     expect(running.after).toEqual([]);
-    expect(posts(refused(other(4, true)).fx).map((m) => m.type)).toEqual(["start-failed"]);
+    // Both starting: this one (generation 3) gives way to an earlier start and to one of its own
+    // generation, not to a later one (that one gives way).
+    expect(posts(refused(other(2, true)).fx).map((m) => m.type)).toEqual(["start-failed"]);
     expect(posts(refused(other(3, true)).fx).map((m) => m.type)).toEqual(["start-failed"]);
-    expect(refused(other(2, true)).fx).toEqual([]);
+    expect(refused(other(4, true)).fx).toEqual([]);
   });
 
   it("after the start another agent of its name is reported, with how long this one has announced itself", () => {

@@ -5,7 +5,7 @@
 //
 // What it decides:
 // - start-up: listen before announcing, sending only probes, and refuse to start when another agent
-//   runs in this node's name, or starts with a generation at least as high;
+//   runs in this node's name, or starts with a generation no higher (the later start gives way);
 // - the send schedule: a heartbeat at announce, then one per keepalive split by the copies the worst
 //   link calls for (loss-meter.ts); copies that rose bring the next send forward; a changed payload
 //   goes out at once;
@@ -245,10 +245,9 @@ class Turn {
   private sameName(other: SameNameAgent): void {
     const s = this.s;
     if (s.phase !== "announcing" && !s.readyPosted) {
-      // Two agents starting at once: this one gives way unless its generation is the higher (equal:
-      // both). The worker always did this; docs/architecture.md ("one agent per node") says the
-      // higher gives way.
-      if (!other.probing || other.generation >= s.cfg.generation) this.refuseStart(other);
+      // Two agents starting at once: the higher generation (the later start) gives way, as a
+      // newcomer does to one already running; equal: both (docs/architecture.md, "one agent per node").
+      if (!other.probing || other.generation <= s.cfg.generation) this.refuseStart(other);
       return;
     }
     this.post({ type: "same-name", other, announcedMs: s.phase === "announcing" ? this.now - s.announcedAt : null });
