@@ -9,13 +9,14 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@vigil\/shared\/(.*)$/, replacement: src("./shared/src/$1") },
+      { find: /^@vigil\/log-client\/(.*)$/, replacement: src("./log-client/src/$1") },
       { find: /^@vigil\/resource-agents\/(.*)$/, replacement: src("./resource-agents/src/$1") },
       { find: /^@vigil\/agent\/(.*)$/, replacement: src("./services/agent/src/$1") },
       { find: /^@vigil\/cli\/(.*)$/, replacement: src("./services/cli/src/$1") },
     ],
   },
   test: {
-    include: ["{shared,resource-agents,services,test}/**/*.test.ts"],
+    include: ["{shared,log-client,resource-agents,services,test}/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     reporters: ["default", "json"],
     outputFile: { json: ".vitest-report.json" },

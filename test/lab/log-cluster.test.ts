@@ -136,7 +136,7 @@ describe("the event log on a three-server JetStream cluster", () => {
   // No retry. The commands' 10 s bounds used to run out in about one run in two with a server down:
   // nats-server 2.9 puts a reader's R1 consumer on a random peer of the stream, dead or not, and the CLI's
   // read then waited out a whole request timeout (or two). Readers now hedge the create
-  // (services/agent/src/nats/hedged-consumer.ts).
+  // (log-client/src/hedged-consumer.ts).
   it("defect 6: after a kill -9 of the stream leader as n1's link goes down for 4 s, every agent still follows the log", { timeout: 240_000 }, async () => {
     onTestFailed(() => console.error(`\n===== lab diagnostics =====\n${lab.diagnostics()}\n`));
     await waitOnlyHolder("n1");

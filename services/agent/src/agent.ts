@@ -13,9 +13,9 @@ import { stepLinkQuality, type LinkQualityState } from "./membership/link-qualit
 import type { HeartbeatStats } from "./heartbeat/heartbeat-service.js";
 import { Outbox } from "./events/outbox.js";
 import { Publisher } from "./events/publisher.js";
-import { connectNats, parseNatsUrls } from "./nats/connection.js";
-import { ensureEventStream, eventStreamInfo, manager, wantedReplicas, type EnsuredStream } from "./nats/event-stream.js";
-import { readEvents } from "./nats/event-reader.js";
+import { connectNats, parseNatsUrls } from "@vigil/log-client/connection";
+import { ensureEventStream, eventStreamInfo, manager, wantedReplicas, type EnsuredStream } from "@vigil/log-client/event-stream";
+import { readEvents } from "@vigil/log-client/event-reader";
 import { restoredEvents } from "./events/log-restore.js";
 import { ensureLocalNats, type LocalNats } from "./nats/local-server.js";
 import { acquireStateDirLock, bumpGeneration } from "./state-dir.js";

@@ -7,8 +7,8 @@ import { pino } from "pino";
 import type { VigilEvent } from "@vigil/shared/events/vocabulary";
 import { Outbox } from "../src/events/outbox.js";
 import { Publisher } from "../src/events/publisher.js";
-import { connectNats } from "../src/nats/connection.js";
-import { ensureEventStream } from "../src/nats/event-stream.js";
+import { connectNats } from "@vigil/log-client/connection";
+import { ensureEventStream } from "@vigil/log-client/event-stream";
 import { startTestNats, type TestNats } from "./nats-server.js";
 
 export interface SeededLog {

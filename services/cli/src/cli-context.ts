@@ -2,7 +2,7 @@
 // the heartbeat config directory, in that order.
 import { existsSync, readFileSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats, parseNatsUrls } from "@vigil/agent/nats/connection";
+import { connectNats, parseNatsUrls } from "@vigil/log-client/connection";
 
 export interface CommonFlags {
   nats?: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestNats, type TestNats } from "../../test-support/nats-server.js";
-import { connectNats } from "../nats/connection.js";
+import { connectNats } from "@vigil/log-client/connection";
 import { NatsWitness } from "./nats-witness.js";
 import { eventually } from "../../test-support/eventually.js";
 

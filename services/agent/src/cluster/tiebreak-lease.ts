@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import {
   leaseValid, nextLeaseStep, noLease, pendingEnd, tiebreakWitness, yieldsTo, type TiebreakState, type TiebreakTiming,
 } from "@vigil/shared/placement/tiebreak";
-import { wantedReplicas } from "../nats/event-stream.js";
+import { wantedReplicas } from "@vigil/log-client/event-stream";
 
 export const tiebreakBucket = (cluster: string) => `vigil_${cluster}_tiebreak`;
 export const LEASE_KEY = "lease";

@@ -7,9 +7,9 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEvent } from "@vigil/shared/events/vocabulary";
 import { startTestNats, type TestNats } from "../../test-support/nats-server.js";
-import { connectNats } from "../nats/connection.js";
-import { ensureEventStream } from "../nats/event-stream.js";
-import { readEvents } from "../nats/event-reader.js";
+import { connectNats } from "@vigil/log-client/connection";
+import { ensureEventStream } from "@vigil/log-client/event-stream";
+import { readEvents } from "@vigil/log-client/event-reader";
 import { Outbox } from "./outbox.js";
 import { Publisher } from "./publisher.js";
 

@@ -10,9 +10,9 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startTestNats, type TestNats } from "../../test-support/nats-server.js";
 import { eventually } from "../../test-support/eventually.js";
-import { connectNats } from "./connection.js";
-import { ensureEventStream, eventStreamInfo, manager } from "./event-stream.js";
-import { readEvents } from "./event-reader.js";
+import { connectNats } from "@vigil/log-client/connection";
+import { ensureEventStream, eventStreamInfo, manager } from "@vigil/log-client/event-stream";
+import { readEvents } from "@vigil/log-client/event-reader";
 import { LogFollower } from "./log-follower.js";
 
 let nats: TestNats;

@@ -7,8 +7,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { applyEvent, emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import type { VigilEvent } from "@vigil/shared/events/vocabulary";
-import { readEvents } from "./event-reader.js";
-import { eventStreamInfo, manager } from "./event-stream.js";
+import { readEvents } from "@vigil/log-client/event-reader";
+import { eventStreamInfo, manager } from "@vigil/log-client/event-stream";
 import { judgeLog } from "./log-health.js";
 
 export interface FollowerOptions {

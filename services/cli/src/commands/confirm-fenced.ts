@@ -6,7 +6,7 @@
 // so: nothing is recorded again.
 import { randomUUID } from "node:crypto";
 import { jetstream } from "@nats-io/jetstream";
-import { foldLog } from "@vigil/agent/nats/fold-log";
+import { foldLog } from "@vigil/log-client/fold-log";
 import { nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { eventSubject, makeEvent } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";

@@ -1,6 +1,6 @@
 // `vigil log [-f] [--json] [--all] [--from SEQ | --since TIME] [--type T] [--node N] [--about N]`
 import type { NatsConnection } from "@nats-io/transport-node";
-import { readEvents } from "@vigil/agent/nats/event-reader";
+import { readEvents } from "@vigil/log-client/event-reader";
 import { EVENT_TYPES, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 import { parseCliDuration } from "../cli-duration.js";

@@ -1,6 +1,6 @@
 // A node name given on the command line that the cluster does not have: one message for every command.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { readEvents } from "@vigil/agent/nats/event-reader";
+import { readEvents } from "@vigil/log-client/event-reader";
 
 /** `no node "n9" in this cluster (nodes: n1, n2, n3)`, the nodes in ha.cf order. */
 export function noSuchNode(name: string, nodes: readonly string[]): string {

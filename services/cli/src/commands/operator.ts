@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { foldLog } from "@vigil/agent/nats/fold-log";
-import { readEvents } from "@vigil/agent/nats/event-reader";
+import { foldLog } from "@vigil/log-client/fold-log";
+import { readEvents } from "@vigil/log-client/event-reader";
 import { applyEvent, clusterQuorum, nodeState, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { eventSubject, makeEvent, type EventBody, type EventType } from "@vigil/shared/events/vocabulary";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";

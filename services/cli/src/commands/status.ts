@@ -1,7 +1,7 @@
 // `vigil status [--json]`: the fold of the event log, one screen, like `crm_mon -1`. Nodes are shown
 // as the live nodes see them, with each reporting node's partition and quorum. While the log cannot be
 // read, the local agent's view (STATE/vigil.sock) or its last saved fold (STATE/view.json), marked stale.
-import { foldLog } from "@vigil/agent/nats/fold-log";
+import { foldLog } from "@vigil/log-client/fold-log";
 import { nodeState, partitions, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { CliError, connectCli, type CommonFlags } from "../cli-context.js";
 import { readLocalView, type LocalSource } from "./local-view.js";

@@ -6,7 +6,7 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventSubject, makeEvent } from "@vigil/shared/events/vocabulary";
-import { startTestNatsCluster, type TestNatsCluster } from "../../test-support/nats-cluster.js";
+import { startTestNatsCluster, type TestNatsCluster } from "../../services/agent/test-support/nats-cluster.js";
 import { connectNats } from "./connection.js";
 import { ensureEventStream } from "./event-stream.js";
 import { readEvents } from "./event-reader.js";
