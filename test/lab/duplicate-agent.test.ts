@@ -7,11 +7,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { is, type EventTail, type LoggedEvent } from "./event-tail.js";
-import { createLab, type Lab } from "./lab.js";
+import type { Lab } from "./lab.js";
 import { LabProcess, type Exit } from "./lab-process.js";
-import { LAB_PREFIXLEN, LAB_SUBNET } from "./netns.js";
+import { LAB_SUBNET } from "./netns.js";
+import { startWebOnN1, type WebOnN1 } from "./web-on-n1.js";
 import { vigilArgv } from "./repo-root.js";
-import { inNs, must } from "./sh.js";
+import { inNs } from "./sh.js";
 
 const VIP = `${LAB_SUBNET}.70`;
 /** The second host for n1's name, on the bridge beside the nodes (.11–.13). */
@@ -20,11 +21,8 @@ const DUP_ADDR = `${LAB_SUBNET}.31`;
 let l: Lab;
 let tail: EventTail;
 let firstStarted: LoggedEvent;
+let holds: WebOnN1["holds"];
 
-async function holds(node: string): Promise<boolean> {
-  const out = await must(["ip", "-j", "-n", l.host(node).ns, "-4", "addr", "show", "dev", "eth0"]);
-  return (JSON.parse(out) as Array<{ addr_info?: Array<{ local: string }> }>).some((x) => (x.addr_info ?? []).some((a) => a.local === VIP));
-}
 
 /** `vigil agent --node n1` in namespace `ns` on `stateDir`; resolves with its exit and its stderr. */
 async function secondAgent(ns: string, stateDir: string, name: string): Promise<{ exit: Exit; log: string }> {
@@ -48,11 +46,7 @@ const agentStartsOfN1 = () => tail.events().filter((e) => is("AgentStarted", { n
 
 describe("a second agent for a node that already runs one", () => {
   beforeAll(async () => {
-    l = await createLab({ nodes: ["n1", "n2", "n3"], natsServers: 1, client: true });
-    l.writeConfigs({ haresources: `n1 group=web IPaddr::${VIP}/${LAB_PREFIXLEN}/eth0\n`, extra: ["auto_failback on"] });
-    for (const n of l.nodes) l.agents.start(n);
-    tail = l.tail();
-    firstStarted = await tail.waitFor((e) => is("GroupStarted", { node: "n1" })(e) && e.group === "web", 45_000, "web started on n1");
+    ({ l, tail, firstStarted, holds } = await startWebOnN1(VIP));
   }, 90_000);
 
   afterAll(async () => {
