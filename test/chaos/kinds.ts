@@ -219,8 +219,6 @@ const THREE_NODE_KINDS: readonly Kind[] = [
   },
   {
     name: "loss",
-    // CI runs 30 s of it on the holder as test/lab/lossy-link.test.ts.
-    inShortSet: false,
     natsServers: 1,
     mustNotFlap: true,
     what: "20% packet loss in and out of one node for 30 s (nftables numgen random): must warn, not fail over",
