@@ -130,12 +130,11 @@ export class SimNode {
     return this.states.get(group) ?? "stopped";
   }
 
-  /** Holds `group` (an address configured, a disk mounted), wholly or in part: its running machine
-   *  says so (starting, started, stopping, blocked), or a resource still is there — a crashed agent's,
-   *  one whose stop failed or hung. */
+  /** Holds `group` (an address configured, a disk mounted), wholly or in part: a resource of it is
+   *  physically there. The machine's actions make it so (a start begun holds; a stop holds until it
+   *  succeeded); a crashed agent's resources, and one whose stop failed or hung, stay until a power
+   *  cycle. What the machine believes (a failed probe's `stopping`) holds nothing by itself. */
   holds(group: string): boolean {
-    const s = this.groupState(group);
-    if (this.up && (s === "starting" || s === "started" || s === "stopping" || s === "blocked")) return true;
     return this.resources.get(group)!.some((r) => r.holds);
   }
 

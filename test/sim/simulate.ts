@@ -11,6 +11,7 @@ import { SimNode, type HeartbeatIo, type NodeEnv, type NodeHost } from "./sim-no
 import type { SimResource } from "./sim-resources.js";
 import type { ResourceOp } from "@vigil/agent/groups/group-context";
 import type { GroupNotice } from "@vigil/agent/groups/group-notices";
+import type { GroupState } from "@vigil/agent/groups/group-view";
 import { OCF, type ActionResult } from "@vigil/resource-agents/agent-interface";
 import type { LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
@@ -28,6 +29,8 @@ export interface RunResult {
   trace: string[];
   /** Everything the group machines reported, in order. */
   notices: { at: number; node: string; group: string; notice: GroupNotice }[];
+  /** At the end, per node and group: the machine's state, its failcounts, and whether the host holds it. */
+  groups: Record<string, Record<string, { state: GroupState; failcounts: Record<string, number>; holds: boolean }>>;
   endedAt: number;
   events: number;
 }
@@ -178,6 +181,9 @@ class Simulation implements NodeHost {
       unsettled,
       trace: this.trace,
       notices: this.notices,
+      groups: Object.fromEntries(
+        this.nodes.map((n) => [n.name, Object.fromEntries(this.groupIds.map((g) => [g, { state: n.groupState(g), failcounts: n.failcounts(g), holds: n.holds(g) }]))]),
+      ),
       endedAt: round(this.now),
       events,
     };
@@ -447,7 +453,7 @@ class Simulation implements NodeHost {
     this.calls.delete(id);
     const ok = c.result.rc === OCF.SUCCESS;
     if (c.op === "start") c.resource.physical = ok ? "started" : "unknown";
-    else if (c.op === "stop") c.resource.physical = ok ? "stopped" : "unknown";
+    else if (c.op === "stop") c.resource.physical = ok || c.resource.physical === "stopped" ? "stopped" : "unknown"; // a failed stop of nothing leaves nothing
     else if (c.result.rc === OCF.NOT_RUNNING) c.resource.physical = "stopped"; // it died behind the agent's back
     c.done(c.result);
   }
