@@ -14,7 +14,8 @@ const on = (node: string, group: string, op: ResourceCall["op"], answer: ReturnT
   (c) => (c.node === node && c.group === group && c.op === op && (nth === undefined || c.nth === nth) ? answer : undefined);
 const lineOf = (r: RunResult, re: RegExp, from = 0) => r.trace.findIndex((l, i) => i >= from && re.test(l));
 const noticesOf = (r: RunResult, node: string, type: string) => r.notices.filter((n) => n.node === node && n.notice.type === type).map((n) => n.notice);
-const opts = (over: Partial<SimOptions>) => defaultOptions({ faults: [], ...over });
+/** Monitored every second, as an IPaddr resource would be (op monitor interval=…). */
+const opts = (over: Partial<SimOptions>) => defaultOptions({ faults: [], monitorIntervalMs: 1_000, ...over });
 /** n1's link is down for half a second: n1 loses quorum and stops g1, n2 takes it over. */
 const n1Isolated = [{ kind: "link-down" as const, node: "n1", at: 1000, until: 1500 }];
 
@@ -102,7 +103,7 @@ describe("Invariant 1 with misbehaving resources (fencing, every fault)", () => 
     return undefined;
   };
   const flakyOptions = () =>
-    defaultOptions({ fencing: true, stopMs: [1, 300], faults: ["link-down", "partition", "one-way", "loss", "freeze", "crash"], script: flaky });
+    defaultOptions({ fencing: true, monitorIntervalMs: 1_000, stopMs: [1, 300], faults: ["link-down", "partition", "one-way", "loss", "freeze", "crash"], script: flaky });
 
   it("starts, stops and monitors that fail, hang or are slow: one holder at every instant, but for one defect found here", () => {
     const e = explore(flakyOptions(), 1, 100);
