@@ -2,19 +2,19 @@
 // Liveness: once the faults have healed and the cluster has had time to settle, every group runs on
 // exactly one node, the node the placement policy names, and every node agrees on it.
 import type { NodeEnv, SimNode } from "./sim-node.js";
-import { holds } from "./group-model.js";
 
 export interface DoubleHolding {
   group: string;
   holders: string[];
 }
 
-/** Groups held (starting, started or stopping) on more than one node, whether those nodes are up,
- *  frozen or crashed: a crashed host keeps its addresses and mounts until it is fenced. */
+/** Groups held (SimNode.holds: the machine starting, started, stopping or blocked, or a resource still
+ *  there) on more than one node, whether those nodes are up, frozen or crashed: a crashed host keeps
+ *  its addresses and mounts until it is fenced. */
 export function doubleHoldings(nodes: readonly SimNode[], groups: readonly string[]): DoubleHolding[] {
   const out: DoubleHolding[] = [];
   for (const group of groups) {
-    const holders = nodes.filter((n) => holds(n.groups.get(group)!)).map((n) => n.name);
+    const holders = nodes.filter((n) => n.holds(group)).map((n) => n.name);
     if (holders.length > 1) out.push({ group, holders });
   }
   return out;
@@ -38,8 +38,8 @@ export function settleProblems(nodes: readonly SimNode[], groups: readonly strin
     else if (JSON.stringify(agreed) !== JSON.stringify(p)) problems.push(`${n.name} places ${JSON.stringify(p)}, others ${JSON.stringify(agreed)}`);
   }
   for (const group of groups) {
-    const started = nodes.filter((n) => n.groups.get(group)!.phase === "started").map((n) => n.name);
-    const busy = nodes.filter((n) => ["starting", "stopping"].includes(n.groups.get(group)!.phase)).map((n) => n.name);
+    const started = nodes.filter((n) => n.groupState(group) === "started").map((n) => n.name);
+    const busy = nodes.filter((n) => ["starting", "stopping"].includes(n.groupState(group))).map((n) => n.name);
     const want = agreed?.[group] ?? null;
     if (busy.length) problems.push(`${group} still starting/stopping on ${busy.join(", ")}`);
     if (started.length !== 1) problems.push(`${group} runs on ${started.length ? started.join(", ") : "no node"}`);

@@ -2,21 +2,25 @@
 // (@vigil/shared/heartbeat/heartbeat-loop) stepped on the simulator's clock, and the agent's main
 // thread, which is the controller (services/agent/src/cluster/controller.ts) around the real
 // decideNode. Only the controller's shell is mirrored here (onPeer, onPeerPayload, changed,
-// reconcile, fence, publishPayload); every decision is the real node-decision.ts. The simulator
-// stands in for sockets, timers, group machines and the fence agent.
+// reconcile, fence, publishPayload); every decision is the real node-decision.ts. Its groups are the
+// production group machine on the node's simulated clock, acting on scripted resources
+// (sim-resources.ts). The simulator stands in for sockets, timers, resource agents and the fence agent.
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { decideNode, freshMemory, type NodeDecision, type NodeMemory } from "@vigil/agent/cluster/node-decision";
 import { readyAfterRegain, type HeartbeatPayload, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
-import { command, complete, newGroup, type GroupEffect, type SimGroup } from "./group-model.js";
+import { SimClock, SimResource, simGroupMachine, type ActionHost } from "./sim-resources.js";
+import { startGroupActor, type GroupActor } from "@vigil/agent/groups/group-actor";
+import type { GroupNotice } from "@vigil/agent/groups/group-notices";
+import type { AgentMetadata } from "@vigil/resource-agents/agent-interface";
 import { initLoop, step, type LoopInput, type LoopPost, type LoopState, type LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
 import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
 import { buildHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
 import { saysNoQuorum } from "@vigil/agent/cluster/node-decision";
 import { notePeerLiveness, notePeerPayload } from "@vigil/agent/cluster/peer-table";
-import type { GroupState } from "@vigil/agent/groups/group-view";
+import { groupView, type GroupState } from "@vigil/agent/groups/group-view";
 
 /** What a node asks of the simulator. */
 export interface NodeEnv {
@@ -24,13 +28,20 @@ export interface NodeEnv {
   readonly fencing: boolean;
   readonly failbackStableMs: number;
   witness(node: string): boolean;
-  /** A group action began: schedule its completion. */
-  began(node: string, group: string, effect: NonNullable<GroupEffect>): void;
   /** Run the fence agent against `victim`, last heard with `generation`. */
   fence(fencer: string, victim: string, generation: number | null): void;
   /** setImmediate: run `node`'s reconcile after what is already due at this instant. */
   wake(node: string): void;
   trace(line: string): void;
+}
+
+/** What a node's group machines need of the simulator, at any moment (their callbacks run inside
+ *  whatever event drove the machine). */
+export interface NodeHost extends ActionHost {
+  env(): NodeEnv;
+  /** Arm timer `id` of the group machines' clock of life `epoch`, for now + `ms`. */
+  timer(node: string, epoch: number, ms: number, id: number): void;
+  notice(node: string, group: string, n: GroupNotice): void;
 }
 
 /** The simulator's clock and network, as the heartbeat loop's effects need them. */
@@ -56,7 +67,16 @@ export class SimNode {
   frozen = false;
   /** Bumped at every boot and power-off: timer chains of an older life stop. */
   epoch = 0;
-  readonly groups = new Map<string, SimGroup>();
+  /** Per group, its resources as they are on this host; they outlive the agent until a power cycle. */
+  readonly resources = new Map<string, SimResource[]>();
+  /** Controller.actors: the group machines of this agent's life (none before it starts). */
+  private actors = new Map<string, GroupActor>();
+  private clock: SimClock | null = null;
+  /** Each machine's groupView state, refreshed at every snapshot (the invariants read it after every event). */
+  private states = new Map<string, GroupState>();
+  /** Each group's state as last traced, and whether a command's own trace line is being written. */
+  private traced = new Map<string, GroupState>();
+  private commanding = false;
   /** The heartbeat thread's state, and what carries out its effects. */
   private hb!: LoopState;
   private hbIo!: HeartbeatIo;
@@ -78,10 +98,50 @@ export class SimNode {
   constructor(
     readonly name: string,
     private readonly cfg: ClusterConfig,
+    private readonly host: NodeHost,
+    meta: AgentMetadata,
   ) {
     this.log = emptyView(cfg.haCf.cluster);
     this.nodes = new Set(cfg.haCf.nodes);
-    for (const g of cfg.groups) this.groups.set(g.id, newGroup());
+    for (const g of cfg.groups) this.resources.set(g.id, g.resources.map((r) => new SimResource(r.id, name, g.id, meta, host)));
+  }
+
+  /** The agent's process ends (crash, power-off): its machines and the actions they run end with it;
+   *  the resources stay as they are. */
+  kill(): void {
+    for (const a of this.actors.values()) a.stop();
+    this.actors.clear();
+    this.states.clear();
+    this.clock = null;
+  }
+
+  /** A power cycle: nothing is configured or mounted any more. */
+  wipe(): void {
+    for (const rs of this.resources.values()) for (const r of rs) r.physical = "stopped";
+  }
+
+  /** A group machine's timer came due. */
+  timer(id: number): void {
+    this.clock?.fire(id);
+  }
+
+  /** The operator's view of `group` here (stopped before the agent started its machines). */
+  groupState(group: string): GroupState {
+    return this.states.get(group) ?? "stopped";
+  }
+
+  /** Holds `group` (an address configured, a disk mounted), wholly or in part: a resource of it is
+   *  physically there. The machine's actions make it so (a start begun holds; a stop holds until it
+   *  succeeded); a crashed agent's resources, and one whose stop failed or hung, stay until a power
+   *  cycle. What the machine believes (a failed probe's `stopping`) holds nothing by itself. */
+  holds(group: string): boolean {
+    return this.resources.get(group)!.some((r) => r.holds);
+  }
+
+  /** Controller.localGroups: each resource's failcount here. */
+  failcounts(group: string): Record<string, number> {
+    const a = this.actors.get(group);
+    return a ? Object.fromEntries(a.getSnapshot().context.slots.map((r) => [r.id, r.failcount])) : {};
   }
 
   /** The agent starts (again): a new generation and heartbeat loop, every peer unknown, nothing
@@ -89,10 +149,13 @@ export class SimNode {
    *  controller starts and publishes its own. The listen before announcing takes no time here (one
    *  agent per name), but runs: a probe, then the announce as agent.ts makes it. */
   boot(env: NodeEnv, io: HeartbeatIo): void {
+    this.kill();
     this.generation++;
     this.up = true;
     this.frozen = false;
     this.epoch++;
+    const epoch = this.epoch;
+    this.clock = new SimClock((ms, id) => this.host.timer(this.name, epoch, ms, id));
     this.startedAt = env.now;
     this.hbIo = io;
     this.hb = initLoop({ node: this.name, generation: this.generation, haCf: this.cfg.haCf, payload: null, listenFirstMs: 0, announceOnStart: false, statsIntervalMs: 5_000 }, env.now);
@@ -135,8 +198,19 @@ export class SimNode {
     return this.hb.copies.copies;
   }
 
-  /** Controller.start, after the group probes: publish the payload, then decide. */
+  /** Controller.start: a machine per group (addGroup), each probing what runs here; publish the
+   *  payload, then decide. */
   private start(env: NodeEnv): void {
+    for (const g of this.cfg.groups) {
+      const actor = startGroupActor(
+        { group: g.id, node: this.name, resources: this.resources.get(g.id)! },
+        { clock: this.clock!, machine: simGroupMachine, onNotice: (n) => this.onNotice(g.id, n) },
+      );
+      this.actors.set(g.id, actor);
+      actor.subscribe(() => this.groupChanged(g.id));
+      this.traced.set(g.id, "stopped");
+      actor.send({ type: "PROBE", run: false, cause: "agent start: probing what runs here" });
+    }
     this.publishPayload(env);
     this.changed(env);
   }
@@ -186,14 +260,25 @@ export class SimNode {
     notePeerPayload(this.peers, peer, payload);
   }
 
-  groupDone(env: NodeEnv, group: string, token: number): void {
-    const g = this.groups.get(group);
-    if (!g) return;
-    const before = g.phase;
-    const effect = complete(g, token);
-    if (g.phase !== before) env.trace(`${this.name} ${group} ${before} → ${g.phase}`);
-    if (effect) env.began(this.name, group, effect);
-    // The machine's notice and its subscription both call changed().
+  /** The machine's subscription (Controller.addGroup): wake the controller; trace a new state. */
+  private groupChanged(group: string): void {
+    const env = this.host.env();
+    const state = groupView(this.actors.get(group)!.getSnapshot()).state;
+    this.states.set(group, state);
+    const before = this.traced.get(group);
+    if (!this.commanding && state !== before) {
+      env.trace(`${this.name} ${group} ${before} → ${state}`);
+      this.traced.set(group, state);
+    }
+    this.changed(env);
+  }
+
+  /** Controller.onNotice: the notice would be appended to the log; the simulator keeps and traces it. */
+  private onNotice(group: string, n: GroupNotice): void {
+    const env = this.host.env();
+    this.host.notice(this.name, group, n);
+    if (n.type === "ResourceFailed") env.trace(`${this.name} ${group} ${n.resource} ${n.op} failed (rc ${n.rc}: ${n.message}), failcount ${n.failcount}`);
+    else if (n.type === "GroupBlocked" || n.type === "FenceRequested") env.trace(`${this.name} ${group} ${n.type}: ${n.cause}`);
     this.changed(env);
   }
 
@@ -214,6 +299,7 @@ export class SimNode {
   /** Controller.reconcile: publish the payload, decide, fence, STOP, START. A command that changes a
    *  group's goal changes its machine's snapshot, whose subscription wakes the controller again. */
   private reconcile(env: NodeEnv): void {
+    if (!this.actors.size) return; // Controller.reconcile: not started
     this.publishPayload(env);
     const d = decideNode(this.decisionInput(env));
     this.memory = d.memory;
@@ -222,21 +308,23 @@ export class SimNode {
     if (d.quorum.change) env.trace(`${this.name} quorum ${d.quorum.change}: ${d.quorum.reason}`);
     this.traceGate(env, d);
     for (const f of d.fence) this.fence(env, f.victim, f.why);
-    let acted = false;
     // Controller.reconcile sends STOP only when the goal is not stopped yet, START only when it
-    // changes the goal or the group is stopped; the group model ignores the rest the same way.
+    // changes the goal or the group is stopped. The machine's subscription wakes this again.
     const act = (id: string, cmd: "START" | "STOP", cause: string) => {
-      const g = this.groups.get(id)!;
-      const before = `${g.phase}/${g.goal}`;
-      const effect = command(g, cmd);
-      if (`${g.phase}/${g.goal}` === before) return;
-      acted = true;
-      env.trace(`${this.name} ${id} ${before} → ${g.phase}/${g.goal}: ${cause}`);
-      if (effect) env.began(this.name, id, effect);
+      const a = this.actors.get(id)!;
+      const was = a.getSnapshot();
+      if (cmd === "STOP" ? was.context.goal === "stopped" : was.context.goal === "started" && this.groupState(id) !== "stopped") return;
+      const before = `${this.groupState(id)}/${was.context.goal}`;
+      this.commanding = true;
+      a.send({ type: cmd, cause });
+      this.commanding = false;
+      const now = a.getSnapshot();
+      const state = this.groupState(id);
+      this.traced.set(id, state);
+      if (`${state}/${now.context.goal}` !== before) env.trace(`${this.name} ${id} ${before} → ${state}/${now.context.goal}: ${cause}`);
     };
     for (const s of d.stop) act(s.group, "STOP", s.cause);
     for (const s of d.start) act(s.group, "START", s.cause);
-    if (acted) this.changed(env);
   }
 
   /** Traces when the rejoin gate (placement-view.ts readyAfterRegain, as decideNode calls it) closes
@@ -277,13 +365,13 @@ export class SimNode {
 
   private localGroups(): Map<string, LocalGroup> {
     const m = new Map<string, LocalGroup>();
-    for (const [id, g] of this.groups) m.set(id, { state: g.phase, failcounts: {} });
+    for (const id of this.actors.keys()) m.set(id, { state: this.groupState(id), failcounts: this.failcounts(id) });
     return m;
   }
 
   /** Controller.publishPayload: the same buildHeartbeatPayload, handed to the worker only when it changed. */
   private publishPayload(env: NodeEnv): void {
-    const payload = buildHeartbeatPayload([...this.groups].map(([id, g]) => [id, g.phase] as [string, GroupState]), this.peers, this.fencedByMe, saysNoQuorum(this.memory));
+    const payload = buildHeartbeatPayload([...this.actors.keys()].map((id) => [id, this.groupState(id)] as [string, GroupState]), this.peers, this.fencedByMe, saysNoQuorum(this.memory));
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

@@ -2,6 +2,7 @@
 // durations from, and which faults the schedule may contain. Every run is fixed by (options, seed).
 import type { AutoFailback, ClusterConfig } from "@vigil/shared/config/schemas";
 import { TIMING_PROFILES, type TimingProfile } from "@vigil/shared/config/timing-profiles";
+import type { ResourceScript } from "./sim-resources.js";
 
 export type Range = readonly [min: number, max: number];
 
@@ -21,8 +22,16 @@ export interface SimOptions {
   timing: TimingProfile;
   /** Drawn from the seed per run when absent. */
   autoFailback?: AutoFailback;
+  /** How long a resource's start, stop and monitor take unless the script says otherwise. */
   startMs: Range;
   stopMs: Range;
+  monitorMs: Range;
+  /** Each resource's metadata as the group machine reads it: op timeouts and monitor interval (0: the
+   *  probe at agent start is the only monitor). */
+  resourceTimeouts: { start: number; stop: number; monitor: number };
+  monitorIntervalMs: number;
+  /** Scripted answers of the resource agents (slow, failing or hanging actions); none: all succeed. */
+  script?: ResourceScript;
   /** One-way delay of a heartbeat packet. */
   delayMs: Range;
   /** A fence agent is configured (modelled as power-off: the victim's holdings are gone at once). */
@@ -52,6 +61,10 @@ export function defaultOptions(over: Partial<SimOptions> = {}): SimOptions {
     timing: TIMING_PROFILES.fast,
     startMs: [1, 60],
     stopMs: [1, 30],
+    monitorMs: [0.5, 3],
+    resourceTimeouts: { start: 2_000, stop: 1_000, monitor: 500 },
+    // Not monitored unless a test asks (monitors that never fail change nothing and cost a quarter of the run time).
+    monitorIntervalMs: 0,
     delayMs: [0.1, 5],
     fencing: false,
     fenceMs: [5, 150],

@@ -4,11 +4,15 @@
 import type { AutoFailback } from "@vigil/shared/config/schemas";
 import { EventQueue } from "./event-queue.js";
 import { describeFault, drawSchedule, type Fault } from "./fault-schedule.js";
-import { wipe } from "./group-model.js";
 import { doubleHoldings, settleProblems, type DoubleHolding } from "./invariants.js";
 import { Network } from "./network.js";
 import { createRng, type Rng } from "./prng.js";
-import { SimNode, type HeartbeatIo, type NodeEnv } from "./sim-node.js";
+import { SimNode, type HeartbeatIo, type NodeEnv, type NodeHost } from "./sim-node.js";
+import type { SimResource } from "./sim-resources.js";
+import type { ResourceOp } from "@vigil/agent/groups/group-context";
+import type { GroupNotice } from "@vigil/agent/groups/group-notices";
+import type { GroupState } from "@vigil/agent/groups/group-view";
+import { OCF, type ActionResult } from "@vigil/resource-agents/agent-interface";
 import type { LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
 import { clusterConfig, type SimOptions } from "./sim-options.js";
@@ -23,6 +27,10 @@ export interface RunResult {
   unsettled: string[];
   /** Every notable step (faults, peer transitions, quorum, group actions, fences), time first. */
   trace: string[];
+  /** Everything the group machines reported, in order. */
+  notices: { at: number; node: string; group: string; notice: GroupNotice }[];
+  /** At the end, per node and group: the machine's state, its failcounts, and whether the host holds it. */
+  groups: Record<string, Record<string, { state: GroupState; failcounts: Record<string, number>; holds: boolean }>>;
   endedAt: number;
   events: number;
 }
@@ -43,7 +51,10 @@ type SimEvent =
   | { kind: "lease-end"; node: string; epoch: number; token: number }
   | { kind: "pong"; node: string; epoch: number }
   | { kind: "deliver"; to: string; packet: WirePacket }
-  | { kind: "group-done"; node: string; group: string; token: number; epoch: number }
+  /** A resource action finishes (its process exits); `call` was cancelled if the agent killed it. */
+  | { kind: "action-done"; node: string; epoch: number; call: number }
+  /** A timer of the node's group machines (op timeout, monitor interval). */
+  | { kind: "gtimer"; node: string; epoch: number; id: number }
   | { kind: "fenced"; fencer: string; victim: string; generation: number | null }
   | { kind: "fault"; fault: Fault; begin: boolean }
   | { kind: "boot"; node: string; token: number };
@@ -67,9 +78,19 @@ export function describeRun(r: RunResult, lines = 60): string {
   return [...head, "trace:", ...tail.map((l) => `  ${l}`)].join("\n");
 }
 
-class Simulation {
+/** A resource action under way: what it will answer, unless it is killed first. */
+interface Call {
+  resource: SimResource;
+  op: ResourceOp;
+  result: ActionResult;
+  done: (r: ActionResult) => void;
+}
+
+class Simulation implements NodeHost {
   private readonly queue = new EventQueue<SimEvent>();
   private readonly rng: Rng;
+  /** Monitor durations: a stream of their own, so that monitors leave the other draws as they were. */
+  private readonly monitorRng: Rng;
   private readonly net: Network;
   private readonly nodes: SimNode[];
   private readonly byName: Map<string, SimNode>;
@@ -89,6 +110,11 @@ class Simulation {
   private readonly bootToken = new Map<string, number>();
   /** Per node, the token of each heartbeat timer's armed wake (clearTimeout: a newer token). */
   private readonly hbTokens = new Map<string, Map<LoopTimer, number>>();
+  private readonly notices: RunResult["notices"] = [];
+  private readonly calls = new Map<number, Call>();
+  private lastCall = 0;
+  /** Per node, resource and op: how many calls so far (a script's `nth`). */
+  private readonly callCounts = new Map<string, number>();
   private now = 0;
   private quietFrom = 0;
   private violation: RunResult["violation"] = null;
@@ -102,10 +128,12 @@ class Simulation {
     const scheduleRng = root.fork(1);
     this.rng = root.fork(2);
     this.net = new Network(root.fork(3));
+    this.monitorRng = root.fork(4);
     this.autoFailback = o.autoFailback ?? scheduleRng.pick(AUTO_FAILBACK);
     this.schedule = schedule ?? drawSchedule(o, scheduleRng);
     this.cfg = clusterConfig(o, this.autoFailback);
-    this.nodes = this.cfg.haCf.nodes.map((n) => new SimNode(n, this.cfg));
+    const meta = { name: "Scripted", description: "simulated resource", parameters: [], timeouts: o.resourceTimeouts, monitorIntervalMs: o.monitorIntervalMs };
+    this.nodes = this.cfg.haCf.nodes.map((n) => new SimNode(n, this.cfg, this, meta));
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
     this.groupIds = this.cfg.groups.map((g) => g.id);
     const k = o.timing.keepaliveMs;
@@ -152,6 +180,10 @@ class Simulation {
       violation: this.violation,
       unsettled,
       trace: this.trace,
+      notices: this.notices,
+      groups: Object.fromEntries(
+        this.nodes.map((n) => [n.name, Object.fromEntries(this.groupIds.map((g) => [g, { state: n.groupState(g), failcounts: n.failcounts(g), holds: n.holds(g) }]))]),
+      ),
       endedAt: round(this.now),
       events,
     };
@@ -207,8 +239,10 @@ class Simulation {
         return;
       case "deliver":
         return node.receive(env, e.packet);
-      case "group-done":
-        return node.groupDone(env, e.group, e.token);
+      case "action-done":
+        return this.actionDone(e.call);
+      case "gtimer":
+        return node.timer(e.id);
       case "pong": {
         // PingWitness.onLine: the reply counts when the agent reads it, and re-arms the lease's end.
         this.lastAnswer.set(node.name, this.now);
@@ -258,6 +292,7 @@ class Simulation {
       node.up = false;
       node.frozen = false;
       node.epoch++;
+      node.kill();
       this.deferred.set(node.name, []);
       // Its resources stay where they are (kill -9 leaves addresses and mounts) until a fence or a boot.
       const token = this.nextBoot(node.name);
@@ -289,6 +324,7 @@ class Simulation {
         case "ctick":
         case "wpoll":
         case "lease-end":
+        case "gtimer":
           return 2;
         case "reconcile":
           return 4;
@@ -305,7 +341,7 @@ class Simulation {
     if ((this.bootToken.get(name) ?? 0) !== token) return;
     if (node.up && token !== 0) return;
     // A host that boots holds nothing: addresses and mounts did not survive the power cycle.
-    for (const g of node.groups.values()) wipe(g);
+    node.wipe();
     // HeartbeatService.start: the loop opens (a probe, the listen); at its end agent.ts announces
     // the node and starts the controller, which publishes the payload (sent at once) and reconciles.
     node.boot(this.env(), this.heartbeatIo(node));
@@ -353,7 +389,8 @@ class Simulation {
     node.up = false;
     node.frozen = false;
     node.epoch++;
-    for (const g of node.groups.values()) wipe(g);
+    node.kill();
+    node.wipe();
     this.deferred.set(node.name, []);
     const token = this.nextBoot(node.name);
     const at = this.now + this.rng.float(reboot[0], reboot[1]);
@@ -385,18 +422,57 @@ class Simulation {
     }
   }
 
-  private env(): NodeEnv {
+  /** NodeHost: a resource action begins. It lasts as the script says (by default a draw from the
+   *  options' range) and answers as the script says (by default success, and a monitor reports what
+   *  is there); what the host has meanwhile is its physical state. */
+  act(r: SimResource, op: ResourceOp, _timeoutMs: number, done: (r: ActionResult) => void): () => void {
+    const key = `${r.node} ${r.id} ${op}`;
+    const nth = (this.callCounts.get(key) ?? 0) + 1;
+    this.callCounts.set(key, nth);
+    const answer = this.o.script?.({ node: r.node, group: r.group, resource: r.id, op, nth, at: this.now }) ?? {};
+    if (op === "start") r.physical = r.physical === "started" ? "started" : "starting";
+    if (op === "stop" && r.physical !== "stopped") r.physical = "stopping";
+    if (answer.hang) {
+      this.note(`${r.node} ${r.group} ${op} of ${r.id} hangs`);
+      return () => {};
+    }
+    const [lo, hi] = op === "start" ? this.o.startMs : op === "stop" ? this.o.stopMs : this.o.monitorMs;
+    const ms = answer.ms ?? (op === "monitor" ? this.monitorRng : this.rng).float(lo, hi);
+    const rc = answer.rc ?? (op !== "monitor" ? OCF.SUCCESS : r.physical === "started" ? OCF.SUCCESS : r.physical === "stopped" ? OCF.NOT_RUNNING : OCF.ERR_GENERIC);
+    const message = answer.rc === undefined ? "simulated" : `scripted rc ${rc}`;
+    const id = ++this.lastCall;
+    this.calls.set(id, { resource: r, op, result: { rc, message }, done });
+    this.queue.push(this.now + ms, { kind: "action-done", node: r.node, epoch: this.byName.get(r.node)!.epoch, call: id });
+    return () => void this.calls.delete(id);
+  }
+
+  /** The agent reads an action's result: the resource is now what the action made it. */
+  private actionDone(id: number): void {
+    const c = this.calls.get(id);
+    if (!c) return; // killed at its timeout, or with the agent
+    this.calls.delete(id);
+    const ok = c.result.rc === OCF.SUCCESS;
+    if (c.op === "start") c.resource.physical = ok ? "started" : "unknown";
+    else if (c.op === "stop") c.resource.physical = ok || c.resource.physical === "stopped" ? "stopped" : "unknown"; // a failed stop of nothing leaves nothing
+    else if (c.result.rc === OCF.NOT_RUNNING) c.resource.physical = "stopped"; // it died behind the agent's back
+    c.done(c.result);
+  }
+
+  timer(node: string, epoch: number, ms: number, id: number): void {
+    this.queue.push(this.now + ms, { kind: "gtimer", node, epoch, id });
+  }
+
+  notice(node: string, group: string, n: GroupNotice): void {
+    this.notices.push({ at: round(this.now), node, group, notice: n });
+  }
+
+  env(): NodeEnv {
     const sim = this;
     return {
       now: this.now,
       fencing: this.o.fencing,
       failbackStableMs: Math.max(this.o.timing.deadtimeMs, 1_000),
       witness: (n) => sim.witness(n),
-      began: (node, group, effect) => {
-        const [lo, hi] = effect.action === "start" ? sim.o.startMs : sim.o.stopMs;
-        const epoch = sim.byName.get(node)!.epoch;
-        sim.queue.push(sim.now + sim.rng.float(lo, hi), { kind: "group-done", node, group, token: effect.token, epoch });
-      },
       fence: (fencer, victim, generation) => {
         sim.queue.push(sim.now + sim.rng.float(sim.o.fenceMs[0], sim.o.fenceMs[1]), { kind: "fenced", fencer, victim, generation });
       },

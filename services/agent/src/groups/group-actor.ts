@@ -17,10 +17,13 @@ export interface GroupClock {
 export interface GroupActorOptions {
   clock?: GroupClock;
   onNotice?: (notice: GroupNotice) => void;
+  /** The machine with other actor implementations (`groupMachine.provide`): the simulator runs its
+   *  resource actions on its own queue. */
+  machine?: GroupMachine;
 }
 
 export function startGroupActor(input: GroupInput, opts: GroupActorOptions = {}): GroupActor {
-  const actor = createActor(groupMachine, { input, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const actor = createActor(opts.machine ?? groupMachine, { input, ...(opts.clock ? { clock: opts.clock } : {}) });
   if (opts.onNotice) actor.on("*", opts.onNotice);
   actor.start();
   return actor;

@@ -143,8 +143,10 @@ export const groupMachine = setup({
     probing: {
       initial: "next",
       on: {
-        START: { actions: assign({ probeRun: true, cause: ({ event }) => causeOf(event, "placed here") }) },
-        STOP: { actions: assign({ probeRun: false, cause: ({ event }) => causeOf(event, "not placed here") }) },
+        // The goal follows too: the controller sends STOP only when the goal is not stopped, so a START
+        // here that left it "stopped" could never be taken back (found by the simulator, seed 47).
+        START: { actions: ["wantStarted", assign({ probeRun: true, cause: ({ event }) => causeOf(event, "placed here") })] },
+        STOP: { actions: ["wantStopped", assign({ probeRun: false, cause: ({ event }) => causeOf(event, "not placed here") })] },
       },
       states: {
         next: {

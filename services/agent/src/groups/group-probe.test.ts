@@ -6,7 +6,8 @@ import { startGroupActor, whenGroup } from "./group-actor.js";
 import type { GroupNotice } from "./group-notices.js";
 import { groupView } from "./group-view.js";
 import { group } from "./scripted-group.js";
-import { ScriptedResource, type Call } from "./scripted-resource.js";
+import { ScriptedResource, deferred, type Call } from "./scripted-resource.js";
+import { OCF } from "@vigil/resource-agents/agent-interface";
 
 describe("group machine: probe at agent start", () => {
   it("finds nothing running and stays stopped without stopping anything", async () => {
@@ -71,6 +72,22 @@ describe("group machine: probe at agent start", () => {
     await g.settledIn("started");
     expect(g.ops()).toEqual(["monitor ip", "start ip"]);
     expect(g.types()).toEqual(["GroupStarting", "ResourceStarting ip", "ResourceStarted ip", "GroupStarted"]);
+  });
+
+  it("told to run while probing and then not (placement changed meanwhile): the goal follows both, so the controller's STOP is sent and the probe's end starts nothing", async () => {
+    const g = group({ ip: 0 });
+    const probe = deferred();
+    g.res.ip!.next("monitor", probe);
+    g.actor.send({ type: "PROBE", run: false });
+    g.actor.send({ type: "START", cause: "placed here" });
+    // The controller sends STOP only when the goal is not "stopped" (controller.ts reconcile).
+    expect(g.actor.getSnapshot().context.goal).toBe("started");
+    g.actor.send({ type: "STOP", cause: "placed elsewhere" });
+    expect(g.actor.getSnapshot().context.goal).toBe("stopped");
+    probe.resolve({ rc: OCF.NOT_RUNNING, message: "not running" });
+    await g.settledIn("stopped");
+    expect(g.ops()).toEqual(["monitor ip"]);
+    expect(g.notices).toEqual([]);
   });
 
   it("a start of an adopted resource that fails stops it too (it was running) and the group fails", async () => {
