@@ -25,12 +25,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export const listening = (port: number) =>
+const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const c = createConnection({ port, host: "127.0.0.1" });
     c.once("connect", () => (c.destroy(), resolve(true)));
     c.once("error", () => resolve(false));
   });
+
+/** Waits (bounded: 5 s) until a server listens on `port`. */
+export async function waitListening(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await listening(port)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nats-server did not listen on ${port}`);
+}
+
+/** kill -9 of a server this test started; resolves once it has exited (at once if it had). */
+export async function killServer(c: ChildProcess | null): Promise<void> {
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once("exit", r));
+  c.kill("SIGKILL");
+  await exited;
+}
 
 export async function startTestNats(): Promise<TestNats> {
   const port = await freePort();
@@ -38,19 +55,9 @@ export async function startTestNats(): Promise<TestNats> {
   let child: ChildProcess | null = null;
   const launch = async () => {
     child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir], { stdio: "ignore" });
-    for (let i = 0; i < 200; i++) {
-      if (await listening(port)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`nats-server did not listen on ${port}`);
+    await waitListening(port);
   };
-  const kill = async () => {
-    const c = child as ChildProcess | null;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise((r) => c.once("exit", r));
-    c.kill("SIGKILL");
-    await exited;
-  };
+  const kill = () => killServer(child);
   await launch();
   return {
     url: `nats://127.0.0.1:${port}`,

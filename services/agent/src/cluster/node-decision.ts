@@ -30,14 +30,14 @@ export interface NodeMemory {
 
 export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, regainKind: "boot", selfUpSince: null, placedOn: new Map() });
 
-/** This node found it was stalled past its lease (SIGSTOP, a VM pause): its quorum lapsed with the
- *  lease, so its next quorum is a rejoin. It starts nothing until every peer is heard again saying it
- *  hears this node, or deadtime has passed (readyAfterRegain), and its failback stability restarts. */
 /** Whether this node's heartbeat says `nq` (no quorum): only after it had quorum once. At start-up a
  *  node has none until its peers vouch for it, and saying so then made them take its groups at
  *  every boot, to fail them back a moment later. */
 export const saysNoQuorum = (m: NodeMemory): boolean => m.lastQuorum === false && m.selfUpSince !== null;
 
+/** This node found it was stalled past its lease (SIGSTOP, a VM pause): its quorum lapsed with the
+ *  lease, so its next quorum is a rejoin. It starts nothing until deadtime has passed
+ *  (readyAfterRegain), and its failback stability restarts. */
 export const afterStall = (m: NodeMemory): NodeMemory => ({ ...m, lastQuorum: false });
 
 export interface NodeDecisionInput extends Omit<PlacementViewInput, "selfUpSince"> {

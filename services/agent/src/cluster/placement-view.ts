@@ -198,5 +198,5 @@ export function readyAfterRegain(
 ): boolean {
   if (regainedAt === null || now - regainedAt >= deadtimeMs) return true;
   if (!boot) return false;
-  return [...peers.values()].every((p) => (boot && p.liveness === "dead") || (p.liveness === "up" && !!p.payload?.u?.includes(self)));
+  return [...peers.values()].every((p) => p.liveness === "dead" || (p.liveness === "up" && !!p.payload?.u?.includes(self)));
 }
