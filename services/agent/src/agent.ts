@@ -31,6 +31,7 @@ import { tiebreakTiming } from "@vigil/shared/placement/tiebreak";
 import { buildResources } from "./cluster/resources.js";
 import type { AgentOptions as ResourceAgentOptions } from "@vigil/resource-agents/registry";
 import { LogFollower } from "./nats/log-follower.js";
+import { watchMainThread, type MainThreadWatch } from "./main-thread-watch.js";
 import { loadViewSnapshot, saveViewSnapshot, serializeView } from "./events/view-snapshot.js";
 import { LOCAL_SOCKET, LocalSocket } from "./local-socket.js";
 import { agentLogger } from "./logger.js";
@@ -41,6 +42,12 @@ import { stepRejections, type Rejection, type RejectionState } from "./heartbeat
 import { REJECT_REASON_TEXT } from "@vigil/shared/events/node-alerts";
 
 export const VERSION = "0.1.0";
+
+/** How long a stop waits for the fold to take in the events already in the log. */
+const STOP_CATCH_UP_MS = 1_500;
+/** The main thread's watch: a 100 ms timer; late by over 500 ms is worth a line in the log. */
+const MAIN_WATCH_MS = 100;
+const MAIN_STALL_REPORT_MS = 500;
 
 export interface AgentOptions {
   configDir: string;
@@ -80,6 +87,7 @@ export class Agent {
   private snapshotPath = "";
   private savedSeq = 0;
   private ping: PingWitness | null = null;
+  private mainWatch: MainThreadWatch | null = null;
   private natsWitness: NatsWitness | null = null;
   /** Two-node `tiebreaker nats`: the lease is the witness (reachability of NATS or a ping node is not). */
   private tiebreak: TiebreakLease | null = null;
@@ -241,6 +249,12 @@ export class Agent {
       });
     }
     this.controller.start();
+    this.mainWatch = watchMainThread({
+      everyMs: MAIN_WATCH_MS,
+      reportOverMs: MAIN_STALL_REPORT_MS,
+      onStall: (lateMs) =>
+        this.log.warn({ lateMs, stalls: this.mainWatch?.stalls }, `the agent's main thread did not run for ${lateMs} ms: decisions and the log fold waited that long`),
+    });
     // What this node knows, for `vigil status` while the log cannot be read.
     this.localSocket = new LocalSocket(`${stateDir}/${LOCAL_SOCKET}`, () => this.localReport(), this.log);
     await this.localSocket.start();
@@ -266,12 +280,20 @@ export class Agent {
       this.record("AgentStopping", { reason }, reason);
       if (this.statsTimer) clearInterval(this.statsTimer);
       if (this.tickTimer) clearInterval(this.tickTimer);
+      this.mainWatch?.stop();
       this.ping?.stop();
       this.natsWitness?.stop();
       this.tiebreak?.stop();
       await this.controller?.stopAll(60_000);
       await this.lease?.stop();
       await this.hb?.stop();
+      // The saved fold includes what was in flight: a reader that stays behind is reported.
+      const caught = await this.follower?.catchUp(STOP_CATCH_UP_MS);
+      if (caught && caught.behind > 0)
+        this.log.warn(
+          { foldSeq: this.view.lastSeq, ...caught },
+          `the fold is ${caught.behind} events behind the log at stop (no event applied for ${caught.sinceEventMs} ms); they are read at the next start`,
+        );
       await this.follower?.stop();
       await this.localSocket?.stop();
       this.saveSnapshot();

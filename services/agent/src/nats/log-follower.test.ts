@@ -153,4 +153,34 @@ describe("the log follower", () => {
       await f.stop();
     }
   }, 40_000);
+
+  it("a stop takes in what is already in the log; a reader that does not read stays behind, reported, within the bound", async () => {
+    const nc = await conn("follower");
+    const pub = await conn("publisher");
+    await ensureEventStream(nc, "c", 1);
+    for (let i = 0; i < 3; i++) await publish(pub, "c", ev());
+    const view = emptyView("c");
+    const f = new LogFollower(nc, "c", view, quiet, () => {}, { checkEveryMs: 60_000 });
+    f.start();
+    const idle = new LogFollower(nc, "c", emptyView("c"), quiet, () => {}, { checkEveryMs: 60_000 });
+    try {
+      expect(await eventually(() => view.lastSeq === 3, 5_000, 50)).toBe(true);
+      const js = jetstream(pub);
+      const batch = Array.from({ length: 40 }, ev);
+      const acks = await Promise.all(batch.map((e) => js.publish(eventSubject("c", e), JSON.stringify(e), { msgID: e.id })));
+      const last = Math.max(...acks.map((a) => a.seq));
+      // The follower's thread is busy when the stop comes: the deliveries wait in its socket.
+      const until = performance.now() + 300;
+      while (performance.now() < until);
+      const caught = await f.catchUp(5_000);
+      expect(caught).toMatchObject({ behind: 0, streamLastSeq: last });
+      expect(view.lastSeq).toBe(last);
+      const t0 = Date.now();
+      const stuck = await idle.catchUp(400);
+      expect(stuck).toMatchObject({ behind: last, streamLastSeq: last });
+      expect(Date.now() - t0).toBeLessThan(4_000);
+    } finally {
+      await f.stop();
+    }
+  }, 40_000);
 });

@@ -47,6 +47,11 @@ export class LogFollower {
   private created: string | null;
   /** Times the watchdog restarted a stalled reader (also in each restart's log line). */
   restarts = 0;
+  /** When the reader last applied an event, and last completed a request (for the stop's report). */
+  private lastAppliedAt = Date.now();
+  private lastActivityAt = Date.now();
+  /** Woken at every applied event (catchUp waits on it). */
+  private onApplied: (() => void) | null = null;
   /** Resolves once the fold has caught up with the log as it stood when following began. */
   readonly caughtUp: Promise<void>;
   private markCaughtUp!: () => void;
@@ -68,6 +73,32 @@ export class LogFollower {
     this.timer = setInterval(() => void this.check(), this.o.checkEveryMs ?? 3_000);
     this.timer.unref();
     void this.watchReconnects();
+  }
+
+  /**
+   * Waits, up to `ms`, until the fold reaches the stream's last event as it stands now (a stop
+   * saves a fold that includes what was in flight). A reader that is stalled stays behind: this
+   * only gives a working one time to deliver, it reads nothing itself.
+   */
+  async catchUp(ms: number): Promise<{ behind: number; streamLastSeq: number; sinceEventMs: number; sinceActivityMs: number } | null> {
+    const deadline = Date.now() + ms;
+    let want: number;
+    try {
+      const info = await eventStreamInfo(await manager(this.nc, ms), this.cluster);
+      if (!info) return null;
+      want = info.state.last_seq;
+    } catch {
+      return null; // NATS away: there is nothing to catch up with
+    }
+    while (this.target.lastSeq < want && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, deadline - Date.now());
+        this.onApplied = () => (clearTimeout(t), r());
+      });
+      this.onApplied = null;
+    }
+    const now = Date.now();
+    return { behind: Math.max(0, want - this.target.lastSeq), streamLastSeq: want, sinceEventMs: now - this.lastAppliedAt, sinceActivityMs: now - this.lastActivityAt };
   }
 
   async stop(): Promise<void> {
@@ -105,6 +136,12 @@ export class LogFollower {
   }
 
   private apply(seq: number, e: VigilEvent): void {
+    this.lastAppliedAt = Date.now();
+    this.applyToFold(seq, e);
+    this.onApplied?.();
+  }
+
+  private applyToFold(seq: number, e: VigilEvent): void {
     const r = this.refolding;
     if (!r) {
       if (applyEvent(this.view, e, seq)) this.onEvent(e);
@@ -127,7 +164,10 @@ export class LogFollower {
     for (let attempt = 0; this.running; attempt++) {
       const signal = this.abort.signal;
       const onStream = (s: { created: string }) => void (this.created ??= s.created);
-      const onActivity = () => void this.activity++;
+      const onActivity = () => {
+        this.activity++;
+        this.lastActivityAt = Date.now();
+      };
       try {
         // Catch up first (ends at the present end), then follow.
         for await (const { seq, event } of readEvents(this.nc, this.cluster, { follow: false, fromSeq: this.target.lastSeq + 1, signal, onStream, onActivity })) {
