@@ -23,6 +23,17 @@ export type Fault =
    *  It boots again at `until`. */
   | { kind: "crash"; node: string; at: number; until: number };
 
+/** Each fault kind as an operator would say it (the table of `npm run sim`). */
+export const FAULT_NAMES: Record<Fault["kind"], string> = {
+  "link-down": "link down",
+  partition: "partition",
+  "one-way": "one-way loss",
+  loss: "loss burst",
+  "random-loss": "random loss",
+  freeze: "pause",
+  crash: "crash",
+};
+
 export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
   const nodes = Array.from({ length: o.nodes }, (_, i) => nodeName(i));
   const count = o.faults.length === 0 ? 0 : rng.int(o.faultCount[0], o.faultCount[1]);

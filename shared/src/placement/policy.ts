@@ -20,7 +20,9 @@
 //     nodes that did not know auto_failback; every Vigil node reads the same ha.cf, so legacy behaves
 //     exactly as `on` here (stability delay included).
 //  6. Otherwise a group stays on its current node while that node is eligible (no reshuffling among
-//     non-preferred nodes), and a group that must move goes to the node chosen by choose-node.ts.
+//     non-preferred nodes), and a group that must move goes to the node chosen by choose-node.ts,
+//     counting the groups that stay and those placed before it (of a node gone from the membership,
+//     only its own: see below).
 import { chooseFailoverNode } from "./choose-node.js";
 import { whyIneligible } from "./eligibility.js";
 import type { PlacementGroup, PlacementInput, PlacementNode, PlacementResult } from "./placement-input.js";
@@ -44,8 +46,7 @@ export function decidePlacement(input: PlacementInput): PlacementResult {
   const nodes = new Map(input.nodes.map((n) => [n.name, n]));
   const nodeOrder = input.nodes.map((n) => n.name);
 
-  // Pass 1: groups whose node follows from the rules alone. Pass 2 (below) places the rest by load,
-  // so the load it sees already counts every group that stays or returns where it belongs.
+  // Pass 1: groups whose node follows from the rules alone. Pass 2 (below) places the rest by load.
   const pending: { group: PlacementGroup; why: string; note: string }[] = [];
   for (const group of input.groups) {
     const { decision, note } = decideGroup(input, nodes, group);
@@ -57,10 +58,29 @@ export function decidePlacement(input: PlacementInput): PlacementResult {
     }
   }
 
-  const load = new Map<string, number>();
-  for (const node of Object.values(placement)) if (node !== null) load.set(node, (load.get(node) ?? 0) + 1);
+  // Load is what runs where now (every node reads the same heartbeats), not where pass 1 sends it:
+  // a failback's stability delay ends at slightly different moments on different nodes, and counting
+  // its target made n2 and n4 each the least loaded in its own eyes for g1 (sim seed 828, 5 nodes).
+  const settled = new Map<string, number>();
+  for (const g of input.groups) {
+    const node = input.current[g.id];
+    if (node) settled.set(node, (settled.get(node) ?? 0) + 1);
+  }
 
+  // A group chosen here adds to the load of the groups placed after it, except when it leaves a node
+  // that left the membership: then only for the groups leaving that node with it. Nodes see a node
+  // die a few ms apart, so on some the wait for a dead node is over and on others not yet; counting
+  // its groups' choices for the others made n3 take g2 (only n2's wait over) while n4, with n1's
+  // over too, gave g1 to n3 and so g2 to itself: two holders (sim seed 176, 7 nodes).
+  const chosen = new Map<string, Map<string, number>>();
   for (const { group, why, note } of pending) {
+    const from = input.current[group.id] ?? group.preferredNode;
+    const gone = nodes.get(from)?.state;
+    const scope = gone === "offline" || gone === "unclean" ? from : "";
+    const extra = chosen.get(scope) ?? new Map<string, number>();
+    chosen.set(scope, extra);
+    const everyone = chosen.get("");
+    const load = new Map(nodeOrder.map((n) => [n, (settled.get(n) ?? 0) + (everyone?.get(n) ?? 0) + (scope ? (extra.get(n) ?? 0) : 0)]));
     const eligible = (n: string) => whyIneligible(input, nodes, group, n) === null;
     const node = chooseFailoverNode(nodeOrder, group.preferredNode, eligible, load);
     placement[group.id] = node;
@@ -68,7 +88,7 @@ export function decidePlacement(input: PlacementInput): PlacementResult {
       const bars = nodeOrder.map((n) => whyIneligible(input, nodes, group, n)).join(", ");
       reasons[group.id] = `${note}no eligible node: ${bars}`;
     } else {
-      load.set(node, (load.get(node) ?? 0) + 1);
+      extra.set(node, (extra.get(node) ?? 0) + 1);
       reasons[group.id] = `${note}${why}: failover to ${node}`;
     }
   }

@@ -18,7 +18,16 @@ export function notePeerLiveness(peers: Map<string, PeerInfo>, peer: string, liv
 /** A peer's new payload. Returns false when it is not believed (unknown peer, malformed). */
 export function notePeerPayload(peers: Map<string, PeerInfo>, peer: string, payload: unknown): boolean {
   const p = peers.get(peer);
-  if (!p || !isHeartbeatPayload(payload)) return false;
+  if (!p) return false;
+  // A restarted peer's first packets say nothing yet: what its earlier life said (its "no quorum",
+  // what it held) is not its word any more. Kept, it made a peer take a rebooted node's group while
+  // that node started it too (sim seed 525, 4 nodes).
+  if (payload === null || payload === undefined) {
+    const had = p.payload !== null;
+    p.payload = null;
+    return had;
+  }
+  if (!isHeartbeatPayload(payload)) return false;
   p.payload = payload;
   // A peer fenced someone: learn it now rather than from the log.
   for (const f of payload.f ?? []) {

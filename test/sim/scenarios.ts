@@ -1,0 +1,56 @@
+// The clusters `npm run sim` draws from, by name: each is the options of one kind of run (nodes,
+// fencing, witness, which faults), sized to `nodes` where the kind allows it. The seeds that
+// run them are the same whichever scenario: `--seed S --scenario X` replays one exactly.
+import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
+import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "./lease-budget.js";
+import { defaultOptions, type FaultKind, type SimOptions } from "./sim-options.js";
+
+const fast = TIMING_PROFILES.fast;
+const delayMs = [0.1, 5] as const;
+
+/** Stops that fit the lease: what a node may take to stop once its lease ends (lease-budget.ts). */
+export const leaseStop = [1, peerLeaseStopBudgetMs(fast, delayMs[1])] as const;
+export const witnessLeaseStop = [1, witnessLeaseStopBudgetMs(fast, delayMs[1] - delayMs[0])] as const;
+
+export interface Scenario {
+  name: string;
+  /** The cluster sizes it is made for. */
+  nodes: readonly number[];
+  options(nodes: number): SimOptions;
+}
+
+const allFaults: readonly FaultKind[] = ["link-down", "partition", "one-way", "loss", "freeze", "crash"];
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: "links-no-fencing",
+    nodes: [3, 4, 5, 6, 7],
+    options: (n) => defaultOptions({ nodes: n, groups: n, timing: fast, delayMs, stopMs: leaseStop, faults: ["link-down", "partition"], faultCount: [1, 3] }),
+  },
+  {
+    name: "every-fault-fencing",
+    nodes: [3, 4, 5, 6, 7],
+    options: (n) => defaultOptions({ nodes: n, groups: n, fencing: true, stopMs: [1, 300], faults: allFaults, freezeMs: [20, 800] }),
+  },
+  {
+    name: "two-nodes-ping-witness",
+    nodes: [2],
+    options: () => defaultOptions({ nodes: 2, groups: 2, timing: fast, delayMs, witness: "ping", stopMs: witnessLeaseStop, faults: ["link-down"], faultCount: [1, 1] }),
+  },
+  {
+    name: "two-nodes-fencing",
+    nodes: [2],
+    options: () => defaultOptions({ nodes: 2, groups: 2, witness: "ideal", fencing: true, stopMs: [1, 300], faults: ["partition", "link-down", "crash"] }),
+  },
+];
+
+export const SCENARIO_NAMES = SCENARIOS.map((s) => s.name);
+
+/** The scenario and cluster size seed `seed` runs: drawn in turn, narrowed by the caller's choice. */
+export function scenarioFor(seed: number, only: { scenario?: string; nodes?: number }): { scenario: Scenario; nodes: number } | null {
+  const fits = SCENARIOS.filter((s) => (only.scenario === undefined || s.name === only.scenario) && (only.nodes === undefined || s.nodes.includes(only.nodes)));
+  if (fits.length === 0) return null;
+  const scenario = fits[seed % fits.length]!;
+  const nodes = only.nodes ?? scenario.nodes[Math.floor(seed / fits.length) % scenario.nodes.length]!;
+  return { scenario, nodes };
+}
