@@ -1,7 +1,7 @@
-// The local outbox: every event is appended (and fsynced) here before anything else happens, then
-// published with its id as msgID and marked acknowledged. Nothing is lost while NATS elects a
+// The local outbox: every event is appended here before anything else happens (and fsynced within
+// milliseconds, off the main thread), then published with its id as msgID and marked acknowledged. Nothing is lost while NATS elects a
 // leader, restarts or is away; on restart the agent publishes whatever was never acknowledged.
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync, truncateSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync, truncateSync } from "node:fs";
 import { dirname } from "node:path";
 import { VigilEvent } from "@vigil/shared/events/vocabulary";
 
@@ -9,6 +9,9 @@ export class Outbox {
   private pendingQueue: VigilEvent[] = [];
   private eventsFd: number;
   private ackFd: number;
+  /** A data sync of the events file is under way, and whether more was written since it began. */
+  private syncing = false;
+  private dirty = false;
 
   private constructor(
     private readonly eventsPath: string,
@@ -30,10 +33,10 @@ export class Outbox {
     return new Outbox(`${dir}/outbox.jsonl`, `${dir}/outbox.acked`);
   }
 
-  /** Durably records an event; it will be published in order. */
+  /** Records an event (in the kernel at once, on disk within ms); it will be published in order. */
   append(e: VigilEvent): void {
     writeSync(this.eventsFd, JSON.stringify(e) + "\n");
-    fdatasyncSync(this.eventsFd);
+    this.syncSoon();
     this.pendingQueue.push(e);
   }
 
@@ -55,8 +58,26 @@ export class Outbox {
   }
 
   close(): void {
+    fdatasyncSync(this.eventsFd);
     closeSync(this.eventsFd);
     closeSync(this.ackFd);
+  }
+
+  // The write is in the kernel at once (a killed agent loses nothing); the sync to disk runs in the
+  // thread pool, one at a time, covering every write before it began. On the main thread, a sync
+  // that waited on a busy disk's journal held up the stop of a node that had just lost quorum.
+  private syncSoon(): void {
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    this.syncing = true;
+    fdatasync(this.eventsFd, () => {
+      this.syncing = false;
+      if (!this.dirty) return;
+      this.dirty = false;
+      this.syncSoon();
+    });
   }
 
   /** Once everything is acknowledged both files can start empty again. */
