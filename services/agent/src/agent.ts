@@ -205,7 +205,7 @@ export class Agent {
       ...(this.tiebreak ? { tiebreak: this.tiebreak } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
-    this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
+    this.hb.on("payload", ({ peer, payload }) => this.controller.onPeerPayload(peer, payload));
     this.hb.on("stats", (s) => this.onLinkStats(s));
     this.hb.on("stats", (s) => this.onRejections(s));
     this.hb.on("same-name", ({ other, announcedMs }) => this.onSameName(other, announcedMs));

@@ -1,6 +1,6 @@
 // This node's record of its peers, updated from the heartbeat worker's reports. Pure updates in
 // place, shared by the controller and the simulator (test/sim).
-import { isHeartbeatPayload } from "./heartbeat-payload.js";
+import type { NodeReport } from "@vigil/shared/heartbeat/node-report";
 import type { PeerInfo, PeerLiveness } from "./placement-view.js";
 
 /** A detector transition. Returns false for a node that is not a configured peer. */
@@ -15,15 +15,17 @@ export function notePeerLiveness(peers: Map<string, PeerInfo>, peer: string, liv
   return true;
 }
 
-/** A peer's new payload. Returns false when it is not believed (unknown peer, malformed). */
-export function notePeerPayload(peers: Map<string, PeerInfo>, peer: string, payload: unknown): boolean {
+/** A peer's new report, decoded at the edge (admit.ts: one that does not decode never gets here).
+ *  Returns false when nothing changed: an unknown peer, or no report (a restarted agent sends none
+ *  until its groups are known: what it said before stands until it says more). */
+export function notePeerPayload(peers: Map<string, PeerInfo>, peer: string, report: NodeReport | null): boolean {
   const p = peers.get(peer);
-  if (!p || !isHeartbeatPayload(payload)) return false;
-  p.payload = payload;
+  if (!p || report === null) return false;
+  p.report = report;
   // A peer fenced someone: learn it now rather than from the log.
-  for (const f of payload.f ?? []) {
-    const victim = peers.get(f.n);
-    if (victim && !victim.fenced && victim.liveness !== "up" && (f.g === null || f.g === victim.generation)) victim.fenced = true;
+  for (const f of report.fenced) {
+    const victim = peers.get(f.node);
+    if (victim && !victim.fenced && victim.liveness !== "up" && (f.generation === null || f.generation === victim.generation)) victim.fenced = true;
   }
   return true;
 }
