@@ -2,7 +2,7 @@
 // Pure, so the controller and the simulator (test/sim) build it the same way. The report's fields
 // and its wire form are @vigil/shared/heartbeat/node-report's.
 import { encodeNodeReport, type FencedNode, type NodeReport, type WireReport } from "@vigil/shared/heartbeat/node-report";
-import type { GroupState } from "../groups/group-view.js";
+import { isHeard, type GroupState } from "@vigil/shared/states";
 import type { PeerInfo } from "./placement-view.js";
 
 /** This node's report: what it holds and has blocked, whom it vouches for (up) and hears (up or
@@ -25,7 +25,7 @@ export function buildNodeReport(
   const peersRunning: Record<string, string[]> = {};
   for (const [n, p] of peers) {
     if (p.liveness === "up") vouchesFor.push(n);
-    if (p.liveness === "up" || p.liveness === "late") {
+    if (isHeard(p.liveness)) {
       hears.push(n);
       if (p.report?.running.length) peersRunning[n] = p.report.running;
     }

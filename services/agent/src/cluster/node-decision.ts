@@ -4,6 +4,7 @@
 // The controller is the shell around it; the simulator in test/sim runs the same function.
 import { decidePlacement } from "@vigil/shared/placement/policy";
 import { nodeReport } from "@vigil/shared/heartbeat/node-report";
+import { isHeard } from "@vigil/shared/states";
 import type { PlacementResult } from "@vigil/shared/placement/placement-input";
 import {
   buildPlacementInput,
@@ -60,7 +61,7 @@ export interface NodeDecision {
   fence: { victim: string; why: string }[];
 }
 
-const alive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
+const alive = (p: PeerInfo | undefined) => isHeard(p?.liveness);
 
 /** Peers as quorum and placement must see them. A peer that does not hear this node (its heartbeat's
  *  `vouchesFor` lacks us) is alive but outside the quorum (late): otherwise a node whose outgoing packets are

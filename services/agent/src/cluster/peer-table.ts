@@ -1,14 +1,15 @@
 // This node's record of its peers, updated from the heartbeat worker's reports. Pure updates in
 // place, shared by the controller and the simulator (test/sim).
 import type { NodeReport } from "@vigil/shared/heartbeat/node-report";
-import type { PeerInfo, PeerLiveness } from "./placement-view.js";
+import { isHeard, type PeerLiveness } from "@vigil/shared/states";
+import type { PeerInfo } from "./placement-view.js";
 
 /** A detector transition. Returns false for a node that is not a configured peer. */
 export function notePeerLiveness(peers: Map<string, PeerInfo>, peer: string, liveness: PeerLiveness, at: number, generation: number | null): boolean {
   const p = peers.get(peer);
   if (!p) return false;
   if (generation !== null) p.generation = generation;
-  if (liveness === "up" && p.liveness !== "up" && p.liveness !== "late") p.upSince = at;
+  if (liveness === "up" && !isHeard(p.liveness)) p.upSince = at;
   // Heard again: whatever fence it had, it is back and speaks for itself.
   if (liveness === "up") p.fenced = false;
   p.liveness = liveness;

@@ -8,11 +8,12 @@
 // within deadtime − warntime; a slower stop is covered by fencing.
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import type { ClusterView } from "@vigil/shared/events/cluster-view";
-import { placementGroupsFromConfig, type Failcounts, type NodeState, type PlacementInput } from "@vigil/shared/placement/placement-input";
+import { placementGroupsFromConfig, type Failcounts, type PlacementInput } from "@vigil/shared/placement/placement-input";
+import type { NodeState } from "@vigil/shared/states";
 import { explainQuorum } from "@vigil/shared/placement/quorum";
 import type { NodeReport } from "@vigil/shared/heartbeat/node-report";
 
-export type PeerLiveness = "init" | "up" | "late" | "dead";
+import { isHeard, type GroupState, type PeerLiveness } from "@vigil/shared/states";
 
 export interface PeerInfo {
   liveness: PeerLiveness;
@@ -27,7 +28,7 @@ export interface PeerInfo {
 }
 
 export interface LocalGroup {
-  state: "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
+  state: GroupState;
   failcounts: Record<string, number>;
 }
 
@@ -49,7 +50,7 @@ export interface PlacementViewInput {
   selfUpSince?: number;
 }
 
-const isAlive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
+const isAlive = (p: PeerInfo | undefined) => isHeard(p?.liveness);
 const HELD = new Set(["started", "starting", "stopping", "blocked"]);
 
 /** A live peer that says it has no quorum (so it starts nothing) and holds nothing is no candidate.
@@ -141,8 +142,7 @@ export function quorumOf(nodes: readonly string[], self: string, peers: Readonly
 export function mustBeFenced(p: PeerInfo, fencing: boolean): boolean {
   if (p.fenced || !p.report) return false;
   if (p.report.blocked.length > 0) return true;
-  const alive = p.liveness === "up" || p.liveness === "late";
-  return fencing && !alive && p.report.running.length > 0;
+  return fencing && !isHeard(p.liveness) && p.report.running.length > 0;
 }
 
 /** Exactly one node fences a victim: the first node in ha.cf order that has quorum and is alive

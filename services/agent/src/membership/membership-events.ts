@@ -2,12 +2,12 @@
 // Pure: the caller supplies ids and time through `meta`.
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 
-export type PeerState = "init" | "up" | "late" | "dead";
+import type { PeerLiveness } from "@vigil/shared/states";
 
 export interface PeerTransition {
   peer: string;
-  from: PeerState;
-  to: PeerState;
+  from: PeerLiveness;
+  to: PeerLiveness;
   at: number;
   silentMs: number;
   generation: number | null;
