@@ -2,21 +2,10 @@
 // Pure: the caller supplies ids and time through `meta`.
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 
-import type { PeerLiveness } from "@vigil/shared/states";
+import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 
-export interface PeerTransition {
-  peer: string;
-  from: PeerLiveness;
-  to: PeerLiveness;
-  at: number;
-  silentMs: number;
-  generation: number | null;
-  returned?: boolean;
-  restarted?: boolean;
-  stalled?: boolean;
-  unvouched?: boolean;
-  previousGeneration?: number | null;
-}
+/** The failure detector's transition, as the heartbeat worker reports it. */
+export type PeerTransition = Transition;
 
 export interface MembershipState {
   self: string;
