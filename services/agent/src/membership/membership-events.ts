@@ -1,7 +1,6 @@
 // Turns the failure detector's per-peer transitions into log events and the membership view.
 // Pure: the caller supplies ids and time through `meta`.
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
-
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 
 /** The failure detector's transition, as the heartbeat worker reports it. */
