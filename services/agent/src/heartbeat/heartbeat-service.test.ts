@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import { ensureBuilt, workerUrl } from "./fixtures/ensure-built.js";
 import { HeartbeatService, SameNameError, type SameNameAgent, type Transition } from "./heartbeat-service.js";
-import { nodeReport, type WireReport } from "@vigil/shared/heartbeat/node-report";
+import { createSocket } from "node:dgram";
+import { encodePacket } from "@vigil/shared/heartbeat/packet";
+import { nodeReport, type NodeReport, type WireReport } from "@vigil/shared/heartbeat/node-report";
 
 const rnd = (n: number) => Math.floor(Math.random() * n);
 const net = `127.${1 + rnd(250)}.${1 + rnd(250)}`;
@@ -192,5 +194,38 @@ describe("heartbeat service over loopback unicast", () => {
     await service("n1").start();
     const twin = new HeartbeatService({ node: "n1", generation: 2, haCf: haCf("n1"), authKeys: auth("secret"), workerUrl });
     await expect(twin.start()).rejects.toThrow(/cannot bind .*EADDRINUSE/);
+  });
+
+  it("decodes a peer's report where its packet is read: an older agent's bare { r, b } is understood, a malformed one dropped and counted", async () => {
+    const a = service("n1");
+    const reports: (NodeReport | null)[] = [];
+    a.on("payload", (p) => p.peer === "n2" && reports.push(p.payload));
+    await a.start();
+    // n2 is this test, sending signed packets as an agent would: no envelope (the oldest form), then
+    // envelopes carrying a report that is no report (`b` not a list).
+    const sock = createSocket("udp4");
+    await new Promise<void>((r) => sock.bind(0, addr.n2, () => r()));
+    const send = (seq: number, payload: unknown) => {
+      const e = encodePacket({ node: "n2", cluster: "hbtest", generation: 1, seq, payload }, auth("secret"));
+      if (!e.ok) throw new Error(e.reason);
+      return new Promise<void>((r, j) => sock.send(e.bytes, port, addr.n1, (err) => (err ? j(err) : r())));
+    };
+    try {
+      const up = transition(a, (t) => t.peer === "n2" && t.to === "up");
+      await send(1, { r: ["web"], b: [] });
+      await up;
+      const before = (await a.currentStats()).dropped.malformed;
+      for (let seq = 2; seq <= 4; seq++) await send(seq, { a: { n1: 5 }, p: { r: ["web"], b: "db" } });
+      // Bounded wait until the worker has counted all three.
+      let s = await a.currentStats();
+      for (let i = 0; i < 50 && s.dropped.malformed < before + 3; i++) {
+        await new Promise((r) => a.once("stats", r));
+        s = await a.currentStats();
+      }
+      expect(s.dropped.malformed - before).toBe(3);
+      expect(reports).toEqual([nodeReport({ running: ["web"] })]);
+    } finally {
+      sock.close();
+    }
   });
 });
