@@ -9,7 +9,7 @@ import { KIND_NAMES } from "./kinds.js";
 import { rootNftTables } from "./lab-checks.js";
 import { closingLine, failureDetail, summaryTable, trialLine, violationCount } from "./report.js";
 import { planTrials } from "./schedule.js";
-import { fenceWindowMs } from "@vigil/agent/lease/lease-timing";
+import { fenceWindowMs } from "@vigil/shared/config/derived-timing";
 import { runTrial, CHAOS_TIMING, MONITOR_PRECISION_MS, type TrialResult } from "./trial.js";
 
 async function main(): Promise<number> {

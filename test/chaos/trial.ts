@@ -6,7 +6,7 @@
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deserializeView } from "@vigil/agent/events/view-snapshot";
-import { fenceWindowMs } from "@vigil/agent/lease/lease-timing";
+import { fenceWindowMs } from "@vigil/shared/config/derived-timing";
 import type { LabTiming } from "../lab/config-files.js";
 import { HolderMonitor } from "../lab/holder-monitor.js";
 import { LAB_CLUSTER } from "../lab/lab.js";

@@ -3,9 +3,10 @@
 // `node` order and haresources' line order.
 import { z } from "zod";
 import type { PlacementInput } from "@vigil/shared/placement/placement-input";
+import { NODE_STATES } from "@vigil/shared/states";
 
 const NodeName = z.string().min(1);
-const NodeState = z.enum(["online", "standby", "offline", "unclean"]);
+const NodeState = z.enum(NODE_STATES);
 
 const Given = z.strictObject({
   nodes: z.record(NodeName, z.union([NodeState, z.strictObject({ state: NodeState, up_since: z.number().int() })])),

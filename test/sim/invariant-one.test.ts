@@ -11,13 +11,13 @@ import { describe, expect, it } from "vitest";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { explore } from "./explore.js";
 import { simulate, type RunResult } from "./simulate.js";
-import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "./lease-budget.js";
+import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "@vigil/shared/config/derived-timing";
 import { assertAllHeld } from "./report.js";
 import { defaultOptions, type SimOptions } from "./sim-options.js";
 
 const fast = TIMING_PROFILES.fast;
 const delayMs = [0.1, 5] as const;
-/** Stops that fit the lease (lease-budget.ts): 44 ms with `fast`, whether the quorum is the peers' or
+/** Stops that fit the lease (derived-timing.ts): 44 ms with `fast`, whether the quorum is the peers' or
  *  a two-node cluster's witness; an `ip addr del` takes a few ms. */
 const leaseStop = [1, peerLeaseStopBudgetMs(fast, delayMs[1])] as const;
 const witnessLeaseStop = [1, witnessLeaseStopBudgetMs(fast, delayMs[1] - delayMs[0])] as const;

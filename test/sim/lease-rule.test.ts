@@ -1,7 +1,7 @@
 // The lease rule (docs/architecture.md, "Quorum and the lease"): a node that has not been heard by a
 // quorum within warntime stops its groups; peers take them only after deadtime. Without fencing,
 // Invariant 1 therefore rests on how long the stop takes. These runs find where that edge really
-// lies with the shipped timing (lease-budget.ts). Since the heartbeats carry the heard-ago report a
+// lies with the shipped timing (@vigil/shared/config/derived-timing). Since the heartbeats carry the heard-ago report a
 // node's lease runs from when its peers last heard it, plus a keepalive of slack for the report's own
 // age: 44 ms for `fast` with 0.1–5 ms delays (deadtime − warntime − keepalive − largest delay − 1 ms).
 // A two-node cluster whose quorum is a ping witness has about the same: the witness's answers do not
@@ -9,13 +9,13 @@
 import { describe, expect, it } from "vitest";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { explore } from "./explore.js";
-import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "./lease-budget.js";
+import { documentedStopBudgetMs, peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "@vigil/shared/config/derived-timing";
 import { assertAllHeld, failureReport } from "./report.js";
 import { defaultOptions, type SimOptions } from "./sim-options.js";
 
 const fast = TIMING_PROFILES.fast;
 const delayMs = [0.1, 5] as const;
-const documented = fast.deadtimeMs - fast.warntimeMs; // 100 ms
+const documented = documentedStopBudgetMs(fast); // 100 ms
 const budget = peerLeaseStopBudgetMs(fast, delayMs[1]); // 44 ms
 const witnessBudget = witnessLeaseStopBudgetMs(fast, delayMs[1] - delayMs[0]); // 44.1 ms
 

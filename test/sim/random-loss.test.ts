@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { describeRun, simulate } from "./simulate.js";
 import { defaultOptions } from "./sim-options.js";
+import { earliestTakeoverMs } from "@vigil/shared/config/derived-timing";
 
 const LAB = { keepaliveMs: 100, warntimeMs: 250, deadtimeMs: 500, initdeadMs: 2_000 };
 const FROM = 3_000;
@@ -48,7 +49,7 @@ describe("random loss on one node's link", () => {
     expect(dead.length, describeRun(r)).toBe(2);
     // Deadtime counts from the last packet heard, sent at most one (shortened) interval before the cut.
     for (const at of dead) {
-      expect(at - cut).toBeGreaterThanOrEqual(LAB.deadtimeMs - LAB.keepaliveMs);
+      expect(at - cut).toBeGreaterThanOrEqual(earliestTakeoverMs(LAB));
       expect(at - cut).toBeLessThanOrEqual(LAB.deadtimeMs + 20);
     }
     const takeover = r.trace.find((l) => /n[23] g1 stopped\/stopped → starting/.test(l) && Number(l.split(" ")[0]) > cut);

@@ -2,13 +2,13 @@
 // fencing, witness, which faults), sized to `nodes` where the kind allows it. The seeds that
 // run them are the same whichever scenario: `--seed S --scenario X` replays one exactly.
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
-import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "./lease-budget.js";
+import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "@vigil/shared/config/derived-timing";
 import { defaultOptions, type FaultKind, type SimOptions } from "./sim-options.js";
 
 const fast = TIMING_PROFILES.fast;
 const delayMs = [0.1, 5] as const;
 
-/** Stops that fit the lease: what a node may take to stop once its lease ends (lease-budget.ts). */
+/** Stops that fit the lease: what a node may take to stop once its lease ends (derived-timing.ts). */
 export const leaseStop = [1, peerLeaseStopBudgetMs(fast, delayMs[1])] as const;
 export const witnessLeaseStop = [1, witnessLeaseStopBudgetMs(fast, delayMs[1] - delayMs[0])] as const;
 

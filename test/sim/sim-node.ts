@@ -9,7 +9,8 @@ import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { decideNode, freshMemory, type NodeDecision, type NodeMemory } from "@vigil/agent/cluster/node-decision";
-import { readyAfterRegain, type HeartbeatPayload, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
+import { readyAfterRegain, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
+import type { FencedNode, NodeReport } from "@vigil/shared/heartbeat/node-report";
 import { SimClock, SimResource, simGroupMachine, type ActionHost } from "./sim-resources.js";
 import { startGroupActor, type GroupActor } from "@vigil/agent/groups/group-actor";
 import type { GroupNotice } from "@vigil/agent/groups/group-notices";
@@ -18,7 +19,7 @@ import { initLoop, step, type LoopInput, type LoopPost, type LoopState, type Loo
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
 import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
 import { buildHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
-import { saysNoQuorum } from "@vigil/agent/cluster/node-decision";
+import { announcesNoQuorum } from "@vigil/agent/cluster/node-decision";
 import { notePeerLiveness, notePeerPayload } from "@vigil/agent/cluster/peer-table";
 import { groupView, type GroupState } from "@vigil/agent/groups/group-view";
 
@@ -84,7 +85,7 @@ export class SimNode {
   private memory: NodeMemory = freshMemory();
   private startedAt = 0;
   private fencingNow = new Set<string>();
-  private fencedByMe: { n: string; g: number | null }[] = [];
+  private fencedByMe: FencedNode[] = [];
   private lastFenceTry = new Map<string, number>();
   /** Controller.scheduled: a reconcile is already due. */
   private scheduled = false;
@@ -160,7 +161,7 @@ export class SimNode {
     this.hbIo = io;
     this.hb = initLoop({ node: this.name, generation: this.generation, haCf: this.cfg.haCf, payload: null, listenFirstMs: 0, announceOnStart: false, statsIntervalMs: 5_000 }, env.now);
     this.peers = new Map(
-      this.cfg.haCf.nodes.filter((n) => n !== this.name).map((n) => [n, { liveness: "init", upSince: null, payload: null, fenced: false, generation: null }]),
+      this.cfg.haCf.nodes.filter((n) => n !== this.name).map((n) => [n, { liveness: "init", upSince: null, report: null, fenced: false, generation: null }]),
     );
     this.memory = freshMemory();
     this.fencingNow.clear();
@@ -256,7 +257,7 @@ export class SimNode {
   }
 
   /** Controller.onPeerPayload. */
-  private onPeerPayload(peer: string, payload: unknown): void {
+  private onPeerPayload(peer: string, payload: NodeReport | null): void {
     notePeerPayload(this.peers, peer, payload);
   }
 
@@ -287,7 +288,7 @@ export class SimNode {
     this.fencingNow.delete(victim);
     const p = this.peers.get(victim);
     if (p) p.fenced = true;
-    this.fencedByMe = [...this.fencedByMe.filter((f) => f.n !== victim), { n: victim, g: generation }];
+    this.fencedByMe = [...this.fencedByMe.filter((f) => f.node !== victim), { node: victim, generation }];
     this.changed(env);
   }
 
@@ -371,7 +372,7 @@ export class SimNode {
 
   /** Controller.publishPayload: the same buildHeartbeatPayload, handed to the worker only when it changed. */
   private publishPayload(env: NodeEnv): void {
-    const payload = buildHeartbeatPayload([...this.actors.keys()].map((id) => [id, this.groupState(id)] as [string, GroupState]), this.peers, this.fencedByMe, saysNoQuorum(this.memory));
+    const payload = buildHeartbeatPayload([...this.actors.keys()].map((id) => [id, this.groupState(id)] as [string, GroupState]), this.peers, this.fencedByMe, announcesNoQuorum(this.memory));
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

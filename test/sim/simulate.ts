@@ -1,6 +1,7 @@
 // The discrete-event simulator: a whole cluster in one process on a virtual clock. Heartbeats, ticks,
 // group actions, fences and faults are events in one queue; every duration and every lost packet
 // comes from the seed, so a seed replays a run exactly (TigerBeetle/FoundationDB style).
+import { controllerTickMs, failbackStableMs, witnessIntervalMs } from "@vigil/shared/config/derived-timing";
 import type { AutoFailback } from "@vigil/shared/config/schemas";
 import { EventQueue } from "./event-queue.js";
 import { describeFault, drawSchedule, type Fault } from "./fault-schedule.js";
@@ -136,11 +137,9 @@ class Simulation implements NodeHost {
     this.nodes = this.cfg.haCf.nodes.map((n) => new SimNode(n, this.cfg, this, meta));
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
     this.groupIds = this.cfg.groups.map((g) => g.id);
-    const k = o.timing.keepaliveMs;
-    // agent.ts: the controller's timer every max(250, keepalive), the ping witness's interval
-    // max(20, keepalive/2).
-    const witnessInterval = Math.max(20, Math.floor(k / 2));
-    this.period = { ctick: Math.max(250, k), ping: witnessInterval, wpoll: witnessInterval };
+    // agent.ts: the controller's timer, the ping witness's interval (derived-timing.ts).
+    const witnessInterval = witnessIntervalMs(o.timing);
+    this.period = { ctick: controllerTickMs(o.timing), ping: witnessInterval, wpoll: witnessInterval };
   }
 
   run(): RunResult {
@@ -471,7 +470,7 @@ class Simulation implements NodeHost {
     return {
       now: this.now,
       fencing: this.o.fencing,
-      failbackStableMs: Math.max(this.o.timing.deadtimeMs, 1_000),
+      failbackStableMs: failbackStableMs(this.o.timing),
       witness: (n) => sim.witness(n),
       fence: (fencer, victim, generation) => {
         sim.queue.push(sim.now + sim.rng.float(sim.o.fenceMs[0], sim.o.fenceMs[1]), { kind: "fenced", fencer, victim, generation });

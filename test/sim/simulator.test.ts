@@ -4,6 +4,7 @@ import { EventQueue } from "./event-queue.js";
 import { createRng } from "./prng.js";
 import { describeRun, simulate } from "./simulate.js";
 import { defaultOptions } from "./sim-options.js";
+import { earliestTakeoverMs } from "@vigil/shared/config/derived-timing";
 
 describe("the deterministic cluster simulator", () => {
   it("replays a seed to the exact same trace and outcome", () => {
@@ -40,7 +41,7 @@ describe("the deterministic cluster simulator", () => {
     expect(r.violation?.holdings).toEqual([{ group: "g1", holders: ["n1", "n2"] }]);
     // kill -9 leaves the address in place until the host boots again: the documented reason for fencing.
     // Deadtime runs from the last heartbeat heard, at most one keepalive before the crash.
-    expect(r.violation!.at).toBeGreaterThanOrEqual(1000 + o.timing.deadtimeMs - o.timing.keepaliveMs);
+    expect(r.violation!.at).toBeGreaterThanOrEqual(1000 + earliestTakeoverMs(o.timing));
     expect(r.violation!.at).toBeLessThan(3000);
   });
 

@@ -36,7 +36,7 @@ import { loadViewSnapshot, saveViewSnapshot, serializeView } from "./events/view
 import { LOCAL_SOCKET, LocalSocket } from "./local-socket.js";
 import { agentLogger } from "./logger.js";
 import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
-import { leaseTiming } from "./lease/lease-timing.js";
+import { controllerTickMs, failbackStableMs, leaseTiming, witnessIntervalMs } from "@vigil/shared/config/derived-timing";
 import { configDigest, planReload } from "./cluster/config-reload.js";
 import { stepRejections, type Rejection, type RejectionState } from "./heartbeat/peer-rejections.js";
 import { REJECT_REASON_TEXT } from "@vigil/shared/events/node-alerts";
@@ -207,13 +207,13 @@ export class Agent {
       setPayload: (p) => void this.hb.setPayload(p),
       witness: () => this.witness(),
       now: () => Date.now(),
-      failbackStableMs: Math.max(haCf.deadtimeMs, 1_000),
+      failbackStableMs: failbackStableMs(haCf),
       lease,
       ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : haCf.fenceAgent ? { fence: fenceStdinAgent(haCf.fenceAgent) } : {}),
       ...(this.tiebreak ? { tiebreak: this.tiebreak } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));
-    this.hb.on("payload", ({ peer, payload }: { peer: string; payload: unknown }) => this.controller.onPeerPayload(peer, payload));
+    this.hb.on("payload", ({ peer, payload }) => this.controller.onPeerPayload(peer, payload));
     this.hb.on("stats", (s) => this.onLinkStats(s));
     this.hb.on("stats", (s) => this.onRejections(s));
     this.hb.on("same-name", ({ other, announcedMs }) => this.onSameName(other, announcedMs));
@@ -235,14 +235,14 @@ export class Agent {
     await Promise.race([this.follower.caughtUp, new Promise((r) => setTimeout(r, haCf.initdeadMs))]);
     // Witnesses only matter in two-node clusters; the lease for them is warntime, like the peers'.
     if (haCf.nodes.length === 2 && !this.tiebreak) {
-      this.natsWitness = new NatsWitness(this.nc, haCf.warntimeMs, Math.max(20, Math.floor(haCf.keepaliveMs / 2)));
+      this.natsWitness = new NatsWitness(this.nc, haCf.warntimeMs, witnessIntervalMs(haCf));
       this.natsWitness.start((reachable) => {
         this.log.info({ reachable }, reachable ? "NATS witness reachable" : "NATS witness unreachable");
         this.controller.tick();
       });
     }
     if (haCf.pingNodes.length > 0 && !this.tiebreak) {
-      this.ping = new PingWitness({ nodes: haCf.pingNodes, intervalMs: Math.max(20, Math.floor(haCf.keepaliveMs / 2)), leaseMs: haCf.warntimeMs });
+      this.ping = new PingWitness({ nodes: haCf.pingNodes, intervalMs: witnessIntervalMs(haCf), leaseMs: haCf.warntimeMs });
       this.ping.start((answering) => {
         this.log.info({ pingNodes: haCf.pingNodes, answering }, answering ? "a ping node answers" : "no ping node answers");
         this.controller.tick();
@@ -260,7 +260,7 @@ export class Agent {
     await this.localSocket.start();
     // Everything that changes membership or groups wakes the controller itself; this timer only
     // catches time passing (initdead, the failback stability delay, the rejoin wait).
-    this.tickTimer = setInterval(() => this.controller.tick(), Math.max(250, haCf.keepaliveMs));
+    this.tickTimer = setInterval(() => this.controller.tick(), controllerTickMs(haCf));
     let ticks = 0;
     this.statsTimer = setInterval(() => {
       this.reportDrops();

@@ -7,9 +7,8 @@ import { applyAlerts, emptyAlerts, type NodeAlerts } from "./node-alerts.js";
 import { isAlive, observer, reportingNodes, withTheSay, type Observers, type QuorumReport } from "./observers.js";
 import { clearCopyFailures, dropCopiesOf, holdByLiveCopy, noteCopyResource, noteCopyState, showHolderCopy, type GroupCopy } from "./group-copies.js";
 
-export type NodeState = "online" | "standby" | "offline" | "unclean";
-export type GroupState = "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
-export type ResourceState = "started" | "stopped" | "starting" | "stopping" | "failed";
+import type { GroupState, NodeState, ResourceState } from "../states.js";
+export type { GroupState, NodeState, ResourceState } from "../states.js";
 
 export interface NodeView {
   name: string;

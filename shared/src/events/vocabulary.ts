@@ -1,6 +1,7 @@
 // Every fact Vigil records is one of these events. They are validated on the way into the outbox and
 // on the way out of the log, so a malformed message never reaches the fold.
 import { z } from "zod";
+import { GROUP_STATES, RESOURCE_STATES } from "../states.js";
 
 export const EVENT_VERSION = 1;
 
@@ -134,8 +135,8 @@ export const VigilEvent = z.discriminatedUnion("type", [
   // one LogRestored per agent after its share, naming where the new log starts
   ev("GroupRestored", {
     ...GroupRef,
-    state: z.enum(["started", "stopped", "starting", "stopping", "failed", "blocked"]),
-    resources: z.record(z.string(), z.enum(["started", "stopped", "starting", "stopping", "failed"])),
+    state: z.enum(GROUP_STATES),
+    resources: z.record(z.string(), z.enum(RESOURCE_STATES)),
   }),
   ev("OperatorStateRestored", {
     standby: z.array(z.string()),

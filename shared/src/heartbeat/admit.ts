@@ -1,11 +1,14 @@
 // The rules a heartbeat that passed the edge's checks (signature, cluster, a configured peer: the
 // agent's receive-filter.ts) goes through before it counts: a second agent in the peer's name
 // (peer-twins.ts), probes, the replay window, the newest packet's payload, the loss meter. Pure.
+// The peer's report (node-report.ts) is decoded here, once: a packet whose report does not decode
+// is dropped as `malformed`, before it changes anything, as one the codec refused would be.
 import type { HeartbeatPacket } from "./packet.js";
 import { checkReplay, type ReplayWindows } from "./replay-window.js";
 import { lossOf, lossPercent, noteHeard, type LossWindows } from "./loss-meter.js";
 import { judgeTwin, type PeerDuplicate, type PeerTwins } from "./peer-twins.js";
 import { envelopeFlags, reportedLoss, unwrapHeartbeatPayload } from "./envelope.js";
+import { decodeNodeReport, type NodeReport } from "./node-report.js";
 
 export type { PeerDuplicate } from "./peer-twins.js";
 
@@ -56,6 +59,8 @@ export type AdmitOutcome =
       kind: "accept";
       /** The packet, its payload unwrapped to what the peer's main thread set. */
       packet: WirePacket;
+      /** That payload decoded (null: the peer sends no report yet). */
+      report: NodeReport | null;
       payloadChanged: boolean;
       /** How long before sending the peer had last heard this node (null: it does not hear us;
        *  undefined: it sent no report). */
@@ -78,6 +83,9 @@ export const emptyFilterState = (): FilterState => ({ windows: {}, payloads: {},
 /** Judges a packet of a configured peer (`p.node`, not this node). */
 export function admitHeard(state: FilterState, p: WirePacket, ctx: AdmitContext): { state: FilterState; outcome: AdmitOutcome } {
   const drop = (reason: PacketDropReason) => ({ state, outcome: { kind: "drop", reason } as const });
+  const { payload, heard, loss } = unwrapHeartbeatPayload(p.payload);
+  const decoded = decodeNodeReport(payload);
+  if (!decoded.ok) return drop("malformed");
   const probing = envelopeFlags(p.payload).probing;
   // Two agents in this peer's name? Judged by the order of their packets (peer-twins.ts).
   const twin = judgeTwin(state.twins ?? {}, p.node, state.windows[p.node], p, ctx.nowMs ?? 0, ctx.releaseMs ?? Infinity);
@@ -97,9 +105,8 @@ export function admitHeard(state: FilterState, p: WirePacket, ctx: AdmitContext)
   if (r.result.verdict === "replay") {
     return r.result.duplicate ? { state, outcome: { kind: "duplicate" } } : drop("replay");
   }
-  const { payload, heard, loss } = unwrapHeartbeatPayload(p.payload);
   const heardUsAgoMs = heard === undefined ? undefined : typeof heard[ctx.self] === "number" ? heard[ctx.self]! : null;
-  const json = JSON.stringify(payload);
+  const json = JSON.stringify(decoded.report);
   // Only the newest packet of a peer speaks for its state. A late one (reordered on another medium,
   // or by jitter) is still proof of life, but its payload is older than the one already applied: it
   // could say a group is free that the peer has just taken.
@@ -110,7 +117,7 @@ export function admitHeard(state: FilterState, p: WirePacket, ctx: AdmitContext)
   const lossWindows = noteHeard(state.loss, p.node, p.generation, p.seq);
   return {
     state: { windows: r.windows, payloads, loss: lossWindows, lossOfUs, ...(state.twins ? { twins: state.twins } : {}) },
-    outcome: { kind: "accept", packet: { ...p, payload }, payloadChanged, heardUsAgoMs, ...(twin.kind === "reinstate" ? { reinstated: true } : {}) },
+    outcome: { kind: "accept", packet: { ...p, payload }, report: decoded.report, payloadChanged, heardUsAgoMs, ...(twin.kind === "reinstate" ? { reinstated: true } : {}) },
   };
 }
 

@@ -4,7 +4,7 @@
 // it is declared dead; at start-up a node never heard is given `initdead` (counted from the start)
 // before it is declared dead, because network links and peers may come up slowly after a reboot.
 
-export type PeerStatus = "init" | "up" | "late" | "dead";
+import type { PeerLiveness } from "../states.js";
 
 export interface DetectorTiming {
   warntimeMs: number;
@@ -17,7 +17,7 @@ export interface DetectorTiming {
 }
 
 export interface PeerState {
-  status: PeerStatus;
+  status: PeerLiveness;
   /** When the last packet was heard; undefined while never heard. */
   lastHeard?: number;
   generation?: number;
@@ -46,8 +46,8 @@ export type DetectorInput =
 
 export interface Transition {
   peer: string;
-  from: PeerStatus;
-  to: PeerStatus;
+  from: PeerLiveness;
+  to: PeerLiveness;
   at: number;
   /** Silence before this transition: since the last packet, or since the start if never heard. */
   silentMs: number;
@@ -143,7 +143,7 @@ function tick(state: DetectorState, now: number) {
   const { warntimeMs, deadtimeMs, initdeadMs } = state.timing;
   const transitions: Transition[] = [];
   let peers: Record<string, PeerState> | undefined;
-  const set = (name: string, p: PeerState, to: PeerStatus) => {
+  const set = (name: string, p: PeerState, to: PeerLiveness) => {
     peers ??= { ...state.peers };
     const t: Transition = {
       peer: name,

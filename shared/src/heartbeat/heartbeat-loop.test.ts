@@ -5,6 +5,7 @@ import { initLoop, stallThresholdMs, step, tickMs, type LoopConfig, type LoopEff
 import { PROBE_ENVELOPE, takenEnvelope, wrapHeartbeatPayload } from "./envelope.js";
 import { nextDeadline } from "./failure-detector.js";
 import type { WirePacket } from "./admit.js";
+import { nodeReport } from "./node-report.js";
 
 const fast = TIMING_PROFILES.fast; // keepalive 50, warntime 100, deadtime 200, initdead 2000
 const haCf = { cluster: "c1", nodes: ["n1", "n2", "n3"], ...fast };
@@ -157,10 +158,21 @@ describe("the heartbeat loop: what a peer's packet counts for", () => {
     l.feed(pkt(1, []), 1);
     l.feed(pkt(3, ["g2"]), 120); // n1 is late by now
     const late = l.feed(pkt(2, []), 121); // reordered: sent before seq 3
-    expect(payloads(l.fx)).toEqual([{ r: [], b: [] }, { r: ["g2"], b: [] }]);
+    expect(payloads(l.fx)).toEqual([nodeReport(), nodeReport({ running: ["g2"] })]);
     expect(late).toContainEqual({ kind: "count", outcome: "accepted" });
     expect(transitions(l.fx).map((t) => `${t.peer} ${t.from}→${t.to}`)).toEqual(["n1 init→up"]);
     expect(l.feed(pkt(3, ["g2"]), 122)).toEqual([{ kind: "count", outcome: "duplicate" }]);
+  });
+
+  it("drops a packet whose payload is no report, counted as malformed: it is neither heard nor news", () => {
+    const l = Loop.announced();
+    const fx = l.feed(heard({ node: "n1", generation: 1, seq: 1, payload: wrapHeartbeatPayload({ r: "web", b: [] }, { n2: 0 }) }), 1);
+    expect(fx).toEqual([{ kind: "count", outcome: "dropped", reason: "malformed" }]);
+    // Nor does it use up its sequence number: the same packet with a report is accepted.
+    const ok = l.feed(heard({ node: "n1", generation: 1, seq: 1, payload: wrapHeartbeatPayload({ r: ["web"], b: [] }, { n2: 0 }) }), 2);
+    expect(ok).toContainEqual({ kind: "count", outcome: "accepted" });
+    expect(payloads(l.fx)).toEqual([nodeReport({ running: ["web"] })]);
+    expect(transitions(l.fx).map((t) => `${t.from}→${t.to}`)).toEqual(["init→up"]);
   });
 
   it("hands a peer's report of this node to the detector: up only while the peer also hears us; a legacy packet counts one way", () => {
@@ -173,7 +185,7 @@ describe("the heartbeat loop: what a peer's packet counts for", () => {
     l.feed(pkt(3, { n2: fast.warntimeMs + fast.keepaliveMs + 10 }), 80);
     expect(transitions(l.fx).map((t) => `${t.from}→${t.to}${t.unvouched ? " unvouched" : ""}`)).toEqual(["init→up", "up→late unvouched"]);
     // The report is kept out of the payload: three packets, one payload posted, as the peer set it.
-    expect(payloads(l.fx)).toEqual([{ r: [], b: [] }]);
+    expect(payloads(l.fx)).toEqual([nodeReport()]);
     l.feed(pkt(4, undefined), 90); // no report at all (an older agent): this node's direction alone
     expect(transitions(l.fx).at(-1)!.to).toBe("up");
   });

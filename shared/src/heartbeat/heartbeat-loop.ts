@@ -235,7 +235,7 @@ class Turn {
     // The newer generation taken for this peer's restart was a second agent: this one is the peer again.
     if (o.reinstated) s.detector = reinstateGeneration(s.detector, peer, o.packet.generation);
     // Payload first: a peer that returns must be known to hold what it holds before it counts as up.
-    if (o.payloadChanged) this.post({ type: "payload", peer, payload: o.packet.payload });
+    if (o.payloadChanged) this.post({ type: "payload", peer, payload: o.report });
     s.heardAt = { ...s.heardAt, [peer]: this.now };
     this.feed({ kind: "heard", peer, generation: o.packet.generation, heardUsAgoMs: o.heardUsAgoMs });
     // More copies: the next send is brought forward, as a lease may be running out.

@@ -4,6 +4,7 @@
 import type { Transition } from "./failure-detector.js";
 import type { PacketDropReason, PeerDuplicate, WirePacket } from "./admit.js";
 import type { RejectReason } from "../events/node-alerts.js";
+import type { NodeReport } from "./node-report.js";
 
 export interface LoopConfig {
   node: string;
@@ -63,7 +64,8 @@ export type LoopPost =
   /** Two agents heard in a peer's name: the newer generation is refused (peer-twins.ts). */
   | ({ type: "peer-duplicate"; from: string } & PeerDuplicate)
   | { type: "transition"; transition: Transition }
-  | { type: "payload"; peer: string; payload: unknown };
+  /** A peer's report changed (decoded: node-report.ts; null, it sends none yet). */
+  | { type: "payload"; peer: string; payload: NodeReport | null };
 
 export type LoopEffect =
   /** Send on every medium to every target. */

@@ -2,8 +2,8 @@
 // included, so the same input gives the same placement on every node and in the simulator.
 import type { AutoFailback, GroupSpec } from "../config/schemas.js";
 
-/** A node's state as this node sees it, in crm_mon's words. */
-export type NodeState = "online" | "standby" | "offline" | "unclean";
+import type { NodeState } from "../states.js";
+export type { NodeState } from "../states.js";
 
 export interface PlacementNode {
   name: string;

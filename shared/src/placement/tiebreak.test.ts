@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { leaseStopBudgetMs } from "../config/derived-timing.js";
 import { leaseValid, nextLeaseStep, noLease, supersededBy, tiebreakTiming, tiebreakWitness, yieldsTo } from "./tiebreak.js";
 
 const lab = { keepaliveMs: 100, warntimeMs: 300, deadtimeMs: 600 };
@@ -6,7 +7,7 @@ const t = tiebreakTiming(lab);
 
 describe("tiebreakTiming", () => {
   it("the pending (preferred: one request; yielding: at most 3/5) fits the lease rule's stop budget, leaving the stop two fifths", () => {
-    const budget = lab.deadtimeMs - lab.warntimeMs - lab.keepaliveMs;
+    const budget = leaseStopBudgetMs(lab);
     expect(t.requestTimeoutMs).toBeLessThanOrEqual((3 * budget) / 5);
     expect(t.pendingMs).toBeLessThanOrEqual((3 * budget) / 5);
     // Longer than the two nodes' loss moments can differ (one keepalive of report slack).

@@ -3,6 +3,7 @@
 // of "NATS is reachable": both halves of a split reach NATS, only one holds the lease. The KV I/O is the
 // agent's (services/agent/src/cluster/tiebreak-lease.ts); what to do when, and what counts, is here.
 // docs/architecture.md, "Two-node tie-breaker", says why each number is what it is.
+import { leaseStopBudgetMs } from "../config/derived-timing.js";
 
 export interface TiebreakTiming {
   /** The bucket's max_age: the server drops an entry not renewed for this long. */
@@ -33,7 +34,7 @@ export interface TiebreakTiming {
  * lets a renewal every TTL/3 miss twice before the lease runs out.
  */
 export function tiebreakTiming(h: { keepaliveMs: number; warntimeMs: number; deadtimeMs: number }): TiebreakTiming {
-  const budget = Math.max(5, h.deadtimeMs - h.warntimeMs - h.keepaliveMs);
+  const budget = Math.max(5, leaseStopBudgetMs(h));
   const ttlMs = Math.max(1_000, 2 * h.deadtimeMs);
   const pendingMs = Math.max(2, Math.floor((3 * budget) / 5));
   return {

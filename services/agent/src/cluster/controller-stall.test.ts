@@ -1,6 +1,7 @@
 // The controller's stall-first rule with real group machines and a scripted resource: a node that
 // finds it was stalled past its lease stops what it holds before deciding anything else, and decides
 // nothing while the lease worker's verdict is not in.
+import { nodeReport } from "@vigil/shared/heartbeat/node-report";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { deferred, ScriptedResource, type Call } from "../groups/scripted-resource.js";
@@ -31,8 +32,8 @@ describe("controller: stall past the lease", () => {
   it("a peer took the group over during the stall: the thawed node stops it and does not start it again until that peer releases it", async () => {
     const { c, events, lease, res, ops } = stalledNode();
     for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
-    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
-    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
+    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
     c.start();
     for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
     expect(ops()).toEqual(["start"]);
@@ -45,8 +46,8 @@ describe("controller: stall past the lease", () => {
     for (const p of ["n2", "n3"]) c.onPeer(p, "late", Date.now());
     c.tick();
     for (let i = 0; i < 100 && !ops().includes("stop"); i++) await tick();
-    c.onPeerPayload("n2", { r: ["web"], b: [], u: ["n1", "n3"] });
-    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    c.onPeerPayload("n2", nodeReport({ running: ["web"], blocked: [], vouchesFor: ["n1", "n3"] }));
+    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
     for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
     for (let i = 0; i < 10; i++) await tick();
     stop.resolve({ rc: 0, message: "stopped" });
@@ -55,7 +56,7 @@ describe("controller: stall past the lease", () => {
     expect(ops(), "n1 started web again while n2 holds it").toEqual(["start", "stop"]);
 
     // n2 releases it (the failback handoff): now n1 starts it, for the placement's reason, not the stall's.
-    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
     for (let i = 0; i < 200 && ops().length < 3; i++) await tick();
     expect(ops()).toEqual(["start", "stop", "start"]);
     const restart = events.filter((e) => e.type === "GroupStarting").at(-1);
@@ -70,8 +71,8 @@ describe("controller: stall past the lease", () => {
     const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
     const { c, events } = testController(cfg, "n1", new Map([["web", [new ScriptedResource("r1", calls)]]]), { lease: nodeLease });
     for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
-    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
-    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
+    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
     c.start();
     for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
     const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
@@ -79,13 +80,13 @@ describe("controller: stall past the lease", () => {
 
     // Just thawed, the worker has not ticked yet: nothing is decided, not even a loss of quorum.
     lease.unconfirmed = true;
-    c.onPeerPayload("n2", { r: [], b: [], u: ["n3"] });
-    c.onPeerPayload("n3", { r: [], b: [], u: ["n2"] });
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n3"] }));
+    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n2"] }));
     for (let i = 0; i < 20; i++) await tick();
     expect(events.some((e) => e.type === "QuorumLost")).toBe(false);
     expect(ops()).toEqual(["start"]);
-    c.onPeerPayload("n2", { r: [], b: [], u: ["n1", "n3"] });
-    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
+    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
 
     // The verdict: stalled 900 ms past the lease. Stop first, then start again (placement still wants it here).
     lease.lastGapMs = 900;

@@ -1,5 +1,6 @@
 // The tie-breaker's fencing token in the controller shell: every GroupStarting carries the token of
 // the lease this node holds, and a GroupStarting by the peer on a newer token stops the group here.
+import { nodeReport } from "@vigil/shared/heartbeat/node-report";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { makeEvent } from "@vigil/shared/events/vocabulary";
@@ -56,11 +57,11 @@ describe("controller: tie-breaker token", () => {
     c.start();
     // Heard one way only (its `u` lacks n1): normal in the first moments, not a split.
     c.onPeer("n2", "up", Date.now(), 1);
-    c.onPeerPayload("n2", { r: [], b: [], u: [] });
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: [] }));
     for (let i = 0; i < 5; i++) await tick();
     expect(observed.length).toBeGreaterThan(0);
     expect(observed.every((up) => up)).toBe(true);
-    c.onPeerPayload("n2", { r: [], b: [], u: ["n1"] });
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1"] }));
     for (let i = 0; i < 5; i++) await tick();
     c.onPeer("n2", "dead", Date.now(), 1);
     for (let i = 0; i < 5; i++) await tick();

@@ -1,5 +1,6 @@
 // The controller shell with real group machines and scripted resources: it must act once per change,
 // never re-send a command forever, and never starve the event loop.
+import { nodeReport } from "@vigil/shared/heartbeat/node-report";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { deferred, ScriptedResource, type Call } from "../groups/scripted-resource.js";
@@ -24,14 +25,14 @@ describe("controller", () => {
     const { c, events } = testController(cfg, "n2", new Map([["web", [r1]]]), { witness: () => (decisions++, false) });
     c.onPeer("n1", "up", Date.now(), 1);
     c.onPeer("n3", "up", Date.now(), 1);
-    c.onPeerPayload("n1", { r: [], b: [], u: ["n2", "n3"] });
-    c.onPeerPayload("n3", { r: [], b: [], u: ["n1", "n2"] });
+    c.onPeerPayload("n1", nodeReport({ vouchesFor: ["n2", "n3"] }));
+    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
     c.start();
     for (let i = 0; i < 100 && !calls.some((x) => x.op === "start"); i++) await tick();
     expect(calls.filter((x) => x.op === "start")).toHaveLength(1);
 
     // n1 reports holding web too: n1 is first in ha.cf order, so n2 must stop its start.
-    c.onPeerPayload("n1", { r: ["web"], b: [], u: ["n2", "n3"] });
+    c.onPeerPayload("n1", nodeReport({ running: ["web"], blocked: [], vouchesFor: ["n2", "n3"] }));
     const before = decisions;
     await tick();
     await tick();

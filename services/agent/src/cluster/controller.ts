@@ -11,8 +11,10 @@ import { groupView, type GroupState } from "../groups/group-view.js";
 import { buildHeartbeatPayload } from "./heartbeat-payload.js";
 import { notePeerLiveness, notePeerPayload } from "./peer-table.js";
 import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
-import type { HeartbeatPayload, LocalGroup, PeerInfo, PeerLiveness } from "./placement-view.js";
-import { afterStall, decideNode, saysNoQuorum, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
+import type { LocalGroup, PeerInfo } from "./placement-view.js";
+import type { PeerLiveness } from "@vigil/shared/states";
+import type { FencedNode, NodeReport, WireReport } from "@vigil/shared/heartbeat/node-report";
+import { afterStall, decideNode, announcesNoQuorum, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
 import { supersededBy } from "@vigil/shared/placement/tiebreak";
 import { FENCE_MAX_ATTEMPTS, mayFence, retryDelayMs, type FenceTries } from "./fence-retries.js";
 
@@ -25,7 +27,7 @@ export interface ControllerDeps {
   record: <T extends EventType>(type: T, body: EventBody<T>, cause: string) => VigilEvent;
   append: (e: VigilEvent) => void;
   nextId: () => string;
-  setPayload: (p: HeartbeatPayload) => void;
+  setPayload: (p: WireReport) => void;
   witness: () => boolean;
   now: () => number;
   failbackStableMs: number;
@@ -62,7 +64,7 @@ export class Controller {
   private scheduled = false;
   private lastHolder = new Map<string, string | null>();
   private fencing = new Set<string>();
-  private fencedByMe: { n: string; g: number | null }[] = [];
+  private fencedByMe: FencedNode[] = [];
   /** Failed fence attempts per victim (fence-retries.ts), until it is fenced, confirmed or heard. */
   private fenceTries = new Map<string, FenceTries>();
   /** The quorum this node last wrote to the log (MembershipChanged, QuorumLost/Regained): the next
@@ -80,7 +82,7 @@ export class Controller {
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
     for (const n of d.cfg.haCf.nodes)
-      if (n !== d.self) this.peers.set(n, { liveness: "init", upSince: null, payload: null, fenced: false, generation: null });
+      if (n !== d.self) this.peers.set(n, { liveness: "init", upSince: null, report: null, fenced: false, generation: null });
   }
 
   /** Probes every group (finds resources left running by an earlier life) and starts deciding. */
@@ -144,7 +146,7 @@ export class Controller {
     if (notePeerLiveness(this.peers, peer, liveness, at, generation)) this.changed();
   }
 
-  onPeerPayload(peer: string, payload: unknown): void {
+  onPeerPayload(peer: string, payload: NodeReport | null): void {
     if (notePeerPayload(this.peers, peer, payload)) this.changed();
   }
 
@@ -167,8 +169,8 @@ export class Controller {
     const groups: Record<string, { node: string | null; state: string }> = {};
     for (const [id, g] of this.localGroups()) {
       const live = [...this.peers].filter(([, p]) => p.liveness === "up" || p.liveness === "late");
-      const blockedOn = live.find(([, p]) => p.payload?.b.includes(id))?.[0];
-      const heldBy = live.find(([, p]) => p.payload?.r.includes(id))?.[0];
+      const blockedOn = live.find(([, p]) => p.report?.blocked.includes(id))?.[0];
+      const heldBy = live.find(([, p]) => p.report?.running.includes(id))?.[0];
       groups[id] =
         g.state !== "stopped"
           ? { node: this.d.self, state: g.state }
@@ -179,7 +181,7 @@ export class Controller {
               : { node: null, state: "stopped" };
     }
     // Dead, not fenced, and its own last heartbeat said it held something: it may still.
-    const unclean = [...this.peers].filter(([, p]) => p.liveness === "dead" && !p.fenced && (p.payload?.r.length ?? 0) > 0).map(([n]) => n);
+    const unclean = [...this.peers].filter(([, p]) => p.liveness === "dead" && !p.fenced && (p.report?.running.length ?? 0) > 0).map(([n]) => n);
     return { quorum: { has: q.hasQuorum, reason: q.reason, members: q.members }, peers: Object.fromEntries([...this.peers].map(([n, p]) => [n, p.liveness])), groups, unclean };
   }
 
@@ -312,7 +314,7 @@ export class Controller {
     // and a split soon after then went to the booting node.
     if (p?.liveness === "up") this.tiebreakPeerSeen = true;
     const booting = !this.tiebreakPeerSeen && this.d.now() - this.startedAt < this.d.cfg.haCf.initdeadMs;
-    this.d.tiebreak!.observe(p?.liveness === "up" || booting, own, this.peers.get(peer ?? "")?.payload?.r.length ?? 0);
+    this.d.tiebreak!.observe(p?.liveness === "up" || booting, own, this.peers.get(peer ?? "")?.report?.running.length ?? 0);
   }
 
   /** Another node started a group this node holds, on a newer tie-breaker token: it won a later lease
@@ -386,7 +388,7 @@ export class Controller {
         this.fenceTries.delete(victim);
         this.d.record("Fenced", { victim, ok: true, rc: r.rc, message: r.message, attempt }, `fence agent succeeded against ${victim}`);
         p.fenced = true;
-        this.fencedByMe = [...this.fencedByMe.filter((f) => f.n !== victim), { n: victim, g: generation }];
+        this.fencedByMe = [...this.fencedByMe.filter((f) => f.node !== victim), { node: victim, generation }];
       } else if (!p.fenced) {
         this.fenceTries.set(victim, { attempts: attempt, lastAt: this.d.now() });
         const next = retryDelayMs(attempt);
@@ -403,7 +405,7 @@ export class Controller {
 
   private publishPayload(): void {
     const states = [...this.actors].map(([id, a]): [string, GroupState] => [id, groupView(a.getSnapshot()).state]);
-    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, saysNoQuorum(this.memory));
+    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, announcesNoQuorum(this.memory));
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

@@ -1,39 +1,39 @@
 // What a node says about itself in every heartbeat, built from its groups and its view of its peers.
-// Pure, so the controller and the simulator (test/sim) build it the same way.
-import type { GroupState } from "../groups/group-view.js";
-import type { HeartbeatPayload, PeerInfo } from "./placement-view.js";
+// Pure, so the controller and the simulator (test/sim) build it the same way. The report's fields
+// and its wire form are @vigil/shared/heartbeat/node-report's.
+import { encodeNodeReport, type FencedNode, type NodeReport, type WireReport } from "@vigil/shared/heartbeat/node-report";
+import { isHeard, type GroupState } from "@vigil/shared/states";
+import type { PeerInfo } from "./placement-view.js";
 
-/** `r` groups held here, `b` blocked here, `u` peers up (vouched for: mutual quorum), `h` peers up or
- *  late (heard at all), `v` what each of `h` holds by its own last payload, `f` whom this node fenced,
- *  `nq` this node has no quorum. */
-export function buildHeartbeatPayload(
+/** This node's report: what it holds and has blocked, whom it vouches for (up) and hears (up or
+ *  late) and what each of those holds, whom it fenced, and whether it has no quorum. */
+export function buildNodeReport(
   groups: Iterable<[string, GroupState]>,
   peers: ReadonlyMap<string, PeerInfo>,
-  fencedByMe: HeartbeatPayload["f"] = [],
-  /** This node's last decision found no quorum: said as `nq`. */
+  fencedByMe: FencedNode[] = [],
+  /** This node's last decision found no quorum. */
   noQuorum = false,
-): HeartbeatPayload {
-  const r: string[] = [];
-  const b: string[] = [];
+): NodeReport {
+  const running: string[] = [];
+  const blocked: string[] = [];
   for (const [id, s] of groups) {
-    if (s === "blocked") b.push(id);
-    else if (s === "started" || s === "starting" || s === "stopping") r.push(id);
+    if (s === "blocked") blocked.push(id);
+    else if (s === "started" || s === "starting" || s === "stopping") running.push(id);
   }
-  const u: string[] = [];
-  const h: string[] = [];
-  const v: Record<string, string[]> = {};
+  const vouchesFor: string[] = [];
+  const hears: string[] = [];
+  const peersRunning: Record<string, string[]> = {};
   for (const [n, p] of peers) {
-    if (p.liveness === "up") u.push(n);
-    if (p.liveness === "up" || p.liveness === "late") {
-      h.push(n);
-      if (p.payload?.r.length) v[n] = p.payload.r;
+    if (p.liveness === "up") vouchesFor.push(n);
+    if (isHeard(p.liveness)) {
+      hears.push(n);
+      if (p.report?.running.length) peersRunning[n] = p.report.running;
     }
   }
-  return { r, b, u, h, v, ...(fencedByMe.length ? { f: fencedByMe } : {}), ...(noQuorum ? { nq: true as const } : {}) };
+  return { running, blocked, fenced: fencedByMe, vouchesFor, hears, peersRunning, noQuorum };
 }
 
-/** A peer's payload as received: only a well-formed one is believed. */
-export function isHeartbeatPayload(p: unknown): p is HeartbeatPayload {
-  const o = p as HeartbeatPayload;
-  return !!o && Array.isArray(o.r) && Array.isArray(o.b) && o.r.every((x) => typeof x === "string") && o.b.every((x) => typeof x === "string");
+/** The report as the heartbeat carries it (short keys: node-report.ts). */
+export function buildHeartbeatPayload(...a: Parameters<typeof buildNodeReport>): WireReport {
+  return encodeNodeReport(buildNodeReport(...a));
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
-import { afterStall, saysNoQuorum, decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
-import type { HeartbeatPayload, LocalGroup, PeerInfo } from "./placement-view.js";
+import { afterStall, announcesNoQuorum, decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
+import { nodeReport, type NodeReport } from "@vigil/shared/heartbeat/node-report";
+import type { LocalGroup, PeerInfo } from "./placement-view.js";
 
 const cfg = {
   dir: "/etc/ha.d",
@@ -11,10 +12,10 @@ const cfg = {
   groups: [{ id: "web", preferredNode: "n1", line: 1, resources: [{ id: "IPaddr::198.51.100.50", agent: "IPaddr", args: [] }] }],
 } as unknown as ClusterConfig;
 
-const peer = (liveness: PeerInfo["liveness"], payload: Partial<HeartbeatPayload> = {}, extra: Partial<PeerInfo> = {}): PeerInfo => ({
+const peer = (liveness: PeerInfo["liveness"], report: Partial<NodeReport> = {}, extra: Partial<PeerInfo> = {}): PeerInfo => ({
   liveness,
   upSince: 0,
-  payload: { r: [], b: [], ...payload },
+  report: nodeReport(report),
   fenced: false,
   generation: 1,
   ...extra,
@@ -43,21 +44,21 @@ function decide(
 describe("the node decision", () => {
   it("quorum counts only peers that hear this node too (mutual): lost outgoing packets cost the quorum", () => {
     // n1 hears both, but neither hears n1 (its packets are lost): n1 must not keep quorum.
-    const d = decide("n1", { n2: peer("up", { u: ["n3"] }), n3: peer("up", { u: ["n2"] }) }, { local: "started" });
+    const d = decide("n1", { n2: peer("up", { vouchesFor: ["n3"] }), n3: peer("up", { vouchesFor: ["n2"] }) }, { local: "started" });
     expect(d.quorum.has).toBe(false);
     expect(d.stop.map((s) => s.group)).toEqual(["web"]);
   });
 
   it("a peer heard before its first payload does not count for quorum yet (it has not said it hears this node)", () => {
-    const silent: PeerInfo = { ...peer("up"), payload: null };
+    const silent: PeerInfo = { ...peer("up"), report: null };
     const q = (n2: PeerInfo) => nodeQuorum({ cfg, self: "n1", peers: new Map([["n2", n2], ["n3", peer("dead")]]), memory: freshMemory(), witness: false });
     expect(q(silent).hasQuorum).toBe(false);
     expect(effectivePeers("n1", new Map([["n2", silent]]), new Map()).get("n2")!.liveness).toBe("late");
-    expect(q(peer("up", { u: ["n1"] })).hasQuorum).toBe(true);
+    expect(q(peer("up", { vouchesFor: ["n1"] })).hasQuorum).toBe(true);
   });
 
   it("a peer this node calls dead but another peer still hears is alive (late), holding what it holds", () => {
-    const peers = new Map(Object.entries({ n2: peer("up", { u: ["n1", "n3"], h: ["n1", "n3"], v: { n3: ["web"] } }), n3: peer("dead") }));
+    const peers = new Map(Object.entries({ n2: peer("up", { vouchesFor: ["n1", "n3"], hears: ["n1", "n3"], peersRunning: { n3: ["web"] } }), n3: peer("dead") }));
     const e = effectivePeers("n1", peers, new Map());
     expect(e.get("n3")!.liveness).toBe("late");
     const d = decide("n1", Object.fromEntries(peers));
@@ -67,15 +68,15 @@ describe("the node decision", () => {
 
   it("two live holders of a group: every node takes the first in ha.cf order as its holder, the other stops", () => {
     const current: Record<string, string | null> = { web: "n2" };
-    resolveDoubleHolders(current, "n2", new Map(Object.entries({ n1: peer("up", { r: ["web"] }) })), ["n1", "n2", "n3"]);
+    resolveDoubleHolders(current, "n2", new Map(Object.entries({ n1: peer("up", { running: ["web"] }) })), ["n1", "n2", "n3"]);
     expect(current.web).toBe("n1");
-    const d = decide("n2", { n1: peer("up", { r: ["web"], u: ["n2", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) }, { local: "started" });
+    const d = decide("n2", { n1: peer("up", { running: ["web"], vouchesFor: ["n2", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) }, { local: "started" });
     expect(d.stop.map((s) => s.group)).toEqual(["web"]);
   });
 
   it("a node stopping a group (stall first) does not win it back from a live peer that holds it", () => {
     // n1 thawed from a stall and is stopping web; n2 took it over meanwhile and still holds it.
-    const peers = { n2: peer("up", { r: ["web"], u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const peers = { n2: peer("up", { running: ["web"], vouchesFor: ["n1", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) };
     const stopping = decide("n1", peers, { local: "stopping" });
     expect(stopping.current.web).toBe("n2");
     expect(stopping.start).toEqual([]);
@@ -85,14 +86,14 @@ describe("the node decision", () => {
     resolveDoubleHolders(current, "n1", new Map(Object.entries(peers)), ["n1", "n2", "n3"], new Set(["web"]));
     expect(current.web).toBe("n2");
     // Stopping with no peer holding it: still this node's (a START may set its goal back).
-    const alone = decide("n1", { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) }, { local: "stopping" });
+    const alone = decide("n1", { n2: peer("up", { vouchesFor: ["n1", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) }, { local: "stopping" });
     expect(alone.current.web).toBe("n1");
     expect(alone.start.map((s) => s.group)).toEqual(["web"]);
   });
 
   it("after a stall past the lease, the next quorum is a rejoin: nothing starts until deadtime has passed since it", () => {
     const memory = afterStall({ ...freshMemory(), lastQuorum: true, selfUpSince: 0 });
-    const heard = { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const heard = { n2: peer("up", { vouchesFor: ["n1", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) };
     const d = decide("n1", heard, { memory, now: 10_000 });
     expect(d.quorum.change).toBe("regained");
     expect(d.memory.selfUpSince).toBe(10_000);
@@ -105,36 +106,36 @@ describe("the node decision", () => {
   });
 
   it("a node says nq only after it had quorum once (at start-up its peers would take its groups to fail them back)", () => {
-    expect(saysNoQuorum({ ...freshMemory(), lastQuorum: false })).toBe(false);
-    expect(saysNoQuorum({ ...freshMemory(), lastQuorum: false, selfUpSince: 5 })).toBe(true);
-    expect(saysNoQuorum(afterStall({ ...freshMemory(), lastQuorum: true, selfUpSince: 5 }))).toBe(true);
-    expect(saysNoQuorum({ ...freshMemory(), lastQuorum: true, selfUpSince: 5 })).toBe(false);
+    expect(announcesNoQuorum({ ...freshMemory(), lastQuorum: false })).toBe(false);
+    expect(announcesNoQuorum({ ...freshMemory(), lastQuorum: false, selfUpSince: 5 })).toBe(true);
+    expect(announcesNoQuorum(afterStall({ ...freshMemory(), lastQuorum: true, selfUpSince: 5 }))).toBe(true);
+    expect(announcesNoQuorum({ ...freshMemory(), lastQuorum: true, selfUpSince: 5 })).toBe(false);
   });
 
   it("peers place nothing on a node that says it has no quorum and holds nothing (the deaf side of a one-way partition)", () => {
     // n2's view: n1 is heard (late: it hears nobody) and says `nq`, holding nothing. web goes to n2.
-    const deaf = { n1: peer("late", { r: [], u: [], nq: true }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const deaf = { n1: peer("late", { vouchesFor: [], noQuorum: true }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) };
     expect(decide("n2", deaf).placement!.placement.web).toBe("n2");
     expect(decide("n2", deaf).start.map((s) => s.group)).toEqual(["web"]);
     // Without `nq` (an older agent, or a late node with quorum) a late node is online: web stays placed on n1.
-    const late = { n1: peer("late", { r: [], u: [] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const late = { n1: peer("late", { vouchesFor: [] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) };
     expect(decide("n2", late).placement!.placement.web).toBe("n1");
     // A node that says `nq` but still holds web keeps it placed there (it is stopping it, or blocked).
-    const stopping = { n1: peer("late", { r: ["web"], u: [], nq: true }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const stopping = { n1: peer("late", { running: ["web"], vouchesFor: [], noQuorum: true }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) };
     expect(decide("n2", stopping).placement!.placement.web).toBe("n1");
     expect(decide("n2", stopping).start).toEqual([]);
   });
 
   it("never starts a group while a live peer holds it: the handoff waits for its release", () => {
-    const holding = decide("n1", { n2: peer("up", { r: ["web"], u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) });
+    const holding = decide("n1", { n2: peer("up", { running: ["web"], vouchesFor: ["n1", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) });
     expect(holding.placement!.placement.web).toBe("n1");
     expect(holding.start).toEqual([]);
-    const released = decide("n1", { n2: peer("up", { r: [], u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) });
+    const released = decide("n1", { n2: peer("up", { vouchesFor: ["n1", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) });
     expect(released.start.map((s) => s.group)).toEqual(["web"]);
   });
 
   it("with fencing, a peer that dies after being placed a group (before saying it started it) is fenced first", () => {
-    const up = { n2: peer("up", { u: ["n1", "n3"] }), n3: peer("up", { u: ["n1", "n2"] }) };
+    const up = { n2: peer("up", { vouchesFor: ["n1", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) };
     // n1 in standby-like state is simulated by a move: place web on n2 while everyone is alive.
     const first = decideNode({
       cfg,
@@ -155,14 +156,14 @@ describe("the node decision", () => {
     });
     expect(first.placement!.placement.web).toBe("n2");
     expect([...(first.memory.placedOn.get("n2") ?? [])]).toEqual(["web"]);
-    const after = decide("n1", { n2: peer("dead"), n3: peer("up", { u: ["n1"] }) }, { fencing: true, memory: first.memory });
+    const after = decide("n1", { n2: peer("dead"), n3: peer("up", { vouchesFor: ["n1"] }) }, { fencing: true, memory: first.memory });
     expect(after.fence.map((f) => f.victim)).toEqual(["n2"]);
     expect(after.start).toEqual([]);
   });
 
   it("after regaining quorum, starts nothing until every peer is heard again or deadtime has passed", () => {
     const memory: NodeMemory = { ...freshMemory(), lastQuorum: false, selfUpSince: 0 };
-    const peers = { n2: peer("up", { u: ["n1"] }), n3: peer("dead") };
+    const peers = { n2: peer("up", { vouchesFor: ["n1"] }), n3: peer("dead") };
     const d = decide("n1", peers, { memory, now: 10_000 });
     expect(d.quorum.change).toBe("regained");
     expect(d.start).toEqual([]);
@@ -171,24 +172,24 @@ describe("the node decision", () => {
   });
 
   it("without fencing, a dead peer's group starts here on its lease, marked as recovered without fencing", () => {
-    const d = decide("n1", { n2: peer("dead", { r: ["web"] }), n3: peer("up", { u: ["n1"] }) });
+    const d = decide("n1", { n2: peer("dead", { running: ["web"] }), n3: peer("up", { vouchesFor: ["n1"] }) });
     expect(d.start).toEqual([expect.objectContaining({ group: "web", unfencedFrom: "n2" })]);
-    const fenced = decide("n1", { n2: peer("dead", { r: ["web"] }, { fenced: true }), n3: peer("up", { u: ["n1"] }) });
+    const fenced = decide("n1", { n2: peer("dead", { running: ["web"] }, { fenced: true }), n3: peer("up", { vouchesFor: ["n1"] }) });
     expect(fenced.start).toEqual([expect.not.objectContaining({ unfencedFrom: expect.anything() })]);
   });
 
   it("require_fencing on, no fence agent: a peer that died holding a group is unclean, and the group waits until it is fenced", () => {
-    const dead = { n2: peer("dead", { r: ["web"] }), n3: peer("up", { u: ["n1"] }) };
+    const dead = { n2: peer("dead", { running: ["web"] }), n3: peer("up", { vouchesFor: ["n1"] }) };
     const d = decide("n1", dead, { requireFencing: true });
     expect(d.start).toEqual([]);
     expect(d.fence).toEqual([]); // no agent to run: the operator confirms (vigil node confirm-fenced)
     expect(d.placement!.reasons.web).toMatch(/n2 unclean/);
-    const confirmed = decide("n1", { ...dead, n2: peer("dead", { r: ["web"] }, { fenced: true }) }, { requireFencing: true });
+    const confirmed = decide("n1", { ...dead, n2: peer("dead", { running: ["web"] }, { fenced: true }) }, { requireFencing: true });
     expect(confirmed.start.map((s) => s.group)).toEqual(["web"]);
   });
 
   it("MembershipChanged's quorum is the decision's: a peer heard but not hearing this node does not count", () => {
-    const peers = new Map(Object.entries({ n2: peer("up", { u: ["n3"] }), n3: peer("dead") }));
+    const peers = new Map(Object.entries({ n2: peer("up", { vouchesFor: ["n3"] }), n3: peer("dead") }));
     expect(nodeQuorum({ cfg, self: "n1", peers, memory: freshMemory(), witness: false }).hasQuorum).toBe(false);
     expect(decide("n1", Object.fromEntries(peers)).quorum.has).toBe(false);
   });

@@ -1,8 +1,10 @@
-// One node's whole decision, pure: from what it knows now (peers' liveness and payloads, its own
+// One node's whole decision, pure: from what it knows now (peers' liveness and reports, its own
 // groups, the folded log) and what it remembers (quorum history, where it placed groups), to what it
 // must do: groups to start and stop, nodes to fence, quorum changes and the placement to record.
 // The controller is the shell around it; the simulator in test/sim runs the same function.
 import { decidePlacement } from "@vigil/shared/placement/policy";
+import { nodeReport } from "@vigil/shared/heartbeat/node-report";
+import { isHeard } from "@vigil/shared/states";
 import type { PlacementResult } from "@vigil/shared/placement/placement-input";
 import {
   buildPlacementInput,
@@ -30,10 +32,10 @@ export interface NodeMemory {
 
 export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, regainKind: "boot", selfUpSince: null, placedOn: new Map() });
 
-/** Whether this node's heartbeat says `nq` (no quorum): only after it had quorum once. At start-up a
+/** Whether this node's heartbeat reports no quorum (`noQuorum`): only after it had quorum once. At start-up a
  *  node has none until its peers vouch for it, and saying so then made them take its groups at
  *  every boot, to fail them back a moment later. */
-export const saysNoQuorum = (m: NodeMemory): boolean => m.lastQuorum === false && m.selfUpSince !== null;
+export const announcesNoQuorum = (m: NodeMemory): boolean => m.lastQuorum === false && m.selfUpSince !== null;
 
 /** This node found it was stalled past its lease (SIGSTOP, a VM pause): its quorum lapsed with the
  *  lease, so its next quorum is a rejoin. It starts nothing until deadtime has passed
@@ -59,32 +61,32 @@ export interface NodeDecision {
   fence: { victim: string; why: string }[];
 }
 
-const alive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
+const alive = (p: PeerInfo | undefined) => isHeard(p?.liveness);
 
 /** Peers as quorum and placement must see them. A peer that does not hear this node (its heartbeat's
- *  `u` lacks us) is alive but outside the quorum (late): otherwise a node whose outgoing packets are
+ *  `vouchesFor` lacks us) is alive but outside the quorum (late): otherwise a node whose outgoing packets are
  *  lost keeps quorum while that peer calls it dead and takes its groups. A peer this node calls dead
  *  that another up peer still hears is alive too (late), holding what it last said. A dead, unfenced
  *  peer is taken to hold what it held or what this node placed on it while it was alive. */
 export function effectivePeers(self: string, peers: ReadonlyMap<string, PeerInfo>, placedOn: NodeMemory["placedOn"]): Map<string, PeerInfo> {
   const out = new Map<string, PeerInfo>();
   for (const [n, p] of peers) {
-    const u = p.payload?.u;
-    const heardByOthers = [...peers].some(([m, q]) => m !== n && q.liveness === "up" && !!q.payload?.h?.includes(n) && !!q.payload.u?.includes(self));
+    const vouches = p.report?.vouchesFor ?? null;
+    const heardByOthers = [...peers].some(([m, q]) => m !== n && q.liveness === "up" && !!q.report?.hears.includes(n) && !!q.report.vouchesFor?.includes(self));
     let e: PeerInfo = p;
     // Mutual only: a peer that says it does not hear this node, or has said nothing yet (its first
     // packets at start-up carry no payload), is late, not up. Counting a silent one made a booting
-    // node's quorum flip on and off (up, then "u: []", then up), and its `nq` between made the peer
+    // node's quorum flip on and off (up, then vouching for none, then up), and its no-quorum report between made the peer
     // take its groups, to fail them back a second later.
-    if (p.liveness === "up" && (!p.payload || (u !== undefined && !u.includes(self)))) e = { ...p, liveness: "late" };
+    if (p.liveness === "up" && (!p.report || (vouches !== null && !vouches.includes(self)))) e = { ...p, liveness: "late" };
     else if (p.liveness === "dead" && heardByOthers) {
-      // Its own last payload is stale: what it holds now is what the peers that hear it relay.
+      // Its own last report is stale: what it holds now is what the peers that hear it relay.
       const relayed = new Set<string>();
-      for (const [m, q] of peers) if (m !== n && q.liveness === "up") for (const g of q.payload?.v?.[n] ?? []) relayed.add(g);
-      e = { ...p, liveness: "late", payload: { r: [...relayed], b: p.payload?.b ?? [] } };
+      for (const [m, q] of peers) if (m !== n && q.liveness === "up") for (const g of q.report?.peersRunning[n] ?? []) relayed.add(g);
+      e = { ...p, liveness: "late", report: nodeReport({ running: [...relayed], blocked: p.report?.blocked ?? [] }) };
     }
-    const placed = [...(placedOn.get(n) ?? [])].filter((g) => !e.payload?.r.includes(g));
-    if (e.liveness === "dead" && !e.fenced && e.payload && placed.length > 0) e = { ...e, payload: { ...e.payload, r: [...e.payload.r, ...placed] } };
+    const placed = [...(placedOn.get(n) ?? [])].filter((g) => !e.report?.running.includes(g));
+    if (e.liveness === "dead" && !e.fenced && e.report && placed.length > 0) e = { ...e, report: { ...e.report, running: [...e.report.running, ...placed] } };
     out.set(n, e);
   }
   return out;
@@ -168,14 +170,14 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
       if (mustBeFenced(p, true) && isFencer(self, cfg.haCf.nodes, peers, victim))
         d.fence.push({
           victim,
-          why: p.payload?.b.length ? `${victim} has blocked groups: ${p.payload.b.join(", ")}` : `${victim} died holding ${p.payload?.r.join(", ")}`,
+          why: p.report?.blocked.length ? `${victim} has blocked groups: ${p.report.blocked.join(", ")}` : `${victim} died holding ${p.report?.running.join(", ")}`,
         });
   return d;
 }
 
 /** A dead peer, not fenced, whose last word was that it holds `group`. */
 function diedHolding(peers: ReadonlyMap<string, PeerInfo>, group: string): string | undefined {
-  for (const [n, p] of peers) if (p.liveness === "dead" && !p.fenced && !!p.payload?.r.includes(group)) return n;
+  for (const [n, p] of peers) if (p.liveness === "dead" && !p.fenced && !!p.report?.running.includes(group)) return n;
   return undefined;
 }
 
@@ -197,7 +199,7 @@ export function resolveDoubleHolders(
   releasing: ReadonlySet<string> = new Set(),
 ): void {
   for (const g of Object.keys(current)) {
-    const holds = (n: string) => (n === self ? current[g] === self : alive(peers.get(n)) && !!peers.get(n)?.payload?.r.includes(g));
+    const holds = (n: string) => (n === self ? current[g] === self : alive(peers.get(n)) && !!peers.get(n)?.report?.running.includes(g));
     const holders = nodes.filter(holds);
     const others = holders.filter((n) => n !== self);
     if (current[g] === self && releasing.has(g) && others.length > 0) current[g] = others[0]!;

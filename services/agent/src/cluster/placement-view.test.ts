@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
 import { decidePlacement } from "@vigil/shared/placement/policy";
+import { nodeReport } from "@vigil/shared/heartbeat/node-report";
 import { buildPlacementInput, isFencer, mustBeFenced, readyAfterRegain, readyToPlace, type PeerInfo } from "./placement-view.js";
 
 const cfg = {
@@ -14,7 +15,7 @@ const cfg = {
 const peer = (liveness: PeerInfo["liveness"], r: string[] = [], extra: Partial<PeerInfo> = {}): PeerInfo => ({
   liveness,
   upSince: 0,
-  payload: { r, b: [] },
+  report: nodeReport({ running: r }),
   fenced: false,
   generation: 1,
   ...extra,
@@ -57,7 +58,7 @@ describe("placement view: the lease rule", () => {
   });
 
   it("a node reporting a blocked group must be fenced, fencing configured or not", () => {
-    const p = peer("up", [], { payload: { r: [], b: ["web"] } });
+    const p = peer("up", [], { report: nodeReport({ blocked: ["web"] }) });
     expect(mustBeFenced(p, false)).toBe(true);
     expect(mustBeFenced({ ...p, fenced: true }, false)).toBe(false);
   });
@@ -80,13 +81,13 @@ describe("placement view: coming back, and partial partitions", () => {
   // The controller starts a group only when `current` names no other holder (a handoff), so these
   // check that the holder is known even when the policy would like the group back here.
   it("a blocked group on an alive peer is held there", () => {
-    const n2 = peer("up", [], { payload: { r: [], b: ["web"] } });
+    const n2 = peer("up", [], { report: nodeReport({ blocked: ["web"] }) });
     const { input } = place("n1", { n2, n3: peer("up") });
     expect(input.current.web).toBe("n2");
   });
 
   it("after regaining quorum a node starts nothing until deadtime has passed (at start-up: until every peer is heard saying it hears it)", () => {
-    const hearsMe = peer("up", [], { payload: { r: [], b: [], u: ["n1"] } });
+    const hearsMe = peer("up", [], { report: nodeReport({ vouchesFor: ["n1"] }) });
     const peers = new Map(Object.entries({ n2: hearsMe, n3: peer("dead") }));
     expect(readyAfterRegain("n1", peers, null, 600, 0)).toBe(true);
     expect(readyAfterRegain("n1", peers, 1000, 600, 1300)).toBe(false);
@@ -97,7 +98,7 @@ describe("placement view: coming back, and partial partitions", () => {
     expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: hearsMe })), 1000, 600, 1001, true)).toBe(true);
     // Heard, but its last word predates hearing this node again: not yet.
     expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("up") })), 1000, 600, 1001, true)).toBe(false);
-    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("late", [], { payload: { r: [], b: [], u: ["n1"] } }) })), 1000, 600, 1001, true)).toBe(false);
+    expect(readyAfterRegain("n1", new Map(Object.entries({ n2: hearsMe, n3: peer("late", [], { report: nodeReport({ vouchesFor: ["n1"] }) }) })), 1000, 600, 1001, true)).toBe(false);
   });
 
   it("a node judges its own failback stability from when it rejoined, as its peers do", () => {

@@ -1,5 +1,5 @@
 // Builds the placement policy's input from what this node knows right now: heartbeat-agreed
-// membership (immediate), peers' heartbeat payloads (which groups they hold), its own group machines,
+// membership (immediate), peers' heartbeat reports (which groups they hold), its own group machines,
 // and the state folded from the log (standby, moves, failcounts). Pure: time is an input.
 //
 // The lease rule (docs/architecture.md, "Quorum and the lease"): quorum counts only peers in `up`
@@ -8,45 +8,27 @@
 // within deadtime − warntime; a slower stop is covered by fencing.
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import type { ClusterView } from "@vigil/shared/events/cluster-view";
-import { placementGroupsFromConfig, type Failcounts, type NodeState, type PlacementInput } from "@vigil/shared/placement/placement-input";
+import { placementGroupsFromConfig, type Failcounts, type PlacementInput } from "@vigil/shared/placement/placement-input";
+import type { NodeState } from "@vigil/shared/states";
 import { explainQuorum } from "@vigil/shared/placement/quorum";
+import type { NodeReport } from "@vigil/shared/heartbeat/node-report";
 
-export type PeerLiveness = "init" | "up" | "late" | "dead";
-
-/** What a node says about itself in every heartbeat. */
-export interface HeartbeatPayload {
-  /** Groups held here (starting, started, stopping). */
-  r: string[];
-  /** Groups blocked here (a stop failed): this node must be fenced before they run elsewhere. */
-  b: string[];
-  /** Nodes this node has fenced, with the victim's generation at the time (so peers need not wait
-   *  for the log to learn it). */
-  f?: { n: string; g: number | null }[];
-  /** Peers this node hears within warntime (up): it vouches for them, so quorum counts only peers
-   *  that hear each other. Not late ones: vouching for a node until the moment it is called dead would
-   *  leave that node no time to stop. */
-  u?: string[];
-  /** Peers this node still hears at all (up or late), and the groups each holds by its own last
-   *  payload: so a node cut off from one peer only does not take that peer for dead. */
-  h?: string[];
-  v?: Record<string, string[]>;
-  /** This node has no quorum: it starts nothing (its peers place nothing on it while it holds nothing). */
-  nq?: true;
-}
+import { isHeard, type GroupState, type PeerLiveness } from "@vigil/shared/states";
 
 export interface PeerInfo {
   liveness: PeerLiveness;
   /** When (ms) it last became up. */
   upSince: number | null;
-  payload: HeartbeatPayload | null;
-  /** Fenced after its last payload: whatever it held is known stopped. */
+  /** Its last report (decoded at the edge: admit.ts); null until one is heard. */
+  report: NodeReport | null;
+  /** Fenced after its last report: whatever it held is known stopped. */
   fenced: boolean;
   /** Generation last heard from it. */
   generation: number | null;
 }
 
 export interface LocalGroup {
-  state: "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
+  state: GroupState;
   failcounts: Record<string, number>;
 }
 
@@ -68,7 +50,7 @@ export interface PlacementViewInput {
   selfUpSince?: number;
 }
 
-const isAlive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
+const isAlive = (p: PeerInfo | undefined) => isHeard(p?.liveness);
 const HELD = new Set(["started", "starting", "stopping", "blocked"]);
 
 /** A live peer that says it has no quorum (so it starts nothing) and holds nothing is no candidate.
@@ -76,7 +58,7 @@ const HELD = new Set(["started", "starting", "stopping", "blocked"]);
  *  quorum has none left to keep, and placing them on it would leave them dark for as long as it
  *  cannot hear (a one-way partition: its peers hear it, it hears none). Every peer that hears it
  *  reads the same payload, so they agree. */
-const saysNoQuorum = (p: PeerInfo) => p.payload?.nq === true && p.payload.r.length === 0 && p.payload.b.length === 0;
+const idleWithoutQuorum = (p: PeerInfo) => p.report?.noQuorum === true && p.report.running.length === 0 && p.report.blocked.length === 0;
 
 export function buildPlacementInput(i: PlacementViewInput): { input: PlacementInput; quorumReason: string } {
   const { cfg, self, peers, log } = i;
@@ -90,7 +72,7 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
     const p = peers.get(name);
     const alive = isAlive(p);
     let state: NodeState;
-    if (alive && saysNoQuorum(p!)) state = "offline";
+    if (alive && idleWithoutQuorum(p!)) state = "offline";
     else if (alive) state = standby ? "standby" : "online";
     else state = p && mustBeFenced(p, mustFence) ? "unclean" : "offline";
     return { name, state, ...(p?.upSince != null ? { upSince: p.upSince } : {}) };
@@ -107,8 +89,8 @@ export function buildPlacementInput(i: PlacementViewInput): { input: PlacementIn
         // Alive: what it says it holds (decideNode's effectivePeers has already put in what peers that
         // still hear it relay, for one this node does not hear). Dead: its lease has run out and it
         // stopped what it held, unless it was blocked or (with fencing configured) must be fenced first.
-        if (isAlive(p)) return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id));
-        return !!p.payload && (p.payload.r.includes(g.id) || p.payload.b.includes(g.id)) && mustBeFenced(p, mustFence);
+        const says = !!p.report && (p.report.running.includes(g.id) || p.report.blocked.includes(g.id));
+        return isAlive(p) ? says : says && mustBeFenced(p, mustFence);
       });
       current[g.id] = holder ?? null;
     }
@@ -158,10 +140,9 @@ export function quorumOf(nodes: readonly string[], self: string, peers: Readonly
 /** A peer whose groups cannot run elsewhere until it is fenced: it reported a blocked group (a stop
  *  failed there), or, with fencing configured, it died holding groups. */
 export function mustBeFenced(p: PeerInfo, fencing: boolean): boolean {
-  if (p.fenced || !p.payload) return false;
-  if (p.payload.b.length > 0) return true;
-  const alive = p.liveness === "up" || p.liveness === "late";
-  return fencing && !alive && p.payload.r.length > 0;
+  if (p.fenced || !p.report) return false;
+  if (p.report.blocked.length > 0) return true;
+  return fencing && !isHeard(p.liveness) && p.report.running.length > 0;
 }
 
 /** Exactly one node fences a victim: the first node in ha.cf order that has quorum and is alive
@@ -179,12 +160,12 @@ export function readyToPlace(peers: ReadonlyMap<string, PeerInfo>, startedAt: nu
 }
 
 /** A node that regains quorum learned nothing while it was without: a peer it still calls dead may
- *  be alive and hold groups taken over meanwhile, and a peer that read its "no quorum" (`nq`) may
+ *  be alive and hold groups taken over meanwhile, and a peer that read its "no quorum" (`noQuorum`) may
  *  be starting its groups right now, on a decision its next heartbeat has not shown yet. So after
  *  a loss (`rejoin`) it starts nothing until `deadtime` has passed since it regained quorum: by then
- *  every takeover decided on its last `nq` payload is in a heartbeat it has read. At start-up
- *  (`boot`: it never said `nq` with groups to take) it may start as soon as every peer is heard
- *  directly saying it hears this node (its `u`: a payload from before could predate the peer's
+ *  every takeover decided on its last no-quorum report is in a heartbeat it has read. At start-up
+ *  (`boot`: it never said `noQuorum` with groups to take) it may start as soon as every peer is heard
+ *  directly saying it hears this node (its `vouchesFor`: a report from before could predate the peer's
  *  takeover). `peers` are as this node's own detector has them, not as relayed by others. */
 export function readyAfterRegain(
   self: string,
@@ -198,5 +179,5 @@ export function readyAfterRegain(
 ): boolean {
   if (regainedAt === null || now - regainedAt >= deadtimeMs) return true;
   if (!boot) return false;
-  return [...peers.values()].every((p) => p.liveness === "dead" || (p.liveness === "up" && !!p.payload?.u?.includes(self)));
+  return [...peers.values()].every((p) => p.liveness === "dead" || (p.liveness === "up" && !!p.report?.vouchesFor?.includes(self)));
 }

@@ -2,7 +2,7 @@
 // applies, whether a failcount has reached its migration threshold. No I/O, no clock.
 import type { Resource } from "@vigil/resource-agents/agent-interface";
 
-export type ResourceState = "started" | "stopped" | "starting" | "stopping" | "failed";
+import type { ResourceState } from "@vigil/shared/states";
 export type ResourceOp = "start" | "stop" | "monitor";
 
 /** Per-resource settings that override the agent's metadata (from Vigil's own config, or a test). */

@@ -1,9 +1,9 @@
 // The operator's view of one group machine, for `vigil status` (crm_mon's group and resource states).
 import type { SnapshotFrom } from "xstate";
 import type { GroupMachine } from "./group-machine.js";
-import type { ResourceState } from "./group-context.js";
+import type { GroupState, ResourceState } from "@vigil/shared/states";
 
-export type GroupState = "started" | "stopped" | "starting" | "stopping" | "failed" | "blocked";
+export type { GroupState } from "@vigil/shared/states";
 
 export interface GroupView {
   state: GroupState;

@@ -4,6 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import { ensureBuilt, workerUrl } from "./fixtures/ensure-built.js";
 import { HeartbeatService, SameNameError, type SameNameAgent, type Transition } from "./heartbeat-service.js";
+import { createSocket } from "node:dgram";
+import { encodePacket } from "@vigil/shared/heartbeat/packet";
+import { nodeReport, type NodeReport, type WireReport } from "@vigil/shared/heartbeat/node-report";
 
 const rnd = (n: number) => Math.floor(Math.random() * n);
 const net = `127.${1 + rnd(250)}.${1 + rnd(250)}`;
@@ -33,7 +36,7 @@ function haCf(self: Node, overrides: Partial<HaCf> = {}): HaCf {
 }
 
 const running: HeartbeatService[] = [];
-function service(node: Node, key = "secret", generation = 1, payload?: unknown, timing: Partial<HaCf> = {}): HeartbeatService {
+function service(node: Node, key = "secret", generation = 1, payload?: WireReport | null, timing: Partial<HaCf> = {}): HeartbeatService {
   const s = new HeartbeatService({ node, generation, haCf: haCf(node, timing), authKeys: auth(key), workerUrl, payload, statsIntervalMs: 100 });
   running.push(s);
   return s;
@@ -66,7 +69,7 @@ describe("heartbeat service over loopback unicast", () => {
   });
 
   it("a second agent in a node's name, listening before it announces, hears the running one and is refused; the running one hears its probes", async () => {
-    const first = service("n1", "secret", 1, { r: [] });
+    const first = service("n1", "secret", 1, { r: [], b: [] });
     await first.start();
     const heard = new Promise<SameNameAgent>((resolve) => first.once("same-name", ({ other }) => resolve(other)));
     // The second binds where n1's unicast heartbeats arrive (n3's address), as on another host.
@@ -91,8 +94,8 @@ describe("heartbeat service over loopback unicast", () => {
   });
 
   it("two nodes see each other up and exchange payloads", async () => {
-    const a = service("n1", "secret", 1, { role: "a" });
-    const b = service("n2", "secret", 1, { role: "b" });
+    const a = service("n1", "secret", 1, { r: ["a"], b: [] });
+    const b = service("n2", "secret", 1, { r: ["b"], b: [] });
     const aSeesB = transition(a, (t) => t.peer === "n2" && t.to === "up");
     const bSeesA = transition(b, (t) => t.peer === "n1" && t.to === "up");
     const payloadAtB = new Promise((r) => b.on("payload", (p) => p.peer === "n1" && r(p.payload)));
@@ -101,12 +104,12 @@ describe("heartbeat service over loopback unicast", () => {
     expect(ta).toMatchObject({ from: "init", to: "up", generation: 1 });
     expect(tb).toMatchObject({ from: "init", to: "up", generation: 1 });
     expect(Math.abs(ta.at - Date.now())).toBeLessThan(10_000); // epoch milliseconds
-    expect(await payloadAtB).toEqual({ role: "a" });
+    expect(await payloadAtB).toEqual(nodeReport({ running: ["a"] }));
 
     const changed = new Promise((r) => b.on("payload", (p) => p.peer === "n1" && r(p.payload)));
-    expect(a.setPayload({ role: "a", view: ["n1", "n2"] })).toEqual({ ok: true });
-    expect(await changed).toEqual({ role: "a", view: ["n1", "n2"] });
-    expect(a.setPayload({ big: "x".repeat(2000) }).ok).toBe(false);
+    expect(a.setPayload({ r: ["a"], b: [], u: ["n2"] })).toEqual({ ok: true });
+    expect(await changed).toEqual(nodeReport({ running: ["a"], vouchesFor: ["n2"] }));
+    expect(a.setPayload({ r: ["x".repeat(2000)], b: [] }).ok).toBe(false);
 
     const s = await a.currentStats();
     expect(s.accepted).toBeGreaterThan(0);
@@ -191,5 +194,38 @@ describe("heartbeat service over loopback unicast", () => {
     await service("n1").start();
     const twin = new HeartbeatService({ node: "n1", generation: 2, haCf: haCf("n1"), authKeys: auth("secret"), workerUrl });
     await expect(twin.start()).rejects.toThrow(/cannot bind .*EADDRINUSE/);
+  });
+
+  it("decodes a peer's report where its packet is read: an older agent's bare { r, b } is understood, a malformed one dropped and counted", async () => {
+    const a = service("n1");
+    const reports: (NodeReport | null)[] = [];
+    a.on("payload", (p) => p.peer === "n2" && reports.push(p.payload));
+    await a.start();
+    // n2 is this test, sending signed packets as an agent would: no envelope (the oldest form), then
+    // envelopes carrying a report that is no report (`b` not a list).
+    const sock = createSocket("udp4");
+    await new Promise<void>((r) => sock.bind(0, addr.n2, () => r()));
+    const send = (seq: number, payload: unknown) => {
+      const e = encodePacket({ node: "n2", cluster: "hbtest", generation: 1, seq, payload }, auth("secret"));
+      if (!e.ok) throw new Error(e.reason);
+      return new Promise<void>((r, j) => sock.send(e.bytes, port, addr.n1, (err) => (err ? j(err) : r())));
+    };
+    try {
+      const up = transition(a, (t) => t.peer === "n2" && t.to === "up");
+      await send(1, { r: ["web"], b: [] });
+      await up;
+      const before = (await a.currentStats()).dropped.malformed;
+      for (let seq = 2; seq <= 4; seq++) await send(seq, { a: { n1: 5 }, p: { r: ["web"], b: "db" } });
+      // Bounded wait until the worker has counted all three.
+      let s = await a.currentStats();
+      for (let i = 0; i < 50 && s.dropped.malformed < before + 3; i++) {
+        await new Promise((r) => a.once("stats", r));
+        s = await a.currentStats();
+      }
+      expect(s.dropped.malformed - before).toBe(3);
+      expect(reports).toEqual([nodeReport({ running: ["web"] })]);
+    } finally {
+      sock.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { MAX_PAYLOAD_BYTES } from "@vigil/shared/heartbeat/packet";
+import type { NodeReport, WireReport } from "@vigil/shared/heartbeat/node-report";
 import { emptyStats, type FromWorker, type HeartbeatStats, type SameNameAgent, type ToWorker, type WorkerConfig } from "./worker-protocol.js";
 
 export type { HeartbeatStats, SameNameAgent } from "./worker-protocol.js";
@@ -27,8 +28,8 @@ export interface HeartbeatServiceOptions {
   generation: number;
   haCf: HaCf;
   authKeys: AuthKeys;
-  /** Advertised from the first heartbeat on (default null). */
-  payload?: unknown;
+  /** Advertised from the first heartbeat on (default null: no report yet). */
+  payload?: WireReport | null;
   /** How often a `stats` event is emitted (default 5000 ms). */
   statsIntervalMs?: number;
   /** Listen this long after binding, sending only probes, before announcing this node: another agent
@@ -43,7 +44,8 @@ export interface HeartbeatServiceOptions {
 
 export interface HeartbeatServiceEvents {
   transition: [Transition];
-  payload: [{ peer: string; payload: unknown }];
+  /** A peer's report changed (decoded: @vigil/shared/heartbeat/node-report; null, it sends none yet). */
+  payload: [{ peer: string; payload: NodeReport | null }];
   stats: [HeartbeatStats];
   /** After the start, another agent heard in this node's name; `announcedMs`: how long this one has
    *  announced itself (the other's is in `other`). */
@@ -163,7 +165,7 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   }
 
   /** Sets what the following heartbeats carry (JSON, at most 1 KiB encoded). */
-  setPayload(payload: unknown): SetPayloadResult {
+  setPayload(payload: WireReport): SetPayloadResult {
     let json: string | undefined;
     try {
       json = JSON.stringify(payload);
@@ -176,7 +178,7 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
       return { ok: false, error: `heartbeat payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} fit` };
     }
     this.opts.payload = payload;
-    this.post({ type: "payload", payload: JSON.parse(json) as unknown });
+    this.post({ type: "payload", payload: JSON.parse(json) as WireReport });
     return { ok: true };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodePacket } from "@vigil/shared/heartbeat/packet";
-import { admitPacket, emptyFilterState, type FilterContext } from "./receive-filter.js";
+import { screenPacket, type FilterContext } from "./receive-filter.js";
 import { noteRejected, rejectedSender, stepRejections, type RejectTally, type RejectionState } from "./peer-rejections.js";
 
 type Keys = { active: number; keys: Record<string, { method: "sha256"; key: string }> };
@@ -14,9 +14,9 @@ function packet(node: string, auth: Keys, cluster = "c1"): Buffer {
   return r.bytes;
 }
 
-/** The worker's path: the filter's verdict, then the tally of what it dropped for a key. */
+/** The worker's path: the edge's verdict, then the tally of what it dropped for a key. */
 function receive(tally: RejectTally, bytes: Buffer): void {
-  const o = admitPacket(emptyFilterState(), bytes, ctx).outcome;
+  const o = screenPacket(bytes, ctx);
   if (o.kind !== "drop") return;
   const r = rejectedSender(bytes, o.reason, ctx);
   if (r) noteRejected(tally, r);

@@ -5,13 +5,11 @@
 // tested without sockets.
 import type { AuthKeys } from "@vigil/shared/config/schemas";
 import { decodePacket, type HeartbeatPacket } from "@vigil/shared/heartbeat/packet";
-import { admitHeard, type AdmitOutcome, type FilterState, type PacketDropReason } from "@vigil/shared/heartbeat/admit";
+import type { PacketDropReason } from "@vigil/shared/heartbeat/admit";
 import { envelopeFlags, takenFlag } from "@vigil/shared/heartbeat/envelope";
 import type { LoopInput, RejectedSender } from "@vigil/shared/heartbeat/heartbeat-loop";
 
-export type { PeerDuplicate, FilterState } from "@vigil/shared/heartbeat/admit";
-export { emptyFilterState, lossReport, worstLinkLoss } from "@vigil/shared/heartbeat/admit";
-export { PROBE_ENVELOPE, reportedLoss, takenEnvelope, unwrapHeartbeatPayload, wrapHeartbeatPayload, type HeartbeatEnvelope } from "@vigil/shared/heartbeat/envelope";
+export { PROBE_ENVELOPE, takenEnvelope, wrapHeartbeatPayload } from "@vigil/shared/heartbeat/envelope";
 
 export interface FilterContext {
   self: string;
@@ -21,11 +19,6 @@ export interface FilterContext {
   nodes: ReadonlySet<string>;
   authKeys: Pick<AuthKeys, "keys">;
   allowCrc: boolean;
-  /** When this packet was read (monotonic ms); only peer-twins.ts reads it. */
-  nowMs?: number;
-  /** A generation refused as a second agent is let in once the kept one is silent this long
-   *  (peer-twins.ts; the worker gives deadtime). Absent: never. */
-  releaseMs?: number;
 }
 
 /** A packet in this node's own name from another agent (another generation): a second agent runs,
@@ -36,7 +29,7 @@ export type SameName = { kind: "same-name"; generation: number; probing: boolean
 export type Screened = { kind: "peer"; packet: HeartbeatPacket } | SameName | { kind: "drop"; reason: PacketDropReason };
 
 /** The edge's checks on a datagram. */
-export function screenPacket(bytes: Uint8Array, ctx: Pick<FilterContext, "self" | "generation" | "cluster" | "nodes" | "authKeys" | "allowCrc">): Screened {
+export function screenPacket(bytes: Uint8Array, ctx: FilterContext): Screened {
   const d = decodePacket(bytes, ctx.authKeys, { allowCrc: ctx.allowCrc });
   if (!d.ok) return { kind: "drop", reason: d.reason };
   return screenDecoded(d.packet, ctx);
@@ -73,14 +66,4 @@ export function loopInput(s: ReturnType<typeof screenDecoded>, medium: string, f
   if (s.kind === "peer") return { kind: "heard", packet: s.packet, medium, from };
   if (s.kind === "same-name") return { kind: "same-name", generation: s.generation, probing: s.probing, announcedMs: s.announcedMs, from };
   return { kind: "dropped", reason: s.reason, ...(rejected ? { rejected } : {}) };
-}
-
-export type FilterOutcome = AdmitOutcome | SameName;
-
-/** The whole receive path as one call: the edge's checks, then the loop's admit rules (the worker
- *  runs the two halves apart, screenPacket here and admitHeard inside the heartbeat loop). */
-export function admitPacket(state: FilterState, bytes: Uint8Array, ctx: FilterContext): { state: FilterState; outcome: FilterOutcome } {
-  const s = screenPacket(bytes, ctx);
-  if (s.kind !== "peer") return { state, outcome: s };
-  return admitHeard(state, s.packet, { self: ctx.self, nowMs: ctx.nowMs, releaseMs: ctx.releaseMs });
 }

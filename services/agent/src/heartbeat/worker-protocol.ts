@@ -4,6 +4,7 @@ import type { AuthKeys, HaCf } from "@vigil/shared/config/schemas";
 import type { LinkStats, LoopPost, SameNameAgent } from "@vigil/shared/heartbeat/heartbeat-loop";
 import { DROP_REASONS, type PacketDropReason } from "@vigil/shared/heartbeat/admit";
 import type { RejectTally } from "./peer-rejections.js";
+import type { WireReport } from "@vigil/shared/heartbeat/node-report";
 
 export { DROP_REASONS, type PacketDropReason };
 export type { LinkStats, SameNameAgent } from "@vigil/shared/heartbeat/heartbeat-loop";
@@ -56,12 +57,12 @@ export interface WorkerConfig {
   announceOnStart: boolean;
   haCf: HaCf;
   authKeys: AuthKeys;
-  payload: unknown;
+  payload: WireReport | null;
   statsIntervalMs: number;
 }
 
 /** `stats` with an id asks for an answer carrying that id (periodic reports carry none). */
-export type ToWorker = { type: "payload"; payload: unknown } | { type: "stats"; id: number } | { type: "announce" } | { type: "stop" };
+export type ToWorker = { type: "payload"; payload: WireReport } | { type: "stats"; id: number } | { type: "announce" } | { type: "stop" };
 
 /** The loop's posts (heartbeat-loop.ts LoopPost; `ready` names the media bound), the worker's own
  *  start failures, and the counters. Transitions' `at` and `silentMs` are on the worker's monotonic

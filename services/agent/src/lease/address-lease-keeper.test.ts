@@ -5,7 +5,7 @@ import { runCommand } from "@vigil/resource-agents/exec/run-command";
 import { createVethPair, type VethPair } from "@vigil/resource-agents/ipaddr/veth-pair-fixture";
 import { ensureBuilt } from "../heartbeat/fixtures/ensure-built.js";
 import { AddressLeaseKeeper } from "./address-lease-keeper.js";
-import { leaseTiming } from "./lease-timing.js";
+import { leaseTiming } from "@vigil/shared/config/derived-timing";
 
 const workerUrl = new URL("../../dist/lease/lease-worker.js", import.meta.url);
 const T = { timeoutMs: 10_000 };

@@ -1,22 +1,10 @@
 // Turns the failure detector's per-peer transitions into log events and the membership view.
 // Pure: the caller supplies ids and time through `meta`.
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
+import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 
-export type PeerState = "init" | "up" | "late" | "dead";
-
-export interface PeerTransition {
-  peer: string;
-  from: PeerState;
-  to: PeerState;
-  at: number;
-  silentMs: number;
-  generation: number | null;
-  returned?: boolean;
-  restarted?: boolean;
-  stalled?: boolean;
-  unvouched?: boolean;
-  previousGeneration?: number | null;
-}
+/** The failure detector's transition, as the heartbeat worker reports it. */
+export type PeerTransition = Transition;
 
 export interface MembershipState {
   self: string;

@@ -1,0 +1,93 @@
+// What a node says about itself in every heartbeat (its report), and the one place that knows how
+// the report is written on the wire. The wire keeps short keys, so that packets stay small and the
+// agents already deployed are understood as they are (there is no version inside the payload: the
+// packet's version byte covers the frame, and every field added since the first release is optional).
+// Everything else reads the named fields: a report is decoded once, where a packet is admitted
+// (admit.ts), and a report that does not decode drops its packet as `malformed`.
+import { z } from "zod";
+
+/** A node this node has fenced, with the victim's generation at the time (null: not known), so its
+ *  peers need not wait for the log to learn it. */
+export interface FencedNode {
+  node: string;
+  generation: number | null;
+}
+
+export interface NodeReport {
+  /** Groups held here (starting, started, stopping). */
+  running: string[];
+  /** Groups blocked here (a stop failed): this node must be fenced before they run elsewhere. */
+  blocked: string[];
+  /** Nodes this node has fenced. */
+  fenced: FencedNode[];
+  /** Peers this node hears within warntime (up): it vouches for them, so quorum counts only peers
+   *  that hear each other. Not late ones: vouching for a node until the moment it is called dead would
+   *  leave that node no time to stop. Null: an agent from before mutual quorum, which does not say. */
+  vouchesFor: string[] | null;
+  /** Peers this node still hears at all (up or late): so a node cut off from one peer only does not
+   *  take that peer for dead. */
+  hears: string[];
+  /** What each peer of `hears` holds by its own last report. */
+  peersRunning: Record<string, string[]>;
+  /** This node has no quorum: it starts nothing (its peers place nothing on it while it holds nothing). */
+  noQuorum: boolean;
+}
+
+/** The wire form. Keys: r running, b blocked, f fenced ({ n node, g generation }), u vouchesFor,
+ *  h hears, v peersRunning, nq noQuorum. Unknown keys (a newer agent's) are ignored. */
+const WireReport = z.object({
+  r: z.array(z.string()),
+  b: z.array(z.string()),
+  f: z.array(z.object({ n: z.string(), g: z.number().int().nullable() })).optional(),
+  u: z.array(z.string()).optional(),
+  h: z.array(z.string()).optional(),
+  v: z.record(z.string(), z.array(z.string())).optional(),
+  nq: z.boolean().optional(),
+});
+export type WireReport = z.infer<typeof WireReport>;
+
+/** A report with what is not given empty: for a node that says nothing more. */
+export const nodeReport = (r: Partial<NodeReport> = {}): NodeReport => ({
+  running: [],
+  blocked: [],
+  fenced: [],
+  vouchesFor: null,
+  hears: [],
+  peersRunning: {},
+  noQuorum: false,
+  ...r,
+});
+
+/** A peer's report as its packet carries it. `null` is no report yet (an agent sends none until its
+ *  groups are known, and probes carry none): valid, and says nothing. */
+export function decodeNodeReport(x: unknown): { ok: true; report: NodeReport | null } | { ok: false } {
+  if (x === null) return { ok: true, report: null };
+  const w = WireReport.safeParse(x);
+  if (!w.success) return { ok: false };
+  const { r, b, f, u, h, v, nq } = w.data;
+  return {
+    ok: true,
+    report: {
+      running: r,
+      blocked: b,
+      fenced: (f ?? []).map((e) => ({ node: e.n, generation: e.g })),
+      vouchesFor: u ?? null,
+      hears: h ?? [],
+      peersRunning: v ?? {},
+      noQuorum: nq === true,
+    },
+  };
+}
+
+/** The wire form of a report: `f` and `nq` only when they say something (most packets carry neither). */
+export function encodeNodeReport(r: NodeReport): WireReport {
+  return {
+    r: r.running,
+    b: r.blocked,
+    ...(r.vouchesFor !== null ? { u: r.vouchesFor } : {}),
+    h: r.hears,
+    v: r.peersRunning,
+    ...(r.fenced.length ? { f: r.fenced.map((e) => ({ n: e.node, g: e.generation })) } : {}),
+    ...(r.noQuorum ? { nq: true } : {}),
+  };
+}
