@@ -63,6 +63,9 @@ export interface SimLogOptions {
   /** From store to a following reader's fetch. */
   deliveryMs?: number;
   duplicateWindowMs?: number;
+  /** Called when an event is stored, with the time it reaches readers: wake every agent then (their
+   *  `nextAt` cannot know what others will publish). */
+  onStore?: (deliverableAt: number) => void;
 }
 
 interface Window {
@@ -83,8 +86,10 @@ export class SimLog {
   private readonly outages: Array<Window & { nodes: readonly string[] | null }> = [];
   private readonly slow: Array<Window & { ms: number }> = [];
   private lastCreatedAt = -Infinity;
+  private readonly onStore: (deliverableAt: number) => void;
 
   constructor(o: SimLogOptions) {
+    this.onStore = o.onStore ?? (() => {});
     this.cluster = o.cluster;
     this.ackMs = o.ackMs ?? 2;
     this.deliveryMs = o.deliveryMs ?? 2;
@@ -175,6 +180,7 @@ export class SimLog {
       entry = { seq: this.lastSeq + 1, event, storedAt: now };
       s.entries.push(entry);
       s.ids.set(event.id, entry);
+      this.onStore(now + this.deliveryMs);
     }
     if (ackMs >= timeoutMs) return { ok: false, why: "timeout", at: now + timeoutMs, stored: entry.seq };
     return { ok: true, seq: entry.seq, duplicate, at: now + ackMs };
