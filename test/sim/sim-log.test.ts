@@ -5,50 +5,13 @@ import { applyEvent, emptyView, type ClusterView } from "@vigil/shared/events/cl
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { PUBLISH_TIMEOUT_MS } from "@vigil/agent/events/publisher";
 import { CHECK_EVERY_MS } from "@vigil/agent/nats/log-health";
-import { SimAgentLog, SimLog, type AgentLogStep, type RestoreContext, type SimLogOptions } from "./sim-log.js";
-
-const CLUSTER = "sim";
-const config = {
-  nodes: ["n1", "n2"],
-  groups: [{ id: "web", preferredNode: "n1", resources: ["ip"] }],
-  autoFailback: "on" as const,
-  keepaliveMs: 100,
-  deadtimeMs: 500,
-};
+import type { SimLog } from "./sim-log.js";
+import { agent, applied, CLUSTER, CONFIG, newLog, run } from "./log-harness.js";
 
 let counter = 0;
 const ev = (node: string, now: number): VigilEvent => makeEvent("NodeUp", { peer: node, generation: 1 }, { id: `${node}.1.${++counter}`, node, time: now });
+const config = CONFIG;
 
-function agent(log: SimLog, node: string, now = 0, view: ClusterView = emptyView(CLUSTER), streamCreated: string | null = null): SimAgentLog {
-  let ids = 0;
-  const restore = (): RestoreContext => ({ generation: 2, config, nextId: () => `${node}.2.r${++ids}` });
-  return new SimAgentLog(log, { node, view, streamCreated, now, restore });
-}
-
-/** Wakes every agent when an event reaches readers (the host's part: SimLogOptions.onStore). */
-let stored: number[] = [];
-const newLog = (o: Omit<SimLogOptions, "cluster" | "onStore"> = {}) => new SimLog({ cluster: CLUSTER, ...o, onStore: (at) => stored.push(at) });
-
-/** Polls every agent at each instant one of them asked for (or a store wakes them), from `from` to `to`. */
-function run(agents: SimAgentLog[], from: number, to: number): Map<string, AgentLogStep[]> {
-  const steps = new Map<string, AgentLogStep[]>(agents.map((a) => [a.node, []]));
-  const next = new Map<SimAgentLog, number>(agents.map((a) => [a, from]));
-  stored = [];
-  for (let i = 0; i < 100_000; i++) {
-    const now = Math.min(...next.values());
-    if (now > to) break;
-    for (const a of agents) {
-      if (next.get(a)! > now) continue;
-      const s = a.poll(now);
-      steps.get(a.node)!.push(s);
-      next.set(a, s.nextAt ?? Infinity);
-    }
-    for (const at of stored.splice(0)) for (const a of agents) next.set(a, Math.min(next.get(a)!, Math.max(at, now)));
-  }
-  return steps;
-}
-
-const applied = (steps: AgentLogStep[]) => steps.flatMap((s) => s.applied.map((e) => e.id));
 const fresh = (log: SimLog) => {
   const v = emptyView(CLUSTER);
   for (const { seq, event } of log.entries()) applyEvent(v, event, seq);

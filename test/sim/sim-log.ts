@@ -34,7 +34,7 @@
 //                              watchdog restarts it
 //   restart(now, view, streamCreated)  the agent restarted from its snapshot: the outbox survives (its
 //                              file), the in-flight publish's answer is lost, reader and watchdog start anew
-//   pending / outbox() / restarts / rebuilds / fold
+//   pending / outbox() / restarts / rebuilds / live (the live fold) / fold (FollowedFold)
 import { DUPLICATE_WINDOW_MS } from "@vigil/log-client/event-stream";
 import type { ClusterView } from "@vigil/shared/events/cluster-view";
 import type { EventType, VigilEvent } from "@vigil/shared/events/vocabulary";
@@ -136,6 +136,11 @@ export class SimLog {
       made = true;
     }
     return { created: this.stream.created, firstSeq: this.stream.entries[0]?.seq ?? 1, made };
+  }
+
+  /** How long a stored id keeps a re-publish of it from being stored again. */
+  get duplicateWindowMs(): number {
+    return this.windowMs;
   }
 
   get exists(): boolean {
@@ -278,6 +283,11 @@ export class SimAgentLog {
     this.reconnectChecks = [];
     this.wasReachable = this.log.reachable(this.node, now);
     this.restoring = null;
+  }
+
+  /** The agent's live fold (the controller's view). */
+  get live(): ClusterView {
+    return this.view;
   }
 
   append(e: VigilEvent): void {
