@@ -172,3 +172,27 @@ describe("the simulated event log", () => {
     expect(log.entries().map((x) => x.event.id)).toEqual([e.id]);
   });
 });
+
+describe("a rebuilt log's commands", () => {
+  it("a command recorded in the rebuilt log before an agent's refold swapped in still reaches that agent's controller", () => {
+    const log = newLog();
+    const [a, b] = [agent(log, "n1"), agent(log, "n2", 700)];
+    a.append(makeEvent("ConfigLoaded", CONFIG, { id: "n1.c", node: "n1", time: 0 }));
+    // The lost log is longer than the new one will be when the command is recorded in it.
+    for (let i = 0; i < 20; i++) a.append(ev("n1", 0));
+    run([a, b], 0, 1_000);
+    log.wipe(1_000);
+    // n1 rebuilds at its look (3 000 ms); n2 is cut off from 3 500 ms, before its look at 3 700.
+    log.outage(3_500, 10_000, ["n2"]);
+    run([a, b], 1_000, 3_600);
+    expect(log.created).not.toBeNull();
+    const cleanup = makeEvent("CleanupRequested", { group: "web" }, { id: "cli.cleanup", node: "cli", time: 3_600 });
+    expect(log.publish("cli", cleanup, 3_600)).toMatchObject({ ok: true });
+    const steps = run([a, b], 3_600, 30_000);
+    expect(b.rebuilds).toBe(1);
+    expect(b.live.applied.has(cleanup.id)).toBe(true);
+    expect(applied(steps.get("n1")!)).toContain(cleanup.id);
+    // The controller acts on CleanupRequested (FailcountCleared, the machine's CLEANUP): n2's must see it.
+    expect(applied(steps.get("n2")!)).toContain(cleanup.id);
+  });
+});

@@ -363,6 +363,7 @@ export class SimAgentLog {
       const a = this.fold.apply(seq, event);
       if (a.live) step.applied.push(event);
       if (a.refolded) step.refolded = true;
+      step.applied.push(...a.missed);
     }
     if (got.length > 0) this.activity++;
     return got.length > 0;

@@ -98,7 +98,8 @@ export class LogFollower {
     const a = this.fold.apply(seq, e);
     if (a.live) this.onEvent(e);
     if (!a.refolded) return;
-    this.log.info({ lastSeq: this.view.lastSeq }, "the rebuilt log's fold replaces the lost one");
+    this.log.info({ lastSeq: this.view.lastSeq, handedOn: a.missed.length }, "the rebuilt log's fold replaces the lost one");
+    for (const m of a.missed) this.onEvent(m);
     this.o.onRefolded?.();
   }
 

@@ -38,16 +38,18 @@ describe("the followed fold", () => {
   it("applies to the live view; a refold builds a fresh one and swaps it in place at the event it waits for", () => {
     const live = emptyView("c");
     const f = new FollowedFold("c", live, A);
-    expect(f.apply(1, ev("a"))).toEqual({ live: true, refolded: false });
-    expect(f.apply(1, ev("a"))).toEqual({ live: false, refolded: false });
+    expect(f.apply(1, ev("a"))).toEqual({ live: true, refolded: false, missed: [] });
+    expect(f.apply(1, ev("a"))).toEqual({ live: false, refolded: false, missed: [] });
     f.refold(B, (e) => e.id === "mine");
     expect(f.streamCreated).toBeNull();
     expect(f.followedCreated).toBe(B);
-    expect(f.apply(1, ev("x"))).toEqual({ live: false, refolded: false });
+    expect(f.apply(1, ev("a"))).toEqual({ live: false, refolded: false, missed: [] });
+    expect(f.apply(2, ev("x"))).toEqual({ live: false, refolded: false, missed: [] });
     expect(live.applied.has("x")).toBe(false);
-    expect(f.target.lastSeq).toBe(1);
-    expect(f.apply(2, ev("mine"))).toEqual({ live: false, refolded: true });
-    expect([...live.applied].sort()).toEqual(["mine", "x"]);
+    expect(f.target.lastSeq).toBe(2);
+    // At the swap, what the live fold never had is handed on (not "a", which it had).
+    expect(f.apply(3, ev("mine"))).toEqual({ live: false, refolded: true, missed: [ev("x"), ev("mine")] });
+    expect([...live.applied].sort()).toEqual(["a", "mine", "x"]);
     expect(f.target).toBe(live);
     expect(f.streamCreated).toBe(B);
   });
