@@ -115,14 +115,18 @@ function trial(seed: number): Trial {
   }
   const steps = schedule(rng, log, agents, written);
   const all = [...agents.values()];
+  const handed = new Map(NODES.map((n) => [n, new Set<string>()]));
+  const note = (steps: ReturnType<typeof run>) => {
+    for (const [node, ss] of steps) for (const s of ss) for (const e of s.applied) handed.get(node)!.add(e.id);
+  };
   let now = 0;
   for (const s of steps) {
-    if (s.at > now) run(all, now, s.at - 1);
+    if (s.at > now) note(run(all, now, s.at - 1));
     now = s.at;
     s.act();
   }
-  run(all, now, FAULTS_UNTIL + HEAL_MS);
-  const found = logInvariants(log, all, [], { now: FAULTS_UNTIL + HEAL_MS, boundMs: HEAL_MS, appended: written });
+  note(run(all, now, FAULTS_UNTIL + HEAL_MS));
+  const found = logInvariants(log, all, [], { now: FAULTS_UNTIL + HEAL_MS, boundMs: HEAL_MS, appended: written, handed });
   const problems = Object.entries(found).flatMap(([k, v]) => v.map((x) => `${k}: ${x}`));
   const ids = log.entries().map((e) => e.event.id);
   const seen = {
@@ -135,7 +139,7 @@ function trial(seed: number): Trial {
 }
 
 describe("the log model under seeded fault schedules", () => {
-  it(`${SEEDS} seeds: after heal every event is in the log once, every outbox is drained and every fold is the log's`, () => {
+  it(`${SEEDS} seeds: after heal every event is in the log once, every outbox is drained, every fold is the log's and every controller saw every event`, () => {
     const bad: string[] = [];
     const total = { rebuilds: 0, restarts: 0, duplicates: 0, events: 0 };
     for (let seed = 1; seed <= SEEDS; seed++) {

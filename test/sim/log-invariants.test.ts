@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { emptyView } from "@vigil/shared/events/cluster-view";
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { CHECK_EVERY_MS } from "@vigil/agent/nats/log-health";
-import { commandsAnswered, exactlyOnce, foldsConverge, logInvariants, nothingLost, outboxesDrained } from "./log-invariants.js";
+import { commandsAnswered, everyEventHanded, exactlyOnce, foldsConverge, logInvariants, nothingLost, outboxesDrained } from "./log-invariants.js";
 import { agent, CLUSTER, CONFIG, newLog, run } from "./log-harness.js";
 import { SimCli, type CommandRun } from "./sim-commands.js";
 import type { LogEntry } from "./sim-log.js";
@@ -105,6 +105,15 @@ describe("folds converge", () => {
   });
 });
 
+describe("every event handed", () => {
+  it("fails for a controller never given an event of the log, holds once it was", () => {
+    const [x, y] = [ev("n1"), makeEvent("CleanupRequested", { group: "web" }, { id: "cli.c", node: "cli", time: 0 })];
+    const entries = [entry(1, x, 0), entry(2, y, 0)];
+    expect(everyEventHanded(entries, new Map([["n2", new Set([x.id])]]))).toEqual(["n2's controller never saw 1 events of the log (#2 CleanupRequested)"]);
+    expect(everyEventHanded(entries, new Map([["n2", new Set([x.id, y.id])]]))).toEqual([]);
+  });
+});
+
 describe("commands answered", () => {
   const run1 = (over: Partial<CommandRun>): CommandRun => ({
     command: { kind: "standby", node: "n1" },
@@ -148,6 +157,6 @@ describe("commands answered", () => {
     expect(found["commands answered"]).toEqual([expect.stringMatching(/^vigil resource move web n2 --wait .*: left hanging: move is in the log but was not carried out within 2 s$/)]);
     run([a], 5_000, 5_100);
     const after = logInvariants(log, [a], [], { now: 5_100, boundMs: 20_000, appended: ["n1.c", "n1.a", "n2.a", "n1.g"] });
-    expect(after).toEqual({ "exactly once": [], "nothing lost": [], "outboxes drained": [], "folds converge": [], "commands answered": [] });
+    expect(after).toEqual({ "exactly once": [], "nothing lost": [], "outboxes drained": [], "folds converge": [], "every event handed": [], "commands answered": [] });
   });
 });

@@ -9,6 +9,9 @@
 //   outboxesDrained(agents)            after heal, no agent still holds unpublished events
 //   foldsConverge(cluster, entries, folds)  after heal, each node's fold equals a fresh fold of the whole
 //                                      log (the chaos suite's foldDifferences)
+//   everyEventHanded(entries, handed)  after heal, every event in the stream was handed to each node's
+//                                      controller (onLogEvent) at least once, in one of its lives: a fold
+//                                      that has an event its controller never saw acts on it never
 //   commandsAnswered(runs, o)          every command was carried out or refused with a reason: none
 //                                      without an answer after o.boundMs, none left hanging by --wait
 //                                      outside a disturbance (o.disturbed: a fault overlapped the wait)
@@ -50,6 +53,16 @@ export function foldsConverge(cluster: string, entries: readonly LogEntry[], fol
   return out;
 }
 
+/** `handed`: per node, the ids its controller was given (AgentLogStep.applied, over every life). */
+export function everyEventHanded(entries: readonly LogEntry[], handed: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const out: string[] = [];
+  for (const [node, ids] of handed) {
+    const never = entries.filter((e) => !ids.has(e.event.id));
+    if (never.length > 0) out.push(`${node}'s controller never saw ${never.length} events of the log (${never.slice(0, 3).map((e) => `#${e.seq} ${e.event.type}`).join(", ")}${never.length > 3 ? ", …" : ""})`);
+  }
+  return out;
+}
+
 export interface AnswerBounds {
   /** The end of the run (or the instant checked). */
   now: number;
@@ -73,21 +86,23 @@ export function commandsAnswered(runs: readonly CommandRun[], o: AnswerBounds): 
   return out;
 }
 
-export const LOG_INVARIANTS = ["exactly once", "nothing lost", "outboxes drained", "folds converge", "commands answered"] as const;
+export const LOG_INVARIANTS = ["exactly once", "nothing lost", "outboxes drained", "folds converge", "every event handed", "commands answered"] as const;
 export type LogInvariant = (typeof LOG_INVARIANTS)[number];
 
-/** Every log invariant on the model after heal: `appended` the ids written, folds each agent's live fold. */
+/** Every log invariant on the model after heal: `appended` the ids written, `handed` what each
+ *  controller was given (absent: not checked). */
 export function logInvariants(
   log: SimLog,
   agents: readonly SimAgentLog[],
   runs: readonly CommandRun[],
-  o: AnswerBounds & { appended: Iterable<string> },
+  o: AnswerBounds & { appended: Iterable<string>; handed?: ReadonlyMap<string, ReadonlySet<string>> },
 ): Record<LogInvariant, string[]> {
   return {
     "exactly once": exactlyOnce(log.entries(), log.duplicateWindowMs),
     "nothing lost": nothingLost([log.entries(), ...log.lost().map((s) => s.entries)], o.appended),
     "outboxes drained": outboxesDrained(agents),
     "folds converge": foldsConverge(log.cluster, log.entries(), new Map(agents.map((a) => [a.node, a.live]))),
+    "every event handed": o.handed ? everyEventHanded(log.entries(), o.handed) : [],
     "commands answered": commandsAnswered(runs, o),
   };
 }
