@@ -3,7 +3,9 @@
 // nothing here draws randomness: the caller's seeded schedule says when faults happen and how long.
 //
 // SimLog — the stream, as one cluster's agents and CLI meet it:
-//   new SimLog({ cluster, ackMs?, deliveryMs?, duplicateWindowMs? })
+//   new SimLog({ cluster, ackMs?, deliveryMs?, duplicateWindowMs?, onStore? })
+//                              onStore(at): an event was stored and reaches readers at `at`: poll every
+//                              agent (and the CLI) then, since no agent's nextAt can know of it
 //   outage(from, to, nodes?)   NATS unreachable in [from, to) for `nodes` (or for everyone, the CLI too):
 //                              publishes time out unstored, readers get nothing, the stream survives
 //   slowAcks(from, to, ms)     acks of publishes made in [from, to) take `ms`; from PUBLISH_TIMEOUT_MS on
@@ -27,9 +29,9 @@
 //                              every CHECK_EVERY_MS, and CHECK_AFTER_RECONNECT_MS after a reconnect),
 //                              the ensure at start and every 30 s, the rebuild of a lost log
 //                              (restoredEvents, FollowedFold.refold). Returns the events newly applied to
-//                              the live fold (for controller.onLogEvent), whether a refold was swapped
-//                              in (controller.tick), losses seen, and `nextAt`: call poll again then
-//                              (or on append)
+//                              the live fold (for controller.onLogEvent; at a refold's swap, those the
+//                              live fold lacked), whether a refold was swapped in (controller.tick),
+//                              losses seen, and `nextAt`: call poll again then (or on append, or onStore)
 //   stall()                    the reader hangs (delivers nothing, completes no request) until the
 //                              watchdog restarts it
 //   restart(now, view, streamCreated)  the agent restarted from its snapshot: the outbox survives (its
@@ -195,8 +197,10 @@ export class SimLog {
   read(node: string, fromSeq: number, now: number): LogEntry[] {
     if (!this.stream || !this.reachable(node, now)) return [];
     const out: LogEntry[] = [];
-    for (const e of this.stream.entries) {
-      if (e.seq < fromSeq) continue;
+    // Seqs run from 1 without gaps (nothing is ever purged): the entry at seq s is at index s - 1.
+    const all = this.stream.entries;
+    for (let i = Math.max(0, fromSeq - 1); i < all.length; i++) {
+      const e = all[i]!;
       if (e.storedAt + this.deliveryMs > now) break;
       out.push(e);
     }
@@ -205,7 +209,7 @@ export class SimLog {
 
   /** When the entry at `seq` reaches a reader (null: not stored yet). */
   deliverableAt(seq: number): number | null {
-    const e = this.stream?.entries.find((x) => x.seq === seq);
+    const e = seq >= 1 ? this.stream?.entries[seq - 1] : undefined;
     return e ? e.storedAt + this.deliveryMs : null;
   }
 }
