@@ -166,6 +166,43 @@ describe("operator commands in the simulator", () => {
     expect(c.runs()[0]!.outcome).toMatchObject({ kind: "refused", message: "cannot hb standby: no other online node to take n1's groups" });
   });
 
+  it("already recorded but not yet carried out: nothing recorded, --wait waits for the agents", () => {
+    const log = cluster();
+    log.publish("cli", ev("StandbyRequested", "cli", { target: "n1" }, 1), 1);
+    const c = cli(log);
+    c.issue({ kind: "standby", node: "n1" }, 10);
+    const before = log.lastSeq;
+    run(c, 0, 2_000, {
+      700: () => {
+        log.publish("n1", ev("GroupStopped", "n1", { group: "web" }, 700), 700);
+        log.publish("n2", ev("GroupStarted", "n2", { group: "web" }, 700), 700);
+      },
+    });
+    const r = c.runs()[0]!;
+    expect(r.recorded).toEqual([]);
+    expect(log.lastSeq).toBe(before + 2);
+    expect(r.outcome).toMatchObject({ kind: "done", message: `carried out (#${before + 2})` });
+  });
+
+  it("a wiped store: the CLI finds no cluster and says so", () => {
+    const log = cluster();
+    log.wipe(5);
+    const c = cli(log);
+    c.issue({ kind: "cleanup", group: "web" }, 10);
+    run(c, 0, 100);
+    expect(c.runs()[0]!.outcome).toEqual({ kind: "refused", message: 'no cluster "sim" (its stream does not exist)' });
+  });
+
+  it("hb with a move never carried out is left hanging, like that move; its other moves go on", () => {
+    const log = cluster();
+    const c = cli(log, 1_000);
+    c.issue({ kind: "hb", verb: "takeover", which: "all", node: "n2" }, 10);
+    run(c, 0, 10_000);
+    const r = c.runs()[0]!;
+    expect(r.moves.map((m) => [(m.command as { group: string }).group, m.outcome?.kind])).toEqual([["web", "timeout"], ["db", "done"]]);
+    expect(r.outcome).toMatchObject({ kind: "timeout", message: expect.stringMatching(/^hb takeover all: 1 of 2 groups not moved: web: move is in the log but was not carried out within 1 s$/) });
+  });
+
   it("one operator: a command starts only when the one before returned", () => {
     const log = cluster();
     const c = cli(log, 1_000);
