@@ -163,8 +163,10 @@ export class SimCli {
   private fold(since: number, now: number): ClusterView | "wait" | { refused: string } {
     if (!this.log.reachable(this.writer, now)) {
       if (now - since < DEFAULT_READ_TIMEOUT_MS) return "wait";
+      // readEvents' UserError, without the server's address and the last error.
       return { refused: `the event log of cluster "${this.log.cluster}" did not answer within ${DEFAULT_READ_TIMEOUT_MS / 1000} s` };
     }
+    // event-stream.ts noClusterError's gist (the real one also names the server and the streams there).
     if (!this.log.exists) return { refused: `no cluster "${this.log.cluster}" (its stream does not exist)` };
     const v = emptyView(this.log.cluster);
     for (const { seq, event } of this.log.entries()) applyEvent(v, event, seq);
