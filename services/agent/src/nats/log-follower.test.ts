@@ -183,4 +183,34 @@ describe("the log follower", () => {
       await f.stop();
     }
   }, 40_000);
+
+  it("a refold hands on, at the swap, the events of the new log the live fold never had: a cleanup recorded meanwhile reaches the controller", async () => {
+    // Found by the simulated log: during a refold nothing is handed on (the live fold stays in force),
+    // and at the swap only tick() ran, so a command recorded in the new log before this node's own
+    // LogRestored was folded but never acted on (a cleanup's FailcountCleared never came; --wait hung).
+    const nc = await conn("follower");
+    const pub = await conn("publisher");
+    await ensureEventStream(nc, "h", 1);
+    const before = Array.from({ length: 10 }, ev);
+    for (const e of before) await publish(pub, "h", e);
+    const created = (await eventStreamInfo(await manager(nc), "h"))!.created;
+    const view = emptyView("h");
+    const handed: string[] = [];
+    let refolded = false;
+    const f = new LogFollower(nc, "h", view, quiet, (e) => handed.push(e.id), { checkEveryMs: 60_000, onRefolded: () => (refolded = true) });
+    f.start();
+    try {
+      expect(await eventually(() => handed.length === 10, 10_000, 20)).toBe(true);
+      const marker = ev();
+      f.refold(created, (e) => e.id === marker.id);
+      const cleanup = makeEvent("CleanupRequested", { group: "web" }, { id: "cli.cleanup", node: "cli", time: Date.now() });
+      await publish(pub, "h", cleanup);
+      await publish(pub, "h", marker);
+      expect(await eventually(() => refolded, 15_000, 50)).toBe(true);
+      // The ten the live fold had are not handed on again; the cleanup and the marker are, in order.
+      expect(handed).toEqual([...before.map((e) => e.id), cleanup.id, marker.id]);
+    } finally {
+      await f.stop();
+    }
+  }, 40_000);
 });
