@@ -9,11 +9,10 @@ export type Range = readonly [min: number, max: number];
 export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash";
 
 /** How a two-node cluster's witness behaves (DESIGN: a ping node or the NATS cluster).
- *  `ideal`: reachable exactly while the node's link is up. `ping`: the shipped ping witness
- *  (ping-witness.ts, wired in agent.ts): an echo every max(20, keepalive/2), answering while a reply
- *  was read within warntime (a reply in flight when the link goes down is lost); the controller is
- *  ticked when a poll at the same interval sees it flip, and at the lease's end (lastAnswer + warntime
- *  + 1 ms, armLeaseEnd). */
+ *  `ideal`: reachable exactly while the node's link is up. `ping`: the production PingWitness on the
+ *  node's simulated timers; the simulator plays its `ping` child (an echo every max(20, keepalive/2),
+ *  a reply in flight when the link goes down is lost, one that arrives while the agent is stopped
+ *  waits in the pipe). */
 export type WitnessModel = "none" | "ideal" | "ping";
 
 export interface SimOptions {

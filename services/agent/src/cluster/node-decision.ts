@@ -1,7 +1,7 @@
 // One node's whole decision, pure: from what it knows now (peers' liveness and payloads, its own
 // groups, the folded log) and what it remembers (quorum history, where it placed groups), to what it
 // must do: groups to start and stop, nodes to fence, quorum changes and the placement to record.
-// The controller is the shell around it; the simulator in test/sim runs the same function.
+// The controller is the shell around it; the simulator in test/sim runs that controller.
 import { decidePlacement } from "@vigil/shared/placement/policy";
 import type { PlacementResult } from "@vigil/shared/placement/placement-input";
 import {
@@ -57,6 +57,8 @@ export interface NodeDecision {
   stop: { group: string; cause: string }[];
   /** Nodes this node is the one to fence now (the shell keeps retries and in-flight fences apart). */
   fence: { victim: string; why: string }[];
+  /** False while the rejoin gate (readyAfterRegain) holds starts back. */
+  gateOpen: boolean;
 }
 
 const alive = (p: PeerInfo | undefined) => p?.liveness === "up" || p?.liveness === "late";
@@ -109,6 +111,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     start: [],
     stop: [],
     fence: [],
+    gateOpen: true,
   });
   // Quorum first: it sets this node's own upSince, which placement reads.
   const { hasQuorum: has, reason, members } = nodeQuorum(i);
@@ -134,6 +137,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   const d = base(memory, quorum);
   d.placement = placement;
   d.current = input.current;
+  d.gateOpen = canStart;
 
   for (const g of cfg.groups) {
     const state = i.local.get(g.id)?.state ?? "stopped";

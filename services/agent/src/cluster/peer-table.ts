@@ -1,5 +1,5 @@
 // This node's record of its peers, updated from the heartbeat worker's reports. Pure updates in
-// place, shared by the controller and the simulator (test/sim).
+// place, by the controller.
 import { isHeartbeatPayload } from "./heartbeat-payload.js";
 import type { PeerInfo, PeerLiveness } from "./placement-view.js";
 
