@@ -40,7 +40,8 @@ export interface LoggedEvent {
 /** Batches are bounded so a stop or a restart never waits long; 2 s is the fetch's shortest sane expiry. */
 const BATCH = 256;
 const FETCH_EXPIRES_MS = 2_000;
-const DEFAULT_READ_TIMEOUT_MS = 10_000;
+/** How long a read without `follow` retries a log that does not answer, unless told otherwise. */
+export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 
 export function eventFilter(cluster: string, o: { type?: string; node?: string }): string {
   return `vigil.${cluster}.ev.${o.type ?? "*"}.${o.node ? subjectToken(o.node) : "*"}`;

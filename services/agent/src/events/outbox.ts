@@ -5,8 +5,36 @@ import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync
 import { dirname } from "node:path";
 import { VigilEvent } from "@vigil/shared/events/vocabulary";
 
+/** The outbox's order, without the files: events leave oldest first, and only the head can be
+ *  acknowledged. Pure (the simulator's agents use it as their outbox). */
+export class OutboxQueue {
+  private readonly q: VigilEvent[] = [];
+
+  append(e: VigilEvent): void {
+    this.q.push(e);
+  }
+
+  head(): VigilEvent | undefined {
+    return this.q[0];
+  }
+
+  get pending(): number {
+    return this.q.length;
+  }
+
+  /** Every event not yet acknowledged, oldest first. */
+  events(): readonly VigilEvent[] {
+    return this.q;
+  }
+
+  ack(id: string): void {
+    if (this.q[0]?.id !== id) throw new Error(`outbox: ack for ${id} is not the head`);
+    this.q.shift();
+  }
+}
+
 export class Outbox {
-  private pendingQueue: VigilEvent[] = [];
+  private readonly pendingQueue = new OutboxQueue();
   private eventsFd: number;
   private ackFd: number;
 
@@ -19,7 +47,7 @@ export class Outbox {
     for (const line of readLines(eventsPath)) {
       // A torn last line (crash mid-write) is skipped: it was never acknowledged to anyone.
       const parsed = safeParse(line);
-      if (parsed && !acked.has(parsed.id)) this.pendingQueue.push(parsed);
+      if (parsed && !acked.has(parsed.id)) this.pendingQueue.append(parsed);
     }
     this.eventsFd = openSync(eventsPath, "a");
     this.ackFd = openSync(ackPath, "a");
@@ -34,22 +62,21 @@ export class Outbox {
   append(e: VigilEvent): void {
     writeSync(this.eventsFd, JSON.stringify(e) + "\n");
     fdatasyncSync(this.eventsFd);
-    this.pendingQueue.push(e);
+    this.pendingQueue.append(e);
   }
 
   /** Oldest unacknowledged event. */
   head(): VigilEvent | undefined {
-    return this.pendingQueue[0];
+    return this.pendingQueue.head();
   }
 
   get pending(): number {
-    return this.pendingQueue.length;
+    return this.pendingQueue.pending;
   }
 
   /** Marks the head acknowledged by JetStream. */
   ack(id: string): void {
-    if (this.pendingQueue[0]?.id !== id) throw new Error(`outbox: ack for ${id} is not the head`);
-    this.pendingQueue.shift();
+    this.pendingQueue.ack(id);
     writeSync(this.ackFd, id + "\n");
     this.compactIfDrained();
   }
@@ -61,7 +88,7 @@ export class Outbox {
 
   /** Once everything is acknowledged both files can start empty again. */
   private compactIfDrained(): void {
-    if (this.pendingQueue.length > 0) return;
+    if (this.pendingQueue.pending > 0) return;
     truncateSync(this.eventsPath, 0);
     truncateSync(this.ackPath, 0);
   }

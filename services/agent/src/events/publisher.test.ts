@@ -11,7 +11,7 @@ import { connectNats } from "@vigil/log-client/connection";
 import { ensureEventStream } from "@vigil/log-client/event-stream";
 import { readEvents } from "@vigil/log-client/event-reader";
 import { Outbox } from "./outbox.js";
-import { Publisher } from "./publisher.js";
+import { Publisher, publishRetryMs } from "./publisher.js";
 
 let nats: TestNats;
 let dir: string;
@@ -92,5 +92,12 @@ describe("publisher", () => {
     await ensureEventStream(nc, "emptytest", 1);
     await nc.close();
     expect(await readAll("emptytest")).toEqual([]);
+  });
+});
+
+describe("the publisher's retry wait", () => {
+  it("doubles from 100 ms and stops at the max", () => {
+    expect([1, 2, 3, 4, 5, 20].map((n) => publishRetryMs(n))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
+    expect(publishRetryMs(3, { retryMinMs: 10, retryMaxMs: 50 })).toBe(50);
   });
 });

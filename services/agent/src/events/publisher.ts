@@ -15,6 +15,15 @@ export interface PublisherOptions {
   retryMaxMs?: number;
 }
 
+/** How long a publish waits for JetStream's ack before it counts as failed (and is retried). */
+export const PUBLISH_TIMEOUT_MS = 3_000;
+
+/** The wait before retrying after the `failures`-th failed publish in a row: doubling from
+ *  2 × min up to max. Pure (the simulator's publishers retry by it). */
+export function publishRetryMs(failures: number, o: { retryMinMs?: number; retryMaxMs?: number } = {}): number {
+  return Math.min(o.retryMaxMs ?? 1_000, (o.retryMinMs ?? 50) * 2 ** Math.min(failures, 10));
+}
+
 export class Publisher {
   private js: JetStreamClient;
   private wake: (() => void) | null = null;
@@ -27,7 +36,7 @@ export class Publisher {
     nc: NatsConnection,
     private readonly o: PublisherOptions,
   ) {
-    this.js = jetstream(nc, { timeout: 3_000 });
+    this.js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
   }
 
   start(): void {
@@ -72,8 +81,7 @@ export class Publisher {
         this.failures++;
         if (this.failures === 1 || this.failures % 20 === 0)
           log.warn({ err: describePublishError(err as Error, this.o.cluster), pending: outbox.pending, tries: this.failures }, "event publish failed; retrying");
-        const backoff = Math.min(this.o.retryMaxMs ?? 1_000, (this.o.retryMinMs ?? 50) * 2 ** Math.min(this.failures, 10));
-        await delay(backoff);
+        await delay(publishRetryMs(this.failures, this.o));
       }
     }
   }

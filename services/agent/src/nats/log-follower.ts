@@ -5,11 +5,12 @@
 // Each newly applied event is handed to `onEvent`.
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { applyEvent, emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
+import type { ClusterView } from "@vigil/shared/events/cluster-view";
 import type { VigilEvent } from "@vigil/shared/events/vocabulary";
 import { readEvents } from "@vigil/log-client/event-reader";
 import { eventStreamInfo, manager } from "@vigil/log-client/event-stream";
-import { judgeLog } from "./log-health.js";
+import { FollowedFold } from "./followed-fold.js";
+import { CHECK_AFTER_RECONNECT_MS, CHECK_EVERY_MS, LogWatchdog } from "./log-health.js";
 
 export interface FollowerOptions {
   /** How often the watchdog looks at the stream. */
@@ -24,27 +25,18 @@ export interface FollowerOptions {
   onRefolded?: () => void;
 }
 
-interface Refold {
-  view: ClusterView;
-  /** The fresh fold replaces the live one once it applies an event this accepts. */
-  until: (e: VigilEvent) => boolean;
-}
-
 export class LogFollower {
   private running = true;
   private done: Promise<void> | null = null;
   private abort = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
-  private seqAtLastCheck = -1;
   /** Requests the reader completed (fetches, consumers made, retries): a reader that works is not
    *  hung, even when the log is not answering it yet (an election); restarting it would only throw
    *  its work away (under load, every restart came before its consumer was made). */
   private activity = 0;
-  private activityAtLastCheck = -1;
-  private lostReported = false;
-  private refolding: Refold | null = null;
-  private created: string | null;
+  private readonly watchdog = new LogWatchdog();
+  private readonly fold: FollowedFold;
   /** Times the watchdog restarted a stalled reader (also in each restart's log line). */
   restarts = 0;
   /** Resolves once the fold has caught up with the log as it stood when following began. */
@@ -60,12 +52,12 @@ export class LogFollower {
     private readonly o: FollowerOptions = {},
   ) {
     this.caughtUp = new Promise((r) => (this.markCaughtUp = r));
-    this.created = o.streamCreated ?? null;
+    this.fold = new FollowedFold(cluster, view, o.streamCreated ?? null);
   }
 
   start(): void {
     this.done = this.run();
-    this.timer = setInterval(() => void this.check(), this.o.checkEveryMs ?? 3_000);
+    this.timer = setInterval(() => void this.check(), this.o.checkEveryMs ?? CHECK_EVERY_MS);
     this.timer.unref();
     void this.watchReconnects();
   }
@@ -79,12 +71,12 @@ export class LogFollower {
 
   /** Creation time of the stream the live fold belongs to; null while a refold is under way. */
   get streamCreated(): string | null {
-    return this.refolding ? null : this.created;
+    return this.fold.streamCreated;
   }
 
   /** The fold being built: the live one, or the fresh one of a refold. */
   private get target(): ClusterView {
-    return this.refolding?.view ?? this.view;
+    return this.fold.target;
   }
 
   /**
@@ -92,10 +84,8 @@ export class LogFollower {
    * force; the fresh one replaces it in place once it has applied an event `until` accepts.
    */
   refold(created: string, until: (e: VigilEvent) => boolean): void {
-    this.refolding = { view: emptyView(this.cluster), until };
-    this.created = created;
-    this.lostReported = false;
-    this.seqAtLastCheck = -1;
+    this.fold.refold(created, until);
+    this.watchdog.reset();
     this.restartReader();
   }
 
@@ -105,16 +95,9 @@ export class LogFollower {
   }
 
   private apply(seq: number, e: VigilEvent): void {
-    const r = this.refolding;
-    if (!r) {
-      if (applyEvent(this.view, e, seq)) this.onEvent(e);
-      return;
-    }
-    applyEvent(r.view, e, seq);
-    if (!r.until(e)) return;
-    // Same object, new contents: the controller holds a reference to the live view.
-    Object.assign(this.view, r.view);
-    this.refolding = null;
+    const a = this.fold.apply(seq, e);
+    if (a.live) this.onEvent(e);
+    if (!a.refolded) return;
     this.log.info({ lastSeq: this.view.lastSeq }, "the rebuilt log's fold replaces the lost one");
     this.o.onRefolded?.();
   }
@@ -126,7 +109,7 @@ export class LogFollower {
   private async run(): Promise<void> {
     for (let attempt = 0; this.running; attempt++) {
       const signal = this.abort.signal;
-      const onStream = (s: { created: string }) => void (this.created ??= s.created);
+      const onStream = (s: { created: string }) => this.fold.noteStream(s.created);
       const onActivity = () => void this.activity++;
       try {
         // Catch up first (ends at the present end), then follow.
@@ -154,7 +137,7 @@ export class LogFollower {
       if (!this.running) return;
       if (s.type !== "reconnect") continue;
       const before = this.target.lastSeq;
-      setTimeout(() => void this.check(before), this.o.checkAfterReconnectMs ?? 1_500).unref();
+      setTimeout(() => void this.check(before), this.o.checkAfterReconnectMs ?? CHECK_AFTER_RECONNECT_MS).unref();
     }
   }
 
@@ -167,29 +150,23 @@ export class LogFollower {
       // look shorter than the fold (a false "lost", and a needless rebuild).
       const foldSeq = this.target.lastSeq;
       const info = await eventStreamInfo(await manager(this.nc, 2_000), this.cluster);
-      const verdict = judgeLog({
+      const action = this.watchdog.look({
         stream: info ? { created: info.created, lastSeq: info.state.last_seq, leaderless: info.cluster !== undefined && !info.cluster.leader } : null,
-        followedCreated: this.created,
+        followedCreated: this.fold.followedCreated,
         foldSeq,
-        foldSeqBefore: before ?? this.seqAtLastCheck,
+        activity: this.activity,
+        ...(before !== undefined ? { before } : {}),
       });
-      this.seqAtLastCheck = foldSeq;
-      const working = this.activity !== this.activityAtLastCheck;
-      this.activityAtLastCheck = this.activity;
-      if (verdict.kind === "stalled" && working && before === undefined) {
-        // Behind, but its requests complete: it is retrying (an election) or about to read; the
-        // reader itself makes a new consumer when a fetch comes back empty while events wait.
-      } else if (verdict.kind === "stalled") {
+      if (action.kind === "restart") {
         this.restarts++;
         this.log.warn(
-          { restarts: this.restarts, foldSeq, streamLastSeq: info?.state.last_seq, behind: verdict.behind },
-          `the event log reader made no progress while ${verdict.behind} events wait; restarting it from #${foldSeq + 1}`,
+          { restarts: this.restarts, foldSeq, streamLastSeq: info?.state.last_seq, behind: action.behind },
+          `the event log reader made no progress while ${action.behind} events wait; restarting it from #${foldSeq + 1}`,
         );
         this.restartReader();
-      } else if (verdict.kind === "lost" && !this.lostReported) {
-        this.lostReported = true;
-        this.log.warn({ foldSeq, why: verdict.why }, "the event log this node followed is lost");
-        this.o.onLost?.(verdict.why);
+      } else if (action.kind === "lost") {
+        this.log.warn({ foldSeq, why: action.why }, "the event log this node followed is lost");
+        this.o.onLost?.(action.why);
       }
     } catch {
       // NATS away or electing: nothing to judge; the next look will tell.

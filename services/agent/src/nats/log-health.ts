@@ -34,3 +34,55 @@ export function judgeLog(o: LogObservation): LogVerdict {
   if (stream.lastSeq > foldSeq && foldSeq === o.foldSeqBefore) return { kind: "stalled", behind: stream.lastSeq - foldSeq };
   return { kind: "ok" };
 }
+
+/** How often the follower's watchdog looks at the stream, and how long after a reconnect it looks
+ *  (the reader has had time to resume by then). */
+export const CHECK_EVERY_MS = 3_000;
+export const CHECK_AFTER_RECONNECT_MS = 1_500;
+
+export type WatchdogAction =
+  | { kind: "none" }
+  /** Restart the reader from the fold's lastSeq + 1. */
+  | { kind: "restart"; behind: number }
+  /** Report the loss (once, until `reset`): the agent rebuilds the log. */
+  | { kind: "lost"; why: string };
+
+export interface WatchdogLook extends Omit<LogObservation, "foldSeqBefore"> {
+  /** The reader's count of completed requests: it moved since the last look = it is working. */
+  activity: number;
+  /** The fold's seq at a reconnect, for the look made after it; absent for the periodic look. */
+  before?: number;
+}
+
+/** The follower's watchdog: what to do about each look at the stream (judged by judgeLog), with the
+ *  memory of the looks before it. Pure; the follower (and the simulator) feed it the looks. */
+export class LogWatchdog {
+  private seqAtLastCheck = -1;
+  private activityAtLastCheck = -1;
+  private lostReported = false;
+
+  look(o: WatchdogLook): WatchdogAction {
+    const { activity, before, ...seen } = o;
+    const verdict = judgeLog({ ...seen, foldSeqBefore: before ?? this.seqAtLastCheck });
+    this.seqAtLastCheck = o.foldSeq;
+    const working = activity !== this.activityAtLastCheck;
+    this.activityAtLastCheck = activity;
+    if (verdict.kind === "stalled" && working && before === undefined) {
+      // Behind, but its requests complete: it is retrying (an election) or about to read; the
+      // reader itself makes a new consumer when a fetch comes back empty while events wait.
+      return { kind: "none" };
+    }
+    if (verdict.kind === "stalled") return { kind: "restart", behind: verdict.behind };
+    if (verdict.kind === "lost" && !this.lostReported) {
+      this.lostReported = true;
+      return { kind: "lost", why: verdict.why };
+    }
+    return { kind: "none" };
+  }
+
+  /** A refold began: the new stream is judged afresh, and its loss would be reported again. */
+  reset(): void {
+    this.lostReported = false;
+    this.seqAtLastCheck = -1;
+  }
+}
