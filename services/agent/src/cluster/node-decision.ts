@@ -132,6 +132,14 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   const { input } = buildPlacementInput({ ...viewInput(i, peers), ...(memory.selfUpSince !== null ? { selfUpSince: memory.selfUpSince } : {}) });
   const releasing = new Set([...i.local].filter(([, g]) => g.state === "stopping").map(([id]) => id));
   resolveDoubleHolders(input.current, self, peers, cfg.haCf.nodes, releasing);
+  // Nor is it its to keep against a dead peer that died holding it and must be fenced first: the
+  // group stays that peer's (unclean) until the fence, instead of "staying" here and starting.
+  const mustFence = i.fencing || cfg.haCf.requireFencing === true;
+  for (const g of releasing) {
+    if (input.current[g] !== self) continue;
+    const unclean = cfg.haCf.nodes.find((n) => n !== self && !alive(peers.get(n)) && mustBeFenced(peers.get(n)!, mustFence) && !!peers.get(n)!.payload?.r.includes(g));
+    if (unclean) input.current[g] = unclean;
+  }
   const placement = decidePlacement(input);
   const canStart = readyAfterRegain(self, i.peers, memory.regainedAt, cfg.haCf.deadtimeMs, now, memory.regainKind === "boot");
   const d = base(memory, quorum);
