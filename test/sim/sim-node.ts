@@ -1,16 +1,18 @@
 // One simulated node: its heartbeat thread, which is the production heartbeat loop stepped on the
 // simulator's clock, and the agent's main thread, which is the production Controller, its group
 // machines and (two-node clusters) the PingWitness, all on the node's simulated timers
-// (sim-timers.ts) and acting on scripted resources (sim-resources.ts). What is left here is the
-// agent's composition: it hands the loop's posts to the controller, and the controller's log calls,
-// events and the machines' state changes to the simulator's trace.
+// (sim-timers.ts) and acting on scripted resources (sim-resources.ts), and its side of the event log
+// (sim-log.ts SimAgentLog: outbox, publisher, follower and its fold, watchdog, rebuild). What is left
+// here is the agent's composition: it hands the loop's posts to the controller, the controller's
+// events to the outbox and the follower's newly applied events to the controller, and the
+// controller's log calls, events and the machines' state changes to the simulator's trace.
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { emptyView } from "@vigil/shared/events/cluster-view";
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { initLoop, step, type LoopInput, type LoopPost, type LoopState, type LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
-import { Controller, type ControllerLog } from "@vigil/agent/cluster/controller";
+import { Controller, type ControllerDeps, type ControllerLog } from "@vigil/agent/cluster/controller";
 import type { FenceResult } from "@vigil/agent/cluster/fence-agent";
 import type { NodeDecision } from "@vigil/agent/cluster/node-decision";
 import { PingWitness } from "@vigil/agent/cluster/ping-witness";
@@ -20,6 +22,9 @@ import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter"
 import type { AgentMetadata } from "@vigil/resource-agents/agent-interface";
 import { SimResource, simGroupMachine, type ActionHost } from "./sim-resources.js";
 import { SimTimers, type TimerKind } from "./sim-timers.js";
+import { SimAgentLog, type RestoreContext, type SimLog } from "./sim-log.js";
+import { configSummary, VERSION } from "@vigil/agent/agent";
+import { configDigest } from "@vigil/agent/cluster/config-reload";
 import type { WitnessModel } from "./sim-options.js";
 
 /** What a node asks of the simulator. */
@@ -34,6 +39,10 @@ export interface NodeHost extends ActionHost {
   fence(fencer: string, victim: string, done: (r: FenceResult) => void): void;
   /** Arm timer `id` of `node`'s main thread in life `epoch`, for now + `ms`. */
   arm(node: string, epoch: number, kind: TimerKind, ms: number, id: number): void;
+  /** The cluster's event log. */
+  readonly log: SimLog;
+  /** Run `node`'s log machinery (SimAgentLog.poll) at `at` (life `epoch`), unless it runs sooner. */
+  pollLog(node: string, epoch: number, at: number): void;
   /** The ping witness's `ping` child starts; its replies come back through pingReply(). */
   spawnPing(node: string, epoch: number): void;
   /** An event the controller wrote: recorded (d.record) or a group machine's notice (d.append). */
@@ -80,6 +89,11 @@ export class SimNode {
   private hbIo!: HeartbeatIo;
   private eventCount = 0;
   private readonly log: ControllerLog;
+  /** The agent's side of the event log; it outlives the agent's lives (the outbox is a file). */
+  private agentLog: SimAgentLog | null = null;
+  /** The log's last seq this life's fold must reach before the controller starts (agent.ts waits
+   *  for the follower to catch up, at most initdead). */
+  private catchUpTo: number | null = null;
 
   constructor(
     readonly name: string,
@@ -106,6 +120,7 @@ export class SimNode {
     this.controller = null;
     this.witness = null;
     this.timers = null;
+    this.catchUpTo = null;
   }
 
   /** A power cycle: nothing is configured or mounted any more. */
@@ -116,6 +131,26 @@ export class SimNode {
   /** A main-thread timer of this life came due. */
   timer(id: number): void {
     this.timers?.fire(id);
+  }
+
+  /** The log machinery's turn: publish, read into the fold, look, rebuild; each newly applied event
+   *  goes to the controller (LogFollower's onEvent), a swapped-in refold ticks it (onRefolded). */
+  logPoll(): void {
+    const a = this.agentLog;
+    const c = this.controller;
+    if (!a || !c) return;
+    const s = a.poll(this.host.now());
+    for (const e of s.applied) c.onLogEvent(e);
+    if (s.refolded) c.tick();
+    for (const why of s.lost) this.host.note(`${this.name} log lost: ${why}`);
+    if (s.restarted) this.host.note(`${this.name} log reader restarted by the watchdog`);
+    if (this.catchUpTo !== null && a.fold.target.lastSeq >= this.catchUpTo) this.startController();
+    if (s.nextAt !== null) this.host.pollLog(this.name, this.epoch, s.nextAt);
+  }
+
+  /** The agent's side of the log (null before its first start). */
+  get logSide(): SimAgentLog | null {
+    return this.agentLog;
   }
 
   /** The `ping` child wrote a reply line, and the agent reads it. */
@@ -205,26 +240,38 @@ export class SimNode {
     this.controller?.onPeer(t.peer, t.to, t.at, t.generation);
   }
 
-  /** HeartbeatService.start resolved: agent.ts makes the controller, announces the node, starts the
-   *  witness, then the controller, and ticks it periodically. The log is empty here and never
-   *  changes, so the controller does not wait for it to be read. */
+  /** HeartbeatService.start resolved: agent.ts opens the outbox and publisher, makes the controller,
+   *  announces the node and follows the log; once the fold caught up (or after initdead) it starts
+   *  the witness, then the controller, and ticks it periodically. The fold starts empty (no snapshot). */
   private ready(): void {
     const timers = this.timers!;
     const haCf = this.cfg.haCf;
-    const epoch = this.epoch;
     const witnessed = haCf.pingNodes.length > 0;
+    const view = emptyView(haCf.cluster);
+    const now = this.host.now();
+    if (!this.agentLog) this.agentLog = new SimAgentLog(this.host.log, { node: this.name, view, streamCreated: null, now, restore: () => this.restoreContext() });
+    else this.agentLog.restart(now, view, null);
+    const write = (e: VigilEvent, how: "record" | "append") => {
+      this.agentLog!.append(e);
+      this.host.logged(this.name, e, how);
+      this.host.pollLog(this.name, this.epoch, this.host.now());
+    };
+    const record: ControllerDeps["record"] = (type, body, cause) => {
+      const e = makeEvent(type, body, { id: this.nextId(), node: this.name, time: this.host.now(), cause });
+      write(e, "record");
+      return e;
+    };
+    // The agent's own first words (the fold learns the groups from ConfigLoaded).
+    record("AgentStarted", { generation: this.generation, version: VERSION, pid: 1000 + this.generation }, "agent started");
+    record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
     this.controller = new Controller({
       cfg: this.cfg,
       self: this.name,
       log: this.log,
-      view: emptyView(haCf.cluster),
+      view,
       resources: this.resources,
-      record: (type, body, cause) => {
-        const e = makeEvent(type, body, { id: this.nextId(), node: this.name, time: this.host.now(), cause });
-        this.host.logged(this.name, e, "record");
-        return e;
-      },
-      append: (e) => this.host.logged(this.name, e, "append"),
+      record,
+      append: (e) => write(e, "append"),
       nextId: () => this.nextId(),
       setPayload: (payload) => this.heartbeat({ kind: "payload", payload }),
       witness: () => (this.host.witnessModel === "ping" ? (this.witness?.answering() ?? false) : witnessed && this.host.reachesWitness(this.name)),
@@ -235,14 +282,25 @@ export class SimNode {
       startGroup: (input, opts) => this.adopt(input.group, startGroupActor(input, { ...opts, clock: timers, machine: simGroupMachine })),
     });
     this.heartbeat({ kind: "announce" });
-    if (witnessed && this.host.witnessModel === "ping") {
+    this.catchUpTo = this.host.log.lastSeq;
+    timers.timeout(() => this.startController(), haCf.initdeadMs);
+    this.logPoll();
+  }
+
+  /** The wait for the log is over: the witness, then the controller, and its periodic tick. */
+  private startController(): void {
+    const timers = this.timers!;
+    const haCf = this.cfg.haCf;
+    if (this.catchUpTo === null || !this.controller) return;
+    this.catchUpTo = null;
+    if (haCf.pingNodes.length > 0 && this.host.witnessModel === "ping") {
       const interval = Math.max(20, Math.floor(haCf.keepaliveMs / 2));
       this.witness = new PingWitness({ nodes: [], intervalMs: interval, leaseMs: haCf.warntimeMs, now: () => this.host.now(), timers });
       this.witness.watch((answering) => {
         this.host.note(`${this.name} ${answering ? "a ping node answers" : "no ping node answers"}`);
         this.controller?.tick();
       });
-      this.host.spawnPing(this.name, epoch);
+      this.host.spawnPing(this.name, this.epoch);
     }
     this.controller.start();
     timers.interval(() => this.controller?.tick(), Math.max(250, haCf.keepaliveMs));
@@ -265,6 +323,17 @@ export class SimNode {
       this.traced.set(group, { state, goal });
     });
     return actor;
+  }
+
+  /** What agent.ts restoreLog gives a rebuild of a lost log. */
+  private restoreContext(): RestoreContext {
+    const q = this.controller?.liveView().quorum;
+    return {
+      generation: this.generation,
+      config: { ...configSummary(this.cfg), digest: configDigest(this.cfg) },
+      ...(q ? { membership: { members: q.members, quorum: q.has, reason: q.reason } } : {}),
+      nextId: () => this.nextId(),
+    };
   }
 
   private nextId(): string {

@@ -18,6 +18,8 @@ import { OCF, type ActionResult } from "@vigil/resource-agents/agent-interface";
 import type { LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
 import { clusterConfig, type SimOptions } from "./sim-options.js";
+import { SimLog } from "./sim-log.js";
+import { logInvariants } from "./log-invariants.js";
 
 export interface RunResult {
   seed: number;
@@ -48,6 +50,9 @@ type SimEvent =
   /** A main-thread timer (SimTimers): a setTimeout or setInterval of the controller, the witness or
    *  the agent, or a group machine's (op timeout, monitor interval); or a setImmediate. */
   | { kind: TimerKind; node: string; epoch: number; id: number }
+  /** A node's log machinery is due (SimAgentLog.poll's nextAt, a store, an append); a newer
+   *  `token` supersedes it. */
+  | { kind: "log"; node: string; epoch: number; token: number }
   /** A reply of the ping child, read from its pipe. */
   | { kind: "pong"; node: string; epoch: number }
   | { kind: "deliver"; to: string; packet: WirePacket }
@@ -103,6 +108,11 @@ class Simulation implements NodeHost {
   /** Events for a SIGSTOPped node, handled at SIGCONT. */
   private readonly deferred = new Map<string, SimEvent[]>();
   private readonly bootToken = new Map<string, number>();
+  readonly log: SimLog;
+  /** Per node, its armed log poll: when, in which life, and its token. */
+  private readonly logWake = new Map<string, { at: number; epoch: number; token: number; due: boolean }>();
+  /** Every id an agent wrote, for "nothing lost". */
+  private readonly appended = new Set<string>();
   /** Per node, the token of each heartbeat timer's armed wake (clearTimeout: a newer token). */
   private readonly hbTokens = new Map<string, Map<LoopTimer, number>>();
   private readonly notices: RunResult["notices"] = [];
@@ -128,6 +138,7 @@ class Simulation implements NodeHost {
     this.autoFailback = o.autoFailback ?? scheduleRng.pick(AUTO_FAILBACK);
     this.schedule = schedule ?? drawSchedule(o, scheduleRng);
     this.cfg = clusterConfig(o, this.autoFailback);
+    this.log = new SimLog({ cluster: this.cfg.haCf.cluster, onStore: (at) => this.stored(at) });
     const meta = { name: "Scripted", description: "simulated resource", parameters: [], timeouts: o.resourceTimeouts, monitorIntervalMs: o.monitorIntervalMs };
     this.nodes = this.cfg.haCf.nodes.map((n) => new SimNode(n, this.cfg, this, meta));
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
@@ -164,6 +175,7 @@ class Simulation implements NodeHost {
     }
     this.nowMs = Math.min(this.quietFrom + this.o.settleMs, HARD_LIMIT_MS);
     const unsettled = settleProblems(this.nodes, this.groupIds);
+    if (!unsettled.length) unsettled.push(...this.logProblems());
     if (events >= MAX_EVENTS) unsettled.push(`the run hit the ${MAX_EVENTS}-event bound at ${round(this.nowMs)} ms`);
     return {
       seed: this.seed,
@@ -222,6 +234,12 @@ class Simulation implements NodeHost {
         return this.actionDone(e.call);
       case "pong":
         return node.pingReply();
+      case "log": {
+        const w = this.logWake.get(node.name);
+        if (!w || w.token !== e.token) return;
+        w.due = false;
+        return node.logPoll();
+      }
       case "fenced":
         return e.done({ ok: true, rc: 0, message: `simulated power-off of ${e.victim}` });
       default:
@@ -423,11 +441,29 @@ class Simulation implements NodeHost {
   arm(node: string, epoch: number, kind: TimerKind, ms: number, id: number): void {
     this.queue.push(this.nowMs + ms, { kind, node, epoch, id });
   }
+  pollLog(node: string, epoch: number, at: number): void {
+    const w = this.logWake.get(node);
+    if (w && w.due && w.epoch === epoch && w.at <= at) return;
+    const token = (w?.token ?? 0) + 1;
+    this.logWake.set(node, { at, epoch, token, due: true });
+    this.queue.push(Math.max(at, this.nowMs), { kind: "log", node, epoch, token });
+  }
+  /** An event was stored: every running agent's reader may get it from `at` on. */
+  private stored(at: number): void {
+    for (const n of this.nodes) if (n.up) this.pollLog(n.name, n.epoch, at);
+  }
+  /** The event log's invariants once the cluster settled (log-invariants.ts). */
+  private logProblems(): string[] {
+    const agents = this.nodes.flatMap((n) => (n.logSide ? [n.logSide] : []));
+    const found = logInvariants(this.log, agents, [], { now: this.nowMs, boundMs: Infinity, appended: this.appended });
+    return Object.entries(found).flatMap(([name, v]) => v.map((x) => `${name}: ${x}`));
+  }
   spawnPing(node: string, epoch: number): void {
     this.queue.push(this.nowMs, { kind: "ping", node, epoch });
   }
   logged(node: string, e: VigilEvent, how: "record" | "append"): void {
     const at = round(this.nowMs);
+    this.appended.add(e.id);
     if (how === "record") {
       this.records.push({ at, node, event: e });
       return this.note(`${node} ${e.type}: ${e.cause}`);
