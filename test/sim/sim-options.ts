@@ -6,7 +6,11 @@ import type { ResourceScript } from "./sim-resources.js";
 
 export type Range = readonly [min: number, max: number];
 
-export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash";
+export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash" | LogFaultKind;
+/** Faults of the event log (sim-log.ts): NATS unreachable (for everyone or one node), the store
+ *  wiped, one agent's log reader hung until its watchdog restarts it. */
+export type LogFaultKind = "log-outage" | "store-wiped" | "log-stall";
+export const LOG_FAULTS: readonly LogFaultKind[] = ["log-outage", "store-wiped", "log-stall"];
 
 /** How a two-node cluster's witness behaves (DESIGN: a ping node or the NATS cluster).
  *  `ideal`: reachable exactly while the node's link is up. `ping`: the production PingWitness on the

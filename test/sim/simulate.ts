@@ -68,6 +68,10 @@ type SimEvent =
 const HARD_LIMIT_MS = 120_000;
 const MAX_EVENTS = 2_000_000;
 const AUTO_FAILBACK: readonly AutoFailback[] = ["on", "off", "legacy"];
+/** After a log fault, time for the agents to find it (the watchdog looks every CHECK_EVERY_MS, 1.5 s
+ *  after a reconnect), rebuild and republish before the run is judged settled. */
+const LOG_HEAL_MS = 10_000;
+const isLogFault = (f: Fault) => f.kind === "log-outage" || f.kind === "store-wiped" || f.kind === "log-stall";
 
 export function simulate(o: SimOptions, seed: number, over: { schedule?: Fault[] } = {}): RunResult {
   return new Simulation(o, seed, over.schedule).run();
@@ -151,7 +155,7 @@ class Simulation implements NodeHost {
     for (const f of this.schedule) {
       this.queue.push(f.at, { kind: "fault", fault: f, begin: true });
       this.queue.push(f.until, { kind: "fault", fault: f, begin: false });
-      this.quietFrom = Math.max(this.quietFrom, f.until);
+      this.quietFrom = Math.max(this.quietFrom, f.until + (isLogFault(f) ? LOG_HEAL_MS : 0));
     }
     this.quietFrom = Math.max(this.quietFrom, this.o.faultsFromMs);
     let events = 0;
@@ -283,13 +287,26 @@ class Simulation implements NodeHost {
       // Its resources stay where they are (kill -9 leaves addresses and mounts) until a fence or a boot.
       const token = this.nextBoot(node.name);
       this.queue.push(f.until, { kind: "boot", node: node.name, token });
+    } else if (f.kind === "log-outage") {
+      this.log.outage(f.at, f.until, f.nodes ?? undefined);
+      this.wakeLogs();
+    } else if (f.kind === "store-wiped") {
+      this.log.wipe(this.nowMs);
+      this.wakeLogs();
+    } else if (f.kind === "log-stall") {
+      this.byName.get(f.node)!.logSide?.stall();
     } else this.net.begin(f);
+  }
+
+  /** Every running agent's log machinery looks now (a fault it would otherwise meet only at its next poll). */
+  private wakeLogs(): void {
+    for (const n of this.nodes) if (n.up) this.pollLog(n.name, n.epoch, this.nowMs);
   }
 
   private endFault(f: Fault): void {
     this.note(`fault ends: ${describeFault(f)}`);
     if (f.kind === "freeze") this.thaw(this.byName.get(f.node)!);
-    else if (f.kind !== "crash") this.net.end(f);
+    else if (f.kind !== "crash" && !isLogFault(f)) this.net.end(f);
   }
 
   /** SIGCONT. Node runs an event loop's timers before it polls for I/O, and setImmediate callbacks
