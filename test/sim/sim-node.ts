@@ -25,6 +25,7 @@ import { SimTimers, type TimerKind } from "./sim-timers.js";
 import { SimAgentLog, type RestoreContext, type SimLog } from "./sim-log.js";
 import { configSummary, VERSION } from "@vigil/agent/agent";
 import { configDigest } from "@vigil/agent/cluster/config-reload";
+import { members, onTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
 import type { WitnessModel } from "./sim-options.js";
 
 /** What a node asks of the simulator. */
@@ -45,11 +46,14 @@ export interface NodeHost extends ActionHost {
   pollLog(node: string, epoch: number, at: number): void;
   /** The ping witness's `ping` child starts; its replies come back through pingReply(). */
   spawnPing(node: string, epoch: number): void;
-  /** An event the controller wrote: recorded (d.record) or a group machine's notice (d.append). */
-  logged(node: string, e: VigilEvent, how: "record" | "append"): void;
+  /** An event the agent wrote: recorded (d.record), a group machine's notice (d.append), or a
+   *  membership event of the detector's transitions. */
+  logged(node: string, e: VigilEvent, how: LoggedHow): void;
   /** A line of the run's trace. */
   note(line: string): void;
 }
+
+export type LoggedHow = "record" | "append" | "membership";
 
 /** The simulator's clock and network, as the heartbeat loop's effects need them. */
 export interface HeartbeatIo {
@@ -94,6 +98,9 @@ export class SimNode {
   /** The log's last seq this life's fold must reach before the controller starts (agent.ts waits
    *  for the follower to catch up, at most initdead). */
   private catchUpTo: number | null = null;
+  /** This life's membership (agent.ts: the peers heard, for NodeUp/NodeDead and MembershipChanged). */
+  private membership: MembershipState = { self: "", alive: new Set() };
+  private record: ControllerDeps["record"] | null = null;
 
   constructor(
     readonly name: string,
@@ -235,9 +242,28 @@ export class SimNode {
     else if (m.type === "transition") this.onTransition(m.transition);
   }
 
+  /** agent.ts onPeerTransition: the controller, then the membership events (pure, production). */
   private onTransition(t: Transition): void {
     this.host.note(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""}${t.unvouched ? ", does not hear us" : ""})`);
-    this.controller?.onPeer(t.peer, t.to, t.at, t.generation);
+    const c = this.controller;
+    if (!c || !this.agentLog) return;
+    c.onPeer(t.peer, t.to, t.at, t.generation);
+    const before = members(this.membership).join(",");
+    const { state, events } = onTransition(this.membership, t, { id: () => this.nextId(), node: this.name, time: t.at });
+    this.membership = state;
+    for (const e of events) this.write(e, "membership");
+    const now = members(state);
+    if (now.join(",") !== before) {
+      const q = c.quorumForMembership();
+      this.record!("MembershipChanged", { members: now, quorum: q.has }, `${t.peer} is ${t.to}: ${q.reason}`);
+    }
+  }
+
+  /** agent.ts's outbox append and publisher kick. */
+  private write(e: VigilEvent, how: LoggedHow): void {
+    this.agentLog!.append(e);
+    this.host.logged(this.name, e, how);
+    this.host.pollLog(this.name, this.epoch, this.host.now());
   }
 
   /** HeartbeatService.start resolved: agent.ts opens the outbox and publisher, makes the controller,
@@ -251,16 +277,13 @@ export class SimNode {
     const now = this.host.now();
     if (!this.agentLog) this.agentLog = new SimAgentLog(this.host.log, { node: this.name, view, streamCreated: null, now, restore: () => this.restoreContext() });
     else this.agentLog.restart(now, view, null);
-    const write = (e: VigilEvent, how: "record" | "append") => {
-      this.agentLog!.append(e);
-      this.host.logged(this.name, e, how);
-      this.host.pollLog(this.name, this.epoch, this.host.now());
-    };
+    this.membership = { self: this.name, alive: new Set() };
     const record: ControllerDeps["record"] = (type, body, cause) => {
       const e = makeEvent(type, body, { id: this.nextId(), node: this.name, time: this.host.now(), cause });
-      write(e, "record");
+      this.write(e, "record");
       return e;
     };
+    this.record = record;
     // The agent's own first words (the fold learns the groups from ConfigLoaded).
     record("AgentStarted", { generation: this.generation, version: VERSION, pid: 1000 + this.generation }, "agent started");
     record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
@@ -271,7 +294,7 @@ export class SimNode {
       view,
       resources: this.resources,
       record,
-      append: (e) => write(e, "append"),
+      append: (e) => this.write(e, "append"),
       nextId: () => this.nextId(),
       setPayload: (payload) => this.heartbeat({ kind: "payload", payload }),
       witness: () => (this.host.witnessModel === "ping" ? (this.witness?.answering() ?? false) : witnessed && this.host.reachesWitness(this.name)),

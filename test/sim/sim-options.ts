@@ -3,6 +3,7 @@
 import type { AutoFailback, ClusterConfig } from "@vigil/shared/config/schemas";
 import { TIMING_PROFILES, type TimingProfile } from "@vigil/shared/config/timing-profiles";
 import type { ResourceScript } from "./sim-resources.js";
+import type { CommandVerb } from "./sim-commands.js";
 
 export type Range = readonly [min: number, max: number];
 
@@ -54,6 +55,10 @@ export interface SimOptions {
   lossRate: Range;
   /** After the last fault heals, the cluster has this long to settle before liveness is checked. */
   settleMs: number;
+  /** Operator commands (their CLI verbs, all with --wait) one operator issues at random moments in
+   *  the fault window, one after another (sim-commands.ts); none unless given. */
+  commands?: readonly CommandVerb[];
+  commandCount?: Range;
 }
 
 /** The `fast` profile, a 3-node cluster with one group per node, link and partition faults only. */

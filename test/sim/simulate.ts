@@ -7,7 +7,7 @@ import { describeFault, drawSchedule, type Fault } from "./fault-schedule.js";
 import { doubleHoldings, settleProblems, type DoubleHolding } from "./invariants.js";
 import { Network } from "./network.js";
 import { createRng, type Rng } from "./prng.js";
-import { SimNode, type HeartbeatIo, type NodeHost } from "./sim-node.js";
+import { SimNode, type HeartbeatIo, type LoggedHow, type NodeHost } from "./sim-node.js";
 import type { SimResource } from "./sim-resources.js";
 import type { TimerKind } from "./sim-timers.js";
 import type { FenceResult } from "@vigil/agent/cluster/fence-agent";
@@ -19,6 +19,8 @@ import type { LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
 import { clusterConfig, type SimOptions } from "./sim-options.js";
 import { SimLog } from "./sim-log.js";
+import { describeCommand, SimCli, type CommandRun, type SimCommand } from "./sim-commands.js";
+import { groupName, nodeName } from "./sim-options.js";
 import { logInvariants } from "./log-invariants.js";
 
 export interface RunResult {
@@ -35,6 +37,8 @@ export interface RunResult {
   notices: { at: number; node: string; group: string; notice: VigilEvent }[];
   /** Every event the controllers recorded, in order. */
   records: { at: number; node: string; event: VigilEvent }[];
+  /** The operator's commands and what became of each. */
+  commands: readonly CommandRun[];
   /** At the end, per node and group: the machine's state, its failcounts, and whether the host holds it. */
   groups: Record<string, Record<string, { state: GroupState; failcounts: Record<string, number>; holds: boolean }>>;
   endedAt: number;
@@ -53,6 +57,8 @@ type SimEvent =
   /** A node's log machinery is due (SimAgentLog.poll's nextAt, a store, an append); a newer
    *  `token` supersedes it. */
   | { kind: "log"; node: string; epoch: number; token: number }
+  /** The operator's CLI is due (its nextAt, a store); a newer token supersedes it. */
+  | { kind: "cli"; token: number }
   /** A reply of the ping child, read from its pipe. */
   | { kind: "pong"; node: string; epoch: number }
   | { kind: "deliver"; to: string; packet: WirePacket }
@@ -117,6 +123,9 @@ class Simulation implements NodeHost {
   private readonly logWake = new Map<string, { at: number; epoch: number; token: number; due: boolean }>();
   /** Every id an agent wrote, for "nothing lost". */
   private readonly appended = new Set<string>();
+  private readonly cli: SimCli;
+  private cliWake: { at: number; token: number } | null = null;
+  private cliToken = 0;
   /** Per node, the token of each heartbeat timer's armed wake (clearTimeout: a newer token). */
   private readonly hbTokens = new Map<string, Map<LoopTimer, number>>();
   private readonly notices: RunResult["notices"] = [];
@@ -143,6 +152,9 @@ class Simulation implements NodeHost {
     this.schedule = schedule ?? drawSchedule(o, scheduleRng);
     this.cfg = clusterConfig(o, this.autoFailback);
     this.log = new SimLog({ cluster: this.cfg.haCf.cluster, onStore: (at) => this.stored(at) });
+    let cliIds = 0;
+    this.cli = new SimCli(this.log, { nextId: () => `cli.${++cliIds}` });
+    for (const { command, at } of drawCommands(o, root.fork(5))) this.cli.issue(command, at);
     const meta = { name: "Scripted", description: "simulated resource", parameters: [], timeouts: o.resourceTimeouts, monitorIntervalMs: o.monitorIntervalMs };
     this.nodes = this.cfg.haCf.nodes.map((n) => new SimNode(n, this.cfg, this, meta));
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
@@ -158,6 +170,11 @@ class Simulation implements NodeHost {
       this.quietFrom = Math.max(this.quietFrom, f.until + (isLogFault(f) ? LOG_HEAL_MS : 0));
     }
     this.quietFrom = Math.max(this.quietFrom, this.o.faultsFromMs);
+    const first = this.cli.runs()[0];
+    if (first) {
+      this.quietFrom = Math.max(this.quietFrom, ...this.cli.runs().map((r) => r.issuedAt));
+      this.wakeCli(first.issuedAt);
+    }
     let events = 0;
     for (;;) {
       const next = this.queue.pop();
@@ -190,6 +207,7 @@ class Simulation implements NodeHost {
       trace: this.trace,
       notices: this.notices,
       records: this.records,
+      commands: this.cli.runs(),
       groups: Object.fromEntries(
         this.nodes.map((n) => [n.name, Object.fromEntries(this.groupIds.map((g) => [g, { state: n.groupState(g), failcounts: n.failcounts(g), holds: n.holds(g) }]))]),
       ),
@@ -208,6 +226,18 @@ class Simulation implements NodeHost {
         return this.ping(e);
       case "fenced":
         return this.fenceDone(e);
+      case "cli": {
+        if (!this.cliWake || this.cliWake.token !== e.token) return;
+        this.cliWake = null;
+        const s = this.cli.poll(this.nowMs);
+        for (const r of s.finished) {
+          this.note(`operator: ${describeCommand(r.command)}: ${r.outcome!.kind}: ${r.outcome!.message}`);
+          // What a command changes must have time to settle.
+          this.quietFrom = Math.max(this.quietFrom, this.nowMs);
+        }
+        if (s.nextAt !== null) this.wakeCli(s.nextAt);
+        return;
+      }
       default: {
         const target = e.kind === "deliver" ? e.to : e.node;
         const node = this.byName.get(target)!;
@@ -468,19 +498,29 @@ class Simulation implements NodeHost {
   /** An event was stored: every running agent's reader may get it from `at` on. */
   private stored(at: number): void {
     for (const n of this.nodes) if (n.up) this.pollLog(n.name, n.epoch, at);
+    this.wakeCli(at);
+  }
+  private wakeCli(at: number): void {
+    if (this.cliWake && this.cliWake.at <= at) return;
+    if (!this.cli.runs().some((r) => r.outcome === null)) return;
+    this.cliWake = { at, token: ++this.cliToken };
+    this.queue.push(Math.max(at, this.nowMs), { kind: "cli", token: this.cliToken });
   }
   /** The event log's invariants once the cluster settled (log-invariants.ts). */
   private logProblems(): string[] {
     const agents = this.nodes.flatMap((n) => (n.logSide ? [n.logSide] : []));
-    const found = logInvariants(this.log, agents, [], { now: this.nowMs, boundMs: Infinity, appended: this.appended });
+    const disturbed = (from: number, to: number) => this.schedule.some((f) => f.at <= to && f.until >= from);
+    // A command answers within its --wait timeout, plus the CLI's read and publish timeouts.
+    const found = logInvariants(this.log, agents, this.cli.runs(), { now: this.nowMs, boundMs: 60_000, appended: this.appended, disturbed });
     return Object.entries(found).flatMap(([name, v]) => v.map((x) => `${name}: ${x}`));
   }
   spawnPing(node: string, epoch: number): void {
     this.queue.push(this.nowMs, { kind: "ping", node, epoch });
   }
-  logged(node: string, e: VigilEvent, how: "record" | "append"): void {
+  logged(node: string, e: VigilEvent, how: LoggedHow): void {
     const at = round(this.nowMs);
     this.appended.add(e.id);
+    if (how === "membership") return; // the "sees" lines say it
     if (how === "record") {
       this.records.push({ at, node, event: e });
       return this.note(`${node} ${e.type}: ${e.cause}`);
@@ -497,3 +537,27 @@ class Simulation implements NodeHost {
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The operator's commands: verbs from the options, targets and moments from the seed. */
+function drawCommands(o: SimOptions, rng: Rng): { command: SimCommand; at: number }[] {
+  const verbs = o.commands ?? [];
+  if (verbs.length === 0) return [];
+  const [lo, hi] = o.commandCount ?? [1, 3];
+  const node = () => nodeName(rng.int(0, o.nodes - 1));
+  const group = () => groupName(rng.int(0, o.groups - 1));
+  const out: { command: SimCommand; at: number }[] = [];
+  for (let i = rng.int(lo, hi); i > 0; i--) {
+    const verb = rng.pick(verbs);
+    const at = round(o.faultsFromMs + rng.float(0, o.faultWindowMs));
+    const command: SimCommand =
+      verb === "standby" || verb === "online"
+        ? { kind: verb, node: node() }
+        : verb === "move"
+          ? { kind: "move", group: group(), node: node() }
+          : verb === "clear" || verb === "cleanup"
+            ? { kind: verb, group: group() }
+            : { kind: "hb", verb: verb === "hb standby" ? "standby" : "takeover", which: rng.pick(["all", "foreign", "local"] as const), node: node() };
+    out.push({ command, at });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
