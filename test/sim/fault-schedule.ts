@@ -21,7 +21,13 @@ export type Fault =
   | { kind: "freeze"; node: string; at: number; until: number }
   /** kill -9 (or power loss): it stops at `at`; without fencing its resources stay where they are.
    *  It boots again at `until`. */
-  | { kind: "crash"; node: string; at: number; until: number };
+  | { kind: "crash"; node: string; at: number; until: number }
+  /** NATS unreachable in [at, until) for `nodes` (null: every agent). */
+  | { kind: "log-outage"; nodes: string[] | null; at: number; until: number }
+  /** The stream's store is lost at `at` (the agents make it again and rebuild it). */
+  | { kind: "store-wiped"; at: number; until: number }
+  /** The node's log reader hangs at `at` (delivers nothing) until its watchdog restarts it. */
+  | { kind: "log-stall"; node: string; at: number; until: number };
 
 /** Each fault kind as an operator would say it (the table of `npm run sim`). */
 export const FAULT_NAMES: Record<Fault["kind"], string> = {
@@ -32,6 +38,9 @@ export const FAULT_NAMES: Record<Fault["kind"], string> = {
   "random-loss": "random loss",
   freeze: "pause",
   crash: "crash",
+  "log-outage": "log outage",
+  "store-wiped": "store wiped",
+  "log-stall": "log reader stalled",
 };
 
 export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
@@ -47,7 +56,14 @@ export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
       case "link-down":
       case "freeze":
       case "crash":
+      case "log-stall":
         faults.push({ kind, node, at, until });
+        break;
+      case "log-outage":
+        faults.push({ kind, nodes: rng.chance(0.5) ? [node] : null, at, until });
+        break;
+      case "store-wiped":
+        faults.push({ kind, at, until: at });
         break;
       case "loss":
       case "random-loss":
@@ -81,6 +97,12 @@ export function describeFault(f: Fault): string {
       return `${when} random loss ${Math.round(f.rate * 100)}% in and out of ${f.node}`;
     case "loss":
       return `${when} loss ${Math.round(f.rate * 100)}% at ${f.node}`;
+    case "log-outage":
+      return `${when} log outage ${f.nodes ? `at ${f.nodes.join(",")}` : "(all)"}`;
+    case "store-wiped":
+      return `${f.at} ms store wiped`;
+    case "log-stall":
+      return `${f.at} ms log stall ${f.node}`;
     default:
       return `${when} ${f.kind} ${f.node}`;
   }

@@ -29,10 +29,12 @@ describe("the production group machine on scripted resources", () => {
     expect(lineOf(r, /n1 g1 starting → stopping/)).toBeGreaterThan(0);
     expect(lineOf(r, /n1 g1 stopping → failed/)).toBeGreaterThan(lineOf(r, /n1 g1 starting → stopping/));
     expect(r.groups.n1!.g1).toEqual({ state: "failed", failcounts: { [G1]: 3 }, holds: false });
-    // Failcounts reach the peers only through the event log, which the simulator does not model yet:
-    // n1 places g1 elsewhere, n2 and n3 still on n1, so g1 stays down (each node starts only what it places on itself).
-    expect(r.unsettled).toContain("g1 runs on no node");
-    for (const n of ["n2", "n3"]) expect(r.groups[n]!.g1!.holds).toBe(false);
+    // The failcount reaches the peers through the simulated event log (ResourceFailed, folded): every
+    // node places g1 elsewhere, and it settles on the next node in the policy's order.
+    expect(r.unsettled, describeRun(r)).toEqual([]);
+    const moved = ["n2", "n3"].filter((n) => r.groups[n]!.g1!.state === "started");
+    expect(moved).toHaveLength(1);
+    expect(lineOf(r, new RegExp(`${moved[0]} g1 stopped/stopped → starting/started`))).toBeGreaterThan(lineOf(r, /n1 g1 stopping → failed/));
   });
 
   it("a monitor that fails once on n1 (the address vanished): failcount 1, g1 recovered in place on n1", () => {
@@ -105,14 +107,15 @@ describe("Invariant 1 with misbehaving resources (fencing, every fault)", () => 
   const flakyOptions = () =>
     defaultOptions({ fencing: true, monitorIntervalMs: 1_000, stopMs: [1, 300], faults: ["link-down", "partition", "one-way", "loss", "freeze", "crash"], script: flaky });
 
-  it("starts, stops and monitors that fail, hang or are slow: one holder at every instant, but for one defect found here", () => {
+  it("starts, stops and monitors that fail, hang or are slow: one holder at every instant", () => {
     const e = explore(flakyOptions(), 1, 100);
     expect(e.runs).toBe(100);
-    // Failed and blocked groups wait for a cleanup, so only safety is asserted. Found by this test, not fixed yet:
-    // - seed 94: after n3 is fenced, n1 and n2 both start g3 (1.9 ms apart): their placements differ, each
-    //   knowing only its own failcounts (failed starts of g1 on n1, g2 on n2) — failcounts travel through
-    //   the event log, which the simulator does not model yet.
-    expect(e.violations.map((r) => r.seed)).toEqual([94]);
+    // Failed and blocked groups wait for a cleanup, so only safety is asserted. Found by this test:
+    // - seed 94 (and 82): nodes whose placements differed, each knowing only its own failcounts, both
+    //   started a group; failcounts travel through the event log, which the simulator now models.
+    // - seed 66: a node stopping a group after a failed probe "kept" it when its holder died unfenced
+    //   and started it before the fence (node-decision.test.ts has the case; fixed in decideNode).
+    expect(e.violations.map((r) => r.seed)).toEqual([]);
   });
 
   it("seed 47: a START that reached n3's group while it probed is taken back when n2 turns out to hold it", () => {
@@ -124,7 +127,10 @@ describe("Invariant 1 with misbehaving resources (fencing, every fault)", () => 
     const start = lineOf(r, /n3 g3 stopped\/stopped → starting\/started: preferred node n3/);
     expect(start).toBeGreaterThan(0);
     expect(lineOf(r, /n3 g3 starting\/started → stopped\/stopped: n2 holds g3 too/, start)).toBeGreaterThan(start);
-    expect(lineOf(r, /n3 g3 (stopping|stopped) → starting/)).toBe(-1);
+    // …and is not started there again while n2 holds it (a later failback or in-place recovery may).
+    const released = lineOf(r, /n2 g3 stopping → stopped/, start);
+    const again = lineOf(r, /n3 g3 (stopping|stopped) → starting/, start);
+    expect(again === -1 || (released > 0 && again > released), describeRun(r)).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 // Invariant 1 (DESIGN "Safety"): at no instant do two nodes hold one group. Thousands of seeded
-// fault schedules with the `fast` profile, every node running the real decideNode, detector and
+// fault schedules with the `fast` profile, every node running the production controller, detector and
 // worker timing as shipped, the heard-ago report included; a failure prints the seed, schedule and
 // trace to replay.
 //
@@ -102,7 +102,7 @@ describe("Invariant 1: counterexamples of earlier code hold now (regressions)", 
       { kind: "freeze" as const, node: "n3", at: freeze, until: thaw },
     ];
     const r = simulate(noFencing({ faults: [], stopMs: [1, 10] }), 39, { schedule });
-    expect(r.trace.filter((l) => l.startsWith("768.867 n3 quorum lost"))).toHaveLength(1);
+    expect(r.trace.filter((l) => l.startsWith("768.867 n3 QuorumLost"))).toHaveLength(1);
     const lates = r.trace
       .filter((l) => / n3 sees n[12] up → late/.test(l))
       .map((l) => ({ at: Number(l.split(" ")[0]), line: l, what: l.slice(l.indexOf(" ") + 1).split(" (")[0] }))

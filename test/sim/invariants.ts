@@ -1,7 +1,7 @@
 // The two checks a run must pass. Safety (Invariant 1): at no instant do two nodes hold one group.
 // Liveness: once the faults have healed and the cluster has had time to settle, every group runs on
 // exactly one node, the node the placement policy names, and every node agrees on it.
-import type { NodeEnv, SimNode } from "./sim-node.js";
+import type { SimNode } from "./sim-node.js";
 
 export interface DoubleHolding {
   group: string;
@@ -21,14 +21,14 @@ export function doubleHoldings(nodes: readonly SimNode[], groups: readonly strin
 }
 
 /** What is wrong with a cluster that should have settled; empty when all is well. */
-export function settleProblems(nodes: readonly SimNode[], groups: readonly string[], env: (n: SimNode) => NodeEnv): string[] {
+export function settleProblems(nodes: readonly SimNode[], groups: readonly string[]): string[] {
   const problems: string[] = [];
   const down = nodes.filter((n) => !n.up || n.frozen).map((n) => n.name);
   if (down.length) return [`nodes not running: ${down.join(", ")}`];
   let agreed: Record<string, string | null> | null = null;
   for (const n of nodes) {
-    const d = n.peek(env(n));
-    if (!d.ready || !d.placement) {
+    const d = n.peek();
+    if (!d?.ready || !d.placement) {
       problems.push(`${n.name} is not ready to place`);
       continue;
     }

@@ -27,7 +27,7 @@ describe("random loss on one node's link", () => {
     it(`20% for 30 s with ${name}: no peer called dead, no quorum lost, no group stopped (seeds 1–8)`, () => {
       for (let seed = 1; seed <= 8; seed++) {
         const { r, during } = lossRun(timing, 0.2, seed);
-        const flaps = during.filter((l) => / → dead|quorum lost|→ stopping/.test(l));
+        const flaps = during.filter((l) => / → dead|QuorumLost|→ stopping/.test(l));
         expect(flaps, describeRun(r)).toEqual([]);
         expect(r.violation, describeRun(r)).toBeNull();
         expect(r.unsettled, describeRun(r)).toEqual([]);

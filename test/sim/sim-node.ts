@@ -1,49 +1,59 @@
-// One simulated node: its heartbeat thread, which is the production heartbeat loop
-// (@vigil/shared/heartbeat/heartbeat-loop) stepped on the simulator's clock, and the agent's main
-// thread, which is the controller (services/agent/src/cluster/controller.ts) around the real
-// decideNode. Only the controller's shell is mirrored here (onPeer, onPeerPayload, changed,
-// reconcile, fence, publishPayload); every decision is the real node-decision.ts. Its groups are the
-// production group machine on the node's simulated clock, acting on scripted resources
-// (sim-resources.ts). The simulator stands in for sockets, timers, resource agents and the fence agent.
+// One simulated node: its heartbeat thread, which is the production heartbeat loop stepped on the
+// simulator's clock, and the agent's main thread, which is the production Controller, its group
+// machines and (two-node clusters) the PingWitness, all on the node's simulated timers
+// (sim-timers.ts) and acting on scripted resources (sim-resources.ts), and its side of the event log
+// (sim-log.ts SimAgentLog: outbox, publisher, follower and its fold, watchdog, rebuild). What is left
+// here is the agent's composition: it hands the loop's posts to the controller, the controller's
+// events to the outbox and the follower's newly applied events to the controller, and the
+// controller's log calls, events and the machines' state changes to the simulator's trace.
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
+import { emptyView } from "@vigil/shared/events/cluster-view";
+import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
-import { decideNode, freshMemory, type NodeDecision, type NodeMemory } from "@vigil/agent/cluster/node-decision";
-import { readyAfterRegain, type LocalGroup, type PeerInfo } from "@vigil/agent/cluster/placement-view";
-import type { FencedNode, NodeReport } from "@vigil/shared/heartbeat/node-report";
-import { SimClock, SimResource, simGroupMachine, type ActionHost } from "./sim-resources.js";
-import { startGroupActor, type GroupActor } from "@vigil/agent/groups/group-actor";
-import type { GroupNotice } from "@vigil/agent/groups/group-notices";
-import type { AgentMetadata } from "@vigil/resource-agents/agent-interface";
 import { initLoop, step, type LoopInput, type LoopPost, type LoopState, type LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
-import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
-import { buildHeartbeatPayload } from "@vigil/agent/cluster/heartbeat-payload";
-import { announcesNoQuorum } from "@vigil/agent/cluster/node-decision";
-import { notePeerLiveness, notePeerPayload } from "@vigil/agent/cluster/peer-table";
+import { Controller, type ControllerDeps, type ControllerLog } from "@vigil/agent/cluster/controller";
+import type { FenceResult } from "@vigil/agent/cluster/fence-agent";
+import type { NodeDecision } from "@vigil/agent/cluster/node-decision";
+import { PingWitness } from "@vigil/agent/cluster/ping-witness";
+import { startGroupActor, type GroupActor } from "@vigil/agent/groups/group-actor";
 import { groupView, type GroupState } from "@vigil/agent/groups/group-view";
+import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
+import type { AgentMetadata } from "@vigil/resource-agents/agent-interface";
+import { SimResource, simGroupMachine, type ActionHost } from "./sim-resources.js";
+import { SimTimers, type TimerKind } from "./sim-timers.js";
+import { SimAgentLog, type RestoreContext, type SimLog } from "./sim-log.js";
+import { configSummary, VERSION } from "@vigil/agent/agent";
+import { configDigest } from "@vigil/agent/cluster/config-reload";
+import { members, onTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
+import type { WitnessModel } from "./sim-options.js";
 
 /** What a node asks of the simulator. */
-export interface NodeEnv {
-  readonly now: number;
+export interface NodeHost extends ActionHost {
+  now(): number;
   readonly fencing: boolean;
   readonly failbackStableMs: number;
-  witness(node: string): boolean;
-  /** Run the fence agent against `victim`, last heard with `generation`. */
-  fence(fencer: string, victim: string, generation: number | null): void;
-  /** setImmediate: run `node`'s reconcile after what is already due at this instant. */
-  wake(node: string): void;
-  trace(line: string): void;
+  readonly witnessModel: WitnessModel;
+  /** The `ideal` witness: reachable exactly while the node's link is up. */
+  reachesWitness(node: string): boolean;
+  /** Run the fence agent against `victim`; `done` is called as an event of the queue. */
+  fence(fencer: string, victim: string, done: (r: FenceResult) => void): void;
+  /** Arm timer `id` of `node`'s main thread in life `epoch`, for now + `ms`. */
+  arm(node: string, epoch: number, kind: TimerKind, ms: number, id: number): void;
+  /** The cluster's event log. */
+  readonly log: SimLog;
+  /** Run `node`'s log machinery (SimAgentLog.poll) at `at` (life `epoch`), unless it runs sooner. */
+  pollLog(node: string, epoch: number, at: number): void;
+  /** The ping witness's `ping` child starts; its replies come back through pingReply(). */
+  spawnPing(node: string, epoch: number): void;
+  /** An event the agent wrote: recorded (d.record), a group machine's notice (d.append), or a
+   *  membership event of the detector's transitions. */
+  logged(node: string, e: VigilEvent, how: LoggedHow): void;
+  /** A line of the run's trace. */
+  note(line: string): void;
 }
 
-/** What a node's group machines need of the simulator, at any moment (their callbacks run inside
- *  whatever event drove the machine). */
-export interface NodeHost extends ActionHost {
-  env(): NodeEnv;
-  /** Arm timer `id` of the group machines' clock of life `epoch`, for now + `ms`. */
-  timer(node: string, epoch: number, ms: number, id: number): void;
-  notice(node: string, group: string, n: GroupNotice): void;
-}
+export type LoggedHow = "record" | "append" | "membership";
 
 /** The simulator's clock and network, as the heartbeat loop's effects need them. */
 export interface HeartbeatIo {
@@ -56,9 +66,8 @@ export interface HeartbeatIo {
   cancel(timer: LoopTimer): void;
 }
 
-/** The simulator's fences always succeed, so the controller's bounded backoff after a failure
- *  (fence-retries.ts) never applies here; this only spaces requests as its first retry would. */
-const FENCE_RETRY_MS = 2_000;
+/** What a reply line of `ping` looks like (PingWitness.onLine reads these). */
+const PING_REPLY = "64 bytes from 198.51.100.254: icmp_seq=1 ttl=64 time=0.1 ms";
 
 export class SimNode {
   generation = 0;
@@ -66,35 +75,32 @@ export class SimNode {
   up = false;
   /** SIGSTOP: neither thread runs. */
   frozen = false;
-  /** Bumped at every boot and power-off: timer chains of an older life stop. */
+  /** Bumped at every boot and power-off: timers and events of an older life are dropped. */
   epoch = 0;
   /** Per group, its resources as they are on this host; they outlive the agent until a power cycle. */
   readonly resources = new Map<string, SimResource[]>();
-  /** Controller.actors: the group machines of this agent's life (none before it starts). */
+  /** This life's main thread: controller, witness, group machines (none before the loop is ready). */
+  private controller: Controller | null = null;
+  private witness: PingWitness | null = null;
+  private timers: SimTimers | null = null;
   private actors = new Map<string, GroupActor>();
-  private clock: SimClock | null = null;
   /** Each machine's groupView state, refreshed at every snapshot (the invariants read it after every event). */
   private states = new Map<string, GroupState>();
-  /** Each group's state as last traced, and whether a command's own trace line is being written. */
-  private traced = new Map<string, GroupState>();
-  private commanding = false;
+  /** Each machine's state and goal as last traced. */
+  private traced = new Map<string, { state: GroupState; goal: string }>();
   /** The heartbeat thread's state, and what carries out its effects. */
   private hb!: LoopState;
   private hbIo!: HeartbeatIo;
-  peers = new Map<string, PeerInfo>();
-  private memory: NodeMemory = freshMemory();
-  private startedAt = 0;
-  private fencingNow = new Set<string>();
-  private fencedByMe: FencedNode[] = [];
-  private lastFenceTry = new Map<string, number>();
-  /** Controller.scheduled: a reconcile is already due. */
-  private scheduled = false;
-  /** Controller.lastPayload: the payload last handed to the worker, as JSON. */
-  private lastPayload = "";
-  /** The rejoin gate (readyAfterRegain) held starts back at the last decision: traced when it flips. */
-  private gateClosed = false;
-  private readonly log: ClusterView;
-  private readonly nodes: ReadonlySet<string>;
+  private eventCount = 0;
+  private readonly log: ControllerLog;
+  /** The agent's side of the event log; it outlives the agent's lives (the outbox is a file). */
+  private agentLog: SimAgentLog | null = null;
+  /** The log's last seq this life's fold must reach before the controller starts (agent.ts waits
+   *  for the follower to catch up, at most initdead). */
+  private catchUpTo: number | null = null;
+  /** This life's membership (agent.ts: the peers heard, for NodeUp/NodeDead and MembershipChanged). */
+  private membership: MembershipState = { self: "", alive: new Set() };
+  private record: ControllerDeps["record"] | null = null;
 
   constructor(
     readonly name: string,
@@ -102,9 +108,13 @@ export class SimNode {
     private readonly host: NodeHost,
     meta: AgentMetadata,
   ) {
-    this.log = emptyView(cfg.haCf.cluster);
-    this.nodes = new Set(cfg.haCf.nodes);
     for (const g of cfg.groups) this.resources.set(g.id, g.resources.map((r) => new SimResource(r.id, name, g.id, meta, host)));
+    const line = (level: string) => (fields: object, msg: string) => {
+      // An info line about an event restates what logged() traces already.
+      if (level === "info" && "event" in fields) return;
+      this.host.note(`${this.name} ${level === "info" ? "" : `${level}: `}${msg}`);
+    };
+    this.log = { info: line("info"), warn: line("warn"), error: line("error") };
   }
 
   /** The agent's process ends (crash, power-off): its machines and the actions they run end with it;
@@ -113,7 +123,11 @@ export class SimNode {
     for (const a of this.actors.values()) a.stop();
     this.actors.clear();
     this.states.clear();
-    this.clock = null;
+    this.traced.clear();
+    this.controller = null;
+    this.witness = null;
+    this.timers = null;
+    this.catchUpTo = null;
   }
 
   /** A power cycle: nothing is configured or mounted any more. */
@@ -121,9 +135,34 @@ export class SimNode {
     for (const rs of this.resources.values()) for (const r of rs) r.physical = "stopped";
   }
 
-  /** A group machine's timer came due. */
+  /** A main-thread timer of this life came due. */
   timer(id: number): void {
-    this.clock?.fire(id);
+    this.timers?.fire(id);
+  }
+
+  /** The log machinery's turn: publish, read into the fold, look, rebuild; each newly applied event
+   *  goes to the controller (LogFollower's onEvent), a swapped-in refold ticks it (onRefolded). */
+  logPoll(): void {
+    const a = this.agentLog;
+    const c = this.controller;
+    if (!a || !c) return;
+    const s = a.poll(this.host.now());
+    for (const e of s.applied) c.onLogEvent(e);
+    if (s.refolded) c.tick();
+    for (const why of s.lost) this.host.note(`${this.name} log lost: ${why}`);
+    if (s.restarted) this.host.note(`${this.name} log reader restarted by the watchdog`);
+    if (this.catchUpTo !== null && a.fold.target.lastSeq >= this.catchUpTo) this.startController();
+    if (s.nextAt !== null) this.host.pollLog(this.name, this.epoch, s.nextAt);
+  }
+
+  /** The agent's side of the log (null before its first start). */
+  get logSide(): SimAgentLog | null {
+    return this.agentLog;
+  }
+
+  /** The `ping` child wrote a reply line, and the agent reads it. */
+  pingReply(): void {
+    this.witness?.onLine(PING_REPLY);
   }
 
   /** The operator's view of `group` here (stopped before the agent started its machines). */
@@ -139,59 +178,15 @@ export class SimNode {
     return this.resources.get(group)!.some((r) => r.holds);
   }
 
-  /** Controller.localGroups: each resource's failcount here. */
+  /** Each resource's failcount in this life's machine. */
   failcounts(group: string): Record<string, number> {
     const a = this.actors.get(group);
-    return a ? Object.fromEntries(a.getSnapshot().context.slots.map((r) => [r.id, r.failcount])) : {};
+    return a ? Object.fromEntries(groupView(a.getSnapshot()).resources.map((r) => [r.id, r.failcount])) : {};
   }
 
-  /** The agent starts (again): a new generation and heartbeat loop, every peer unknown, nothing
-   *  held. The loop's first heartbeat carries a null payload (HeartbeatService's default) until the
-   *  controller starts and publishes its own. The listen before announcing takes no time here (one
-   *  agent per name), but runs: a probe, then the announce as agent.ts makes it. */
-  boot(env: NodeEnv, io: HeartbeatIo): void {
-    this.kill();
-    this.generation++;
-    this.up = true;
-    this.frozen = false;
-    this.epoch++;
-    const epoch = this.epoch;
-    this.clock = new SimClock((ms, id) => this.host.timer(this.name, epoch, ms, id));
-    this.startedAt = env.now;
-    this.hbIo = io;
-    this.hb = initLoop({ node: this.name, generation: this.generation, haCf: this.cfg.haCf, payload: null, listenFirstMs: 0, announceOnStart: false, statsIntervalMs: 5_000 }, env.now);
-    this.peers = new Map(
-      this.cfg.haCf.nodes.filter((n) => n !== this.name).map((n) => [n, { liveness: "init", upSince: null, report: null, fenced: false, generation: null }]),
-    );
-    this.memory = freshMemory();
-    this.fencingNow.clear();
-    this.fencedByMe = [];
-    this.lastFenceTry.clear();
-    this.scheduled = false;
-    this.lastPayload = "";
-    this.gateClosed = false;
-    this.heartbeat(env, { kind: "opened" });
-  }
-
-  /** One step of the heartbeat loop; its effects are carried out at once (its counters and stats
-   *  reports are not kept; a refused start cannot happen with one agent per name). */
-  heartbeat(env: NodeEnv, input: LoopInput): void {
-    const r = step(this.hb, input, env.now);
-    this.hb = r.state;
-    for (const e of r.effects) {
-      if (e.kind === "send") this.hbIo.send(e.packet);
-      else if (e.kind === "reply") this.hbIo.reply(e.to, e.packet);
-      else if (e.kind === "wake") this.hbIo.wake(e.timer, e.at);
-      else if (e.kind === "cancel") this.hbIo.cancel(e.timer);
-      else if (e.kind === "post") this.onWorker(env, e.message);
-    }
-  }
-
-  /** A packet read from the simulated medium: the edge's sender checks (signatures always hold here),
-   *  then the loop. `from` is the sending node's name. */
-  receive(env: NodeEnv, packet: WirePacket): void {
-    const edge = { self: this.name, generation: this.generation, cluster: this.cfg.haCf.cluster, nodes: this.nodes };
-    this.heartbeat(env, loopInput(screenDecoded(packet, edge), "sim", packet.node));
+  /** What the controller would decide now (the settle check); null before it started. */
+  peek(): NodeDecision | null {
+    return this.controller?.peekDecision() ?? null;
   }
 
   /** Heartbeats per keepalive now. */
@@ -199,186 +194,174 @@ export class SimNode {
     return this.hb.copies.copies;
   }
 
-  /** Controller.start: a machine per group (addGroup), each probing what runs here; publish the
-   *  payload, then decide. */
-  private start(env: NodeEnv): void {
-    for (const g of this.cfg.groups) {
-      const actor = startGroupActor(
-        { group: g.id, node: this.name, resources: this.resources.get(g.id)! },
-        { clock: this.clock!, machine: simGroupMachine, onNotice: (n) => this.onNotice(g.id, n) },
-      );
-      this.actors.set(g.id, actor);
-      actor.subscribe(() => this.groupChanged(g.id));
-      this.traced.set(g.id, "stopped");
-      actor.send({ type: "PROBE", run: false, cause: "agent start: probing what runs here" });
+  /** The agent starts (again): a new generation and heartbeat loop, nothing held. The loop's first
+   *  heartbeat carries a null payload (HeartbeatService's default) until the controller publishes its
+   *  own. The listen before announcing takes no time here (one agent per name), but runs. */
+  boot(io: HeartbeatIo): void {
+    this.kill();
+    this.generation++;
+    this.up = true;
+    this.frozen = false;
+    this.epoch++;
+    const epoch = this.epoch;
+    this.timers = new SimTimers((kind, ms, id) => this.host.arm(this.name, epoch, kind, ms, id));
+    this.eventCount = 0;
+    this.hbIo = io;
+    this.hb = initLoop(
+      { node: this.name, generation: this.generation, haCf: this.cfg.haCf, payload: null, listenFirstMs: 0, announceOnStart: false, statsIntervalMs: 5_000 },
+      this.host.now(),
+    );
+    this.heartbeat({ kind: "opened" });
+  }
+
+  /** One step of the heartbeat loop; its effects are carried out at once (its counters and stats
+   *  reports are not kept; a refused start cannot happen with one agent per name). */
+  heartbeat(input: LoopInput): void {
+    const r = step(this.hb, input, this.host.now());
+    this.hb = r.state;
+    for (const e of r.effects) {
+      if (e.kind === "send") this.hbIo.send(e.packet);
+      else if (e.kind === "reply") this.hbIo.reply(e.to, e.packet);
+      else if (e.kind === "wake") this.hbIo.wake(e.timer, e.at);
+      else if (e.kind === "cancel") this.hbIo.cancel(e.timer);
+      else if (e.kind === "post") this.onWorker(e.message);
     }
-    this.publishPayload(env);
-    this.changed(env);
   }
 
-  /** What the heartbeat thread posts reaches the main thread. "ready" (HeartbeatService.start
-   *  resolves): agent.ts announces the node, then starts the controller. "payload" → onPeerPayload,
-   *  "transition" → onPeerTransition → onPeer; each wakes the controller, whose reconcile runs once
-   *  after everything due at this instant (setImmediate). */
-  private onWorker(env: NodeEnv, m: LoopPost): void {
-    if (m.type === "ready") {
-      this.heartbeat(env, { kind: "announce" });
-      this.start(env);
-      return;
+  /** A packet read from the simulated medium: the edge's sender checks (signatures always hold here),
+   *  then the loop. */
+  receive(packet: WirePacket): void {
+    const edge = { self: this.name, generation: this.generation, cluster: this.cfg.haCf.cluster, nodes: new Set(this.cfg.haCf.nodes) };
+    this.heartbeat(loopInput(screenDecoded(packet, edge), "sim", packet.node));
+  }
+
+  /** What the heartbeat thread posts reaches the main thread, as agent.ts wires it. */
+  private onWorker(m: LoopPost): void {
+    if (m.type === "ready") this.ready();
+    else if (m.type === "payload") this.controller?.onPeerPayload(m.peer, m.payload);
+    else if (m.type === "transition") this.onTransition(m.transition);
+  }
+
+  /** agent.ts onPeerTransition: the controller, then the membership events (pure, production). */
+  private onTransition(t: Transition): void {
+    this.host.note(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""}${t.unvouched ? ", does not hear us" : ""})`);
+    const c = this.controller;
+    if (!c || !this.agentLog) return;
+    c.onPeer(t.peer, t.to, t.at, t.generation);
+    const before = members(this.membership).join(",");
+    const { state, events } = onTransition(this.membership, t, { id: () => this.nextId(), node: this.name, time: t.at });
+    this.membership = state;
+    for (const e of events) this.write(e, "membership");
+    const now = members(state);
+    if (now.join(",") !== before) {
+      const q = c.quorumForMembership();
+      this.record!("MembershipChanged", { members: now, quorum: q.has }, `${t.peer} is ${t.to}: ${q.reason}`);
     }
-    if (m.type === "payload") this.onPeerPayload(m.peer, m.payload);
-    else if (m.type === "transition") this.onPeer(env, m.transition);
-    else return;
-    this.changed(env);
   }
 
-  /** Controller.tick (the agent's timer, a witness's change callback). */
-  tick(env: NodeEnv): void {
-    this.changed(env);
+  /** agent.ts's outbox append and publisher kick. */
+  private write(e: VigilEvent, how: LoggedHow): void {
+    this.agentLog!.append(e);
+    this.host.logged(this.name, e, how);
+    this.host.pollLog(this.name, this.epoch, this.host.now());
   }
 
-  /** Controller.changed: coalesce bursts into one reconcile, taken after pending I/O. */
-  changed(env: NodeEnv): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    env.wake(this.name);
-  }
-
-  /** The setImmediate callback of Controller.changed. */
-  woken(env: NodeEnv): void {
-    this.scheduled = false;
-    this.reconcile(env);
-  }
-
-  /** Controller.onPeer (the agent passes the transition's `to`, `at` and generation). */
-  private onPeer(env: NodeEnv, t: Transition): void {
-    env.trace(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""}${t.unvouched ? ", does not hear us" : ""})`);
-    notePeerLiveness(this.peers, t.peer, t.to, t.at, t.generation);
-  }
-
-  /** Controller.onPeerPayload. */
-  private onPeerPayload(peer: string, payload: NodeReport | null): void {
-    notePeerPayload(this.peers, peer, payload);
-  }
-
-  /** The machine's subscription (Controller.addGroup): wake the controller; trace a new state. */
-  private groupChanged(group: string): void {
-    const env = this.host.env();
-    const state = groupView(this.actors.get(group)!.getSnapshot()).state;
-    this.states.set(group, state);
-    const before = this.traced.get(group);
-    if (!this.commanding && state !== before) {
-      env.trace(`${this.name} ${group} ${before} → ${state}`);
-      this.traced.set(group, state);
-    }
-    this.changed(env);
-  }
-
-  /** Controller.onNotice: the notice would be appended to the log; the simulator keeps and traces it. */
-  private onNotice(group: string, n: GroupNotice): void {
-    const env = this.host.env();
-    this.host.notice(this.name, group, n);
-    if (n.type === "ResourceFailed") env.trace(`${this.name} ${group} ${n.resource} ${n.op} failed (rc ${n.rc}: ${n.message}), failcount ${n.failcount}`);
-    else if (n.type === "GroupBlocked" || n.type === "FenceRequested") env.trace(`${this.name} ${group} ${n.type}: ${n.cause}`);
-    this.changed(env);
-  }
-
-  /** The fence agent this node ran against `victim` succeeded (the victim is powered off). */
-  fenced(env: NodeEnv, victim: string, generation: number | null): void {
-    this.fencingNow.delete(victim);
-    const p = this.peers.get(victim);
-    if (p) p.fenced = true;
-    this.fencedByMe = [...this.fencedByMe.filter((f) => f.node !== victim), { node: victim, generation }];
-    this.changed(env);
-  }
-
-  /** decideNode on this node's present knowledge, without acting (the settle check). */
-  peek(env: NodeEnv): NodeDecision {
-    return decideNode(this.decisionInput(env));
-  }
-
-  /** Controller.reconcile: publish the payload, decide, fence, STOP, START. A command that changes a
-   *  group's goal changes its machine's snapshot, whose subscription wakes the controller again. */
-  private reconcile(env: NodeEnv): void {
-    if (!this.actors.size) return; // Controller.reconcile: not started
-    this.publishPayload(env);
-    const d = decideNode(this.decisionInput(env));
-    this.memory = d.memory;
-    if (d.quorum.change) this.publishPayload(env);
-    if (!d.ready || !d.placement) return;
-    if (d.quorum.change) env.trace(`${this.name} quorum ${d.quorum.change}: ${d.quorum.reason}`);
-    this.traceGate(env, d);
-    for (const f of d.fence) this.fence(env, f.victim, f.why);
-    // Controller.reconcile sends STOP only when the goal is not stopped yet, START only when it
-    // changes the goal or the group is stopped. The machine's subscription wakes this again.
-    const act = (id: string, cmd: "START" | "STOP", cause: string) => {
-      const a = this.actors.get(id)!;
-      const was = a.getSnapshot();
-      if (cmd === "STOP" ? was.context.goal === "stopped" : was.context.goal === "started" && this.groupState(id) !== "stopped") return;
-      const before = `${this.groupState(id)}/${was.context.goal}`;
-      this.commanding = true;
-      a.send({ type: cmd, cause });
-      this.commanding = false;
-      const now = a.getSnapshot();
-      const state = this.groupState(id);
-      this.traced.set(id, state);
-      if (`${state}/${now.context.goal}` !== before) env.trace(`${this.name} ${id} ${before} → ${state}/${now.context.goal}: ${cause}`);
+  /** HeartbeatService.start resolved: agent.ts opens the outbox and publisher, makes the controller,
+   *  announces the node and follows the log; once the fold caught up (or after initdead) it starts
+   *  the witness, then the controller, and ticks it periodically. The fold starts empty (no snapshot). */
+  private ready(): void {
+    const timers = this.timers!;
+    const haCf = this.cfg.haCf;
+    const witnessed = haCf.pingNodes.length > 0;
+    const view = emptyView(haCf.cluster);
+    const now = this.host.now();
+    if (!this.agentLog) this.agentLog = new SimAgentLog(this.host.log, { node: this.name, view, streamCreated: null, now, restore: () => this.restoreContext() });
+    else this.agentLog.restart(now, view, null);
+    this.membership = { self: this.name, alive: new Set() };
+    const record: ControllerDeps["record"] = (type, body, cause) => {
+      const e = makeEvent(type, body, { id: this.nextId(), node: this.name, time: this.host.now(), cause });
+      this.write(e, "record");
+      return e;
     };
-    for (const s of d.stop) act(s.group, "STOP", s.cause);
-    for (const s of d.start) act(s.group, "START", s.cause);
-  }
-
-  /** Traces when the rejoin gate (placement-view.ts readyAfterRegain, as decideNode calls it) closes
-   *  and opens again. */
-  private traceGate(env: NodeEnv, d: NodeDecision): void {
-    const closed = !readyAfterRegain(this.name, this.peers, d.memory.regainedAt, this.cfg.haCf.deadtimeMs, env.now);
-    if (closed && !this.gateClosed) env.trace(`${this.name} rejoin gate closed: no start until every peer is up and hears ${this.name}, or deadtime`);
-    if (!closed && this.gateClosed) env.trace(`${this.name} rejoin gate open`);
-    this.gateClosed = closed;
-  }
-
-  private decisionInput(env: NodeEnv) {
-    return {
+    this.record = record;
+    // The agent's own first words (the fold learns the groups from ConfigLoaded).
+    record("AgentStarted", { generation: this.generation, version: VERSION, pid: 1000 + this.generation }, "agent started");
+    record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
+    this.controller = new Controller({
       cfg: this.cfg,
       self: this.name,
-      peers: this.peers,
-      local: this.localGroups(),
       log: this.log,
-      witness: env.witness(this.name),
-      now: env.now,
-      startedAt: this.startedAt,
-      failbackStableMs: env.failbackStableMs,
-      fencing: env.fencing,
-      memory: this.memory,
+      view,
+      resources: this.resources,
+      record,
+      append: (e) => this.write(e, "append"),
+      nextId: () => this.nextId(),
+      setPayload: (payload) => this.heartbeat({ kind: "payload", payload }),
+      witness: () => (this.host.witnessModel === "ping" ? (this.witness?.answering() ?? false) : witnessed && this.host.reachesWitness(this.name)),
+      now: () => this.host.now(),
+      failbackStableMs: this.host.failbackStableMs,
+      ...(this.host.fencing ? { fence: (victim: string, done: (r: FenceResult) => void) => this.host.fence(this.name, victim, done) } : {}),
+      timers,
+      startGroup: (input, opts) => this.adopt(input.group, startGroupActor(input, { ...opts, clock: timers, machine: simGroupMachine })),
+    });
+    this.heartbeat({ kind: "announce" });
+    this.catchUpTo = this.host.log.lastSeq;
+    timers.timeout(() => this.startController(), haCf.initdeadMs);
+    this.logPoll();
+  }
+
+  /** The wait for the log is over: the witness, then the controller, and its periodic tick. */
+  private startController(): void {
+    const timers = this.timers!;
+    const haCf = this.cfg.haCf;
+    if (this.catchUpTo === null || !this.controller) return;
+    this.catchUpTo = null;
+    if (haCf.pingNodes.length > 0 && this.host.witnessModel === "ping") {
+      const interval = Math.max(20, Math.floor(haCf.keepaliveMs / 2));
+      this.witness = new PingWitness({ nodes: [], intervalMs: interval, leaseMs: haCf.warntimeMs, now: () => this.host.now(), timers });
+      this.witness.watch((answering) => {
+        this.host.note(`${this.name} ${answering ? "a ping node answers" : "no ping node answers"}`);
+        this.controller?.tick();
+      });
+      this.host.spawnPing(this.name, this.epoch);
+    }
+    this.controller.start();
+    timers.interval(() => this.controller?.tick(), Math.max(250, haCf.keepaliveMs));
+  }
+
+  /** A group machine the controller started: its state is kept for the invariants and its changes
+   *  traced (a changed goal is a command, traced with its cause). */
+  private adopt(group: string, actor: GroupActor): GroupActor {
+    this.actors.set(group, actor);
+    const first = actor.getSnapshot();
+    this.states.set(group, groupView(first).state);
+    this.traced.set(group, { state: groupView(first).state, goal: first.context.goal });
+    actor.subscribe((s) => {
+      const state = groupView(s).state;
+      const goal = s.context.goal;
+      this.states.set(group, state);
+      const before = this.traced.get(group)!;
+      if (goal !== before.goal) this.host.note(`${this.name} ${group} ${before.state}/${before.goal} → ${state}/${goal}: ${s.context.nextCause ?? s.context.cause}`);
+      else if (state !== before.state) this.host.note(`${this.name} ${group} ${before.state} → ${state}`);
+      this.traced.set(group, { state, goal });
+    });
+    return actor;
+  }
+
+  /** What agent.ts restoreLog gives a rebuild of a lost log. */
+  private restoreContext(): RestoreContext {
+    const q = this.controller?.liveView().quorum;
+    return {
+      generation: this.generation,
+      config: { ...configSummary(this.cfg), digest: configDigest(this.cfg) },
+      ...(q ? { membership: { members: q.members, quorum: q.has, reason: q.reason } } : {}),
+      nextId: () => this.nextId(),
     };
   }
 
-  /** Controller.fence: one fence at a time per victim, a failed one retried no sooner than 2 s. */
-  private fence(env: NodeEnv, victim: string, why: string): void {
-    const p = this.peers.get(victim);
-    if (!env.fencing || !p || this.fencingNow.has(victim)) return;
-    if (env.now - (this.lastFenceTry.get(victim) ?? -Infinity) < FENCE_RETRY_MS) return;
-    this.lastFenceTry.set(victim, env.now);
-    this.fencingNow.add(victim);
-    env.trace(`${this.name} fences ${victim}: ${why}`);
-    env.fence(this.name, victim, p.generation);
-  }
-
-  private localGroups(): Map<string, LocalGroup> {
-    const m = new Map<string, LocalGroup>();
-    for (const id of this.actors.keys()) m.set(id, { state: this.groupState(id), failcounts: this.failcounts(id) });
-    return m;
-  }
-
-  /** Controller.publishPayload: the same buildHeartbeatPayload, handed to the worker only when it changed. */
-  private publishPayload(env: NodeEnv): void {
-    const payload = buildHeartbeatPayload([...this.actors.keys()].map((id) => [id, this.groupState(id)] as [string, GroupState]), this.peers, this.fencedByMe, announcesNoQuorum(this.memory));
-    const key = JSON.stringify(payload);
-    if (key === this.lastPayload) return;
-    this.lastPayload = key;
-    this.heartbeat(env, { kind: "payload", payload });
+  private nextId(): string {
+    return `${this.name}.${this.generation}.${++this.eventCount}`;
   }
 }
-
 
 const round = (x: number) => Math.round(x * 10) / 10;

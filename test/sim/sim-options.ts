@@ -3,17 +3,21 @@
 import type { AutoFailback, ClusterConfig } from "@vigil/shared/config/schemas";
 import { TIMING_PROFILES, type TimingProfile } from "@vigil/shared/config/timing-profiles";
 import type { ResourceScript } from "./sim-resources.js";
+import type { CommandVerb } from "./sim-commands.js";
 
 export type Range = readonly [min: number, max: number];
 
-export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash";
+export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash" | LogFaultKind;
+/** Faults of the event log (sim-log.ts): NATS unreachable (for everyone or one node), the store
+ *  wiped, one agent's log reader hung until its watchdog restarts it. */
+export type LogFaultKind = "log-outage" | "store-wiped" | "log-stall";
+export const LOG_FAULTS: readonly LogFaultKind[] = ["log-outage", "store-wiped", "log-stall"];
 
 /** How a two-node cluster's witness behaves (DESIGN: a ping node or the NATS cluster).
- *  `ideal`: reachable exactly while the node's link is up. `ping`: the shipped ping witness
- *  (ping-witness.ts, wired in agent.ts): an echo every max(20, keepalive/2), answering while a reply
- *  was read within warntime (a reply in flight when the link goes down is lost); the controller is
- *  ticked when a poll at the same interval sees it flip, and at the lease's end (lastAnswer + warntime
- *  + 1 ms, armLeaseEnd). */
+ *  `ideal`: reachable exactly while the node's link is up. `ping`: the production PingWitness on the
+ *  node's simulated timers; the simulator plays its `ping` child (an echo every max(20, keepalive/2),
+ *  a reply in flight when the link goes down is lost, one that arrives while the agent is stopped
+ *  waits in the pipe). */
 export type WitnessModel = "none" | "ideal" | "ping";
 
 export interface SimOptions {
@@ -51,6 +55,10 @@ export interface SimOptions {
   lossRate: Range;
   /** After the last fault heals, the cluster has this long to settle before liveness is checked. */
   settleMs: number;
+  /** Operator commands (their CLI verbs, all with --wait) one operator issues at random moments in
+   *  the fault window, one after another (sim-commands.ts); none unless given. */
+  commands?: readonly CommandVerb[];
+  commandCount?: Range;
 }
 
 /** The `fast` profile, a 3-node cluster with one group per node, link and partition faults only. */

@@ -1,6 +1,6 @@
-// The production group machine (services/agent/src/groups/group-machine.ts) as the simulator runs
-// it, and the resources it drives. The machine and its resource-op machine (the op timeout) run
-// unchanged on the node's simulated clock; only the leaf that calls the resource agent, resource-op's
+// The production group machine as the simulator runs it, and the resources it drives. The machine
+// and its resource-op machine (the op timeout) run unchanged on the node's simulated clock
+// (sim-timers.ts); only the leaf that calls the resource agent, resource-op's
 // `runAction` actor, is provided here (xstate's `provide`). In production that leaf awaits a promise,
 // which needs the microtask queue; here an action is an event in the simulator's queue that completes
 // synchronously after a scripted delay with a scripted result.
@@ -8,7 +8,6 @@ import type { PromiseActorLogic } from "xstate";
 import { OCF, type ActionResult, type AgentMetadata, type Resource } from "@vigil/resource-agents/agent-interface";
 import { groupMachine } from "@vigil/agent/groups/group-machine";
 import { resourceOpMachine, type ResourceOpInput } from "@vigil/agent/groups/resource-op";
-import type { GroupClock } from "@vigil/agent/groups/group-actor";
 import type { ResourceOp } from "@vigil/agent/groups/group-context";
 
 /** What a resource physically is on its host, whatever the agent believes: an address configured, a
@@ -69,29 +68,6 @@ export class SimResource implements Resource {
 }
 
 const notHere = () => Promise.reject(new Error("a simulated resource acts through the simulator's queue"));
-
-/** A node's clock for its group machines: xstate's timers (op timeouts, monitor intervals) as events
- *  in the simulator's queue. `arm` schedules `fire(id)` after `ms`. */
-export class SimClock implements GroupClock {
-  private last = 0;
-  private readonly armed = new Map<number, () => void>();
-  constructor(private readonly arm: (ms: number, id: number) => void) {}
-  setTimeout(fn: (...args: unknown[]) => void, ms: number): number {
-    const id = ++this.last;
-    this.armed.set(id, fn);
-    this.arm(ms, id);
-    return id;
-  }
-  clearTimeout(id: unknown): void {
-    this.armed.delete(id as number);
-  }
-  fire(id: number): void {
-    const fn = this.armed.get(id);
-    if (!fn) return;
-    this.armed.delete(id);
-    fn();
-  }
-}
 
 type Snap = ReturnType<PromiseActorLogic<ActionResult, ResourceOpInput>["getInitialSnapshot"]>;
 

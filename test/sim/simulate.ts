@@ -8,15 +8,21 @@ import { describeFault, drawSchedule, type Fault } from "./fault-schedule.js";
 import { doubleHoldings, settleProblems, type DoubleHolding } from "./invariants.js";
 import { Network } from "./network.js";
 import { createRng, type Rng } from "./prng.js";
-import { SimNode, type HeartbeatIo, type NodeEnv, type NodeHost } from "./sim-node.js";
+import { SimNode, type HeartbeatIo, type LoggedHow, type NodeHost } from "./sim-node.js";
 import type { SimResource } from "./sim-resources.js";
+import type { TimerKind } from "./sim-timers.js";
+import type { FenceResult } from "@vigil/agent/cluster/fence-agent";
 import type { ResourceOp } from "@vigil/agent/groups/group-context";
-import type { GroupNotice } from "@vigil/agent/groups/group-notices";
 import type { GroupState } from "@vigil/agent/groups/group-view";
+import type { VigilEvent } from "@vigil/shared/events/vocabulary";
 import { OCF, type ActionResult } from "@vigil/resource-agents/agent-interface";
 import type { LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
 import { clusterConfig, type SimOptions } from "./sim-options.js";
+import { SimLog } from "./sim-log.js";
+import { describeCommand, SimCli, type CommandRun, type SimCommand } from "./sim-commands.js";
+import { groupName, nodeName } from "./sim-options.js";
+import { logInvariants } from "./log-invariants.js";
 
 export interface RunResult {
   seed: number;
@@ -28,35 +34,39 @@ export interface RunResult {
   unsettled: string[];
   /** Every notable step (faults, peer transitions, quorum, group actions, fences), time first. */
   trace: string[];
-  /** Everything the group machines reported, in order. */
-  notices: { at: number; node: string; group: string; notice: GroupNotice }[];
+  /** Everything the group machines reported (the controller's appends), in order. */
+  notices: { at: number; node: string; group: string; notice: VigilEvent }[];
+  /** Every event the controllers recorded, in order. */
+  records: { at: number; node: string; event: VigilEvent }[];
+  /** The operator's commands and what became of each. */
+  commands: readonly CommandRun[];
   /** At the end, per node and group: the machine's state, its failcounts, and whether the host holds it. */
   groups: Record<string, Record<string, { state: GroupState; failcounts: Record<string, number>; holds: boolean }>>;
   endedAt: number;
   events: number;
 }
 
-type TimerKind = "ctick" | "ping" | "wpoll";
-
-/** Periodic timers: the controller's tick, the ping child's echo and the ping witness's change
- *  poll. `epoch` ends a chain when its node's life ends. */
-type TimerEvent = { kind: TimerKind; node: string; epoch: number };
-
 type SimEvent =
-  | TimerEvent
+  /** The ping witness's `ping` child sends an echo (it runs beside the agent: a SIGSTOP of the agent
+   *  does not stop it). `epoch` ends the chain when its node's life ends. */
+  | { kind: "ping"; node: string; epoch: number }
   /** A heartbeat loop's timer (its `wake` effect); a newer wake of the same timer supersedes it. */
   | { kind: "hb"; node: string; epoch: number; timer: LoopTimer; token: number }
-  /** Controller.changed's setImmediate. */
-  | { kind: "reconcile"; node: string; epoch: number }
-  /** PingWitness.armLeaseEnd's timer: lastAnswer + lease + 1 ms. */
-  | { kind: "lease-end"; node: string; epoch: number; token: number }
+  /** A main-thread timer (SimTimers): a setTimeout or setInterval of the controller, the witness or
+   *  the agent, or a group machine's (op timeout, monitor interval); or a setImmediate. */
+  | { kind: TimerKind; node: string; epoch: number; id: number }
+  /** A node's log machinery is due (SimAgentLog.poll's nextAt, a store, an append); a newer
+   *  `token` supersedes it. */
+  | { kind: "log"; node: string; epoch: number; token: number }
+  /** The operator's CLI is due (its nextAt, a store); a newer token supersedes it. */
+  | { kind: "cli"; token: number }
+  /** A reply of the ping child, read from its pipe. */
   | { kind: "pong"; node: string; epoch: number }
   | { kind: "deliver"; to: string; packet: WirePacket }
   /** A resource action finishes (its process exits); `call` was cancelled if the agent killed it. */
   | { kind: "action-done"; node: string; epoch: number; call: number }
-  /** A timer of the node's group machines (op timeout, monitor interval). */
-  | { kind: "gtimer"; node: string; epoch: number; id: number }
-  | { kind: "fenced"; fencer: string; victim: string; generation: number | null }
+  /** A fence agent run by `fencer` (in its life `epoch`) ends: the victim is powered off. */
+  | { kind: "fenced"; fencer: string; epoch: number; victim: string; done: (r: FenceResult) => void }
   | { kind: "fault"; fault: Fault; begin: boolean }
   | { kind: "boot"; node: string; token: number };
 
@@ -65,6 +75,10 @@ type SimEvent =
 const HARD_LIMIT_MS = 120_000;
 const MAX_EVENTS = 2_000_000;
 const AUTO_FAILBACK: readonly AutoFailback[] = ["on", "off", "legacy"];
+/** After a log fault, time for the agents to find it (the watchdog looks every CHECK_EVERY_MS, 1.5 s
+ *  after a reconnect), rebuild and republish before the run is judged settled. */
+const LOG_HEAL_MS = 10_000;
+const isLogFault = (f: Fault) => f.kind === "log-outage" || f.kind === "store-wiped" || f.kind === "log-stall";
 
 export function simulate(o: SimOptions, seed: number, over: { schedule?: Fault[] } = {}): RunResult {
   return new Simulation(o, seed, over.schedule).run();
@@ -99,24 +113,29 @@ class Simulation implements NodeHost {
   private readonly cfg;
   private readonly autoFailback: AutoFailback;
   private readonly schedule: Fault[];
-  /** Timer periods as the agent sets them (agent.ts, ping-witness.ts). */
-  private readonly period: Record<TimerKind, number>;
+  /** The ping child's interval, as agent.ts starts the witness: max(20, keepalive/2). */
+  private readonly pingEvery: number;
   private readonly trace: string[] = [];
   /** Events for a SIGSTOPped node, handled at SIGCONT. */
   private readonly deferred = new Map<string, SimEvent[]>();
-  private readonly lastAnswer = new Map<string, number>();
-  private readonly wasAnswering = new Map<string, boolean>();
-  /** PingWitness.leaseTimer, as a token: a newer answer supersedes (clearTimeout) the armed one. */
-  private readonly leaseToken = new Map<string, number>();
   private readonly bootToken = new Map<string, number>();
+  readonly log: SimLog;
+  /** Per node, its armed log poll: when, in which life, and its token. */
+  private readonly logWake = new Map<string, { at: number; epoch: number; token: number; due: boolean }>();
+  /** Every id an agent wrote, for "nothing lost". */
+  private readonly appended = new Set<string>();
+  private readonly cli: SimCli;
+  private cliWake: { at: number; token: number } | null = null;
+  private cliToken = 0;
   /** Per node, the token of each heartbeat timer's armed wake (clearTimeout: a newer token). */
   private readonly hbTokens = new Map<string, Map<LoopTimer, number>>();
   private readonly notices: RunResult["notices"] = [];
+  private readonly records: RunResult["records"] = [];
   private readonly calls = new Map<number, Call>();
   private lastCall = 0;
   /** Per node, resource and op: how many calls so far (a script's `nth`). */
   private readonly callCounts = new Map<string, number>();
-  private now = 0;
+  private nowMs = 0;
   private quietFrom = 0;
   private violation: RunResult["violation"] = null;
 
@@ -133,13 +152,15 @@ class Simulation implements NodeHost {
     this.autoFailback = o.autoFailback ?? scheduleRng.pick(AUTO_FAILBACK);
     this.schedule = schedule ?? drawSchedule(o, scheduleRng);
     this.cfg = clusterConfig(o, this.autoFailback);
+    this.log = new SimLog({ cluster: this.cfg.haCf.cluster, onStore: (at) => this.stored(at) });
+    let cliIds = 0;
+    this.cli = new SimCli(this.log, { nextId: () => `cli.${++cliIds}` });
+    for (const { command, at } of drawCommands(o, root.fork(5))) this.cli.issue(command, at);
     const meta = { name: "Scripted", description: "simulated resource", parameters: [], timeouts: o.resourceTimeouts, monitorIntervalMs: o.monitorIntervalMs };
     this.nodes = this.cfg.haCf.nodes.map((n) => new SimNode(n, this.cfg, this, meta));
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
     this.groupIds = this.cfg.groups.map((g) => g.id);
-    // agent.ts: the controller's timer, the ping witness's interval (derived-timing.ts).
-    const witnessInterval = witnessIntervalMs(o.timing);
-    this.period = { ctick: controllerTickMs(o.timing), ping: witnessInterval, wpoll: witnessInterval };
+    this.pingEvery = Math.max(20, Math.floor(o.timing.keepaliveMs / 2));
   }
 
   run(): RunResult {
@@ -147,9 +168,14 @@ class Simulation implements NodeHost {
     for (const f of this.schedule) {
       this.queue.push(f.at, { kind: "fault", fault: f, begin: true });
       this.queue.push(f.until, { kind: "fault", fault: f, begin: false });
-      this.quietFrom = Math.max(this.quietFrom, f.until);
+      this.quietFrom = Math.max(this.quietFrom, f.until + (isLogFault(f) ? LOG_HEAL_MS : 0));
     }
     this.quietFrom = Math.max(this.quietFrom, this.o.faultsFromMs);
+    const first = this.cli.runs()[0];
+    if (first) {
+      this.quietFrom = Math.max(this.quietFrom, ...this.cli.runs().map((r) => r.issuedAt));
+      this.wakeCli(first.issuedAt);
+    }
     let events = 0;
     for (;;) {
       const next = this.queue.pop();
@@ -158,20 +184,21 @@ class Simulation implements NodeHost {
         this.note(`stopped after ${MAX_EVENTS} events`);
         break;
       }
-      this.now = next.at;
+      this.nowMs = next.at;
       events++;
       this.dispatch(next.event);
       if (!this.violation) {
         const holdings = doubleHoldings(this.nodes, this.groupIds);
         if (holdings.length) {
-          this.violation = { at: round(this.now), holdings };
+          this.violation = { at: round(this.nowMs), holdings };
           this.note(`VIOLATION ${holdings.map((h) => `${h.group} held by ${h.holders.join(" and ")}`).join("; ")}`);
         }
       }
     }
-    this.now = Math.min(this.quietFrom + this.o.settleMs, HARD_LIMIT_MS);
-    const unsettled = settleProblems(this.nodes, this.groupIds, () => this.env());
-    if (events >= MAX_EVENTS) unsettled.push(`the run hit the ${MAX_EVENTS}-event bound at ${round(this.now)} ms`);
+    this.nowMs = Math.min(this.quietFrom + this.o.settleMs, HARD_LIMIT_MS);
+    const unsettled = settleProblems(this.nodes, this.groupIds);
+    if (!unsettled.length) unsettled.push(...this.logProblems());
+    if (events >= MAX_EVENTS) unsettled.push(`the run hit the ${MAX_EVENTS}-event bound at ${round(this.nowMs)} ms`);
     return {
       seed: this.seed,
       autoFailback: this.autoFailback,
@@ -180,10 +207,12 @@ class Simulation implements NodeHost {
       unsettled,
       trace: this.trace,
       notices: this.notices,
+      records: this.records,
+      commands: this.cli.runs(),
       groups: Object.fromEntries(
         this.nodes.map((n) => [n.name, Object.fromEntries(this.groupIds.map((g) => [g, { state: n.groupState(g), failcounts: n.failcounts(g), holds: n.holds(g) }]))]),
       ),
-      endedAt: round(this.now),
+      endedAt: round(this.nowMs),
       events,
     };
   }
@@ -198,6 +227,18 @@ class Simulation implements NodeHost {
         return this.ping(e);
       case "fenced":
         return this.fenceDone(e);
+      case "cli": {
+        if (!this.cliWake || this.cliWake.token !== e.token) return;
+        this.cliWake = null;
+        const s = this.cli.poll(this.nowMs);
+        for (const r of s.finished) {
+          this.note(`operator: ${describeCommand(r.command)}: ${r.outcome!.kind}: ${r.outcome!.message}`);
+          // What a command changes must have time to settle.
+          this.quietFrom = Math.max(this.quietFrom, this.nowMs);
+        }
+        if (s.nextAt !== null) this.wakeCli(s.nextAt);
+        return;
+      }
       default: {
         const target = e.kind === "deliver" ? e.to : e.node;
         const node = this.byName.get(target)!;
@@ -215,68 +256,49 @@ class Simulation implements NodeHost {
 
   /** An event for a running node. */
   private handle(node: SimNode, e: SimEvent): void {
-    const env = this.env();
     switch (e.kind) {
       case "hb":
-        if (this.hbTokens.get(node.name)?.get(e.timer) === e.token) node.heartbeat(env, { kind: "wake", timer: e.timer });
+        if (this.hbTokens.get(node.name)?.get(e.timer) === e.token) node.heartbeat({ kind: "wake", timer: e.timer });
         return;
-      case "reconcile":
-        return node.woken(env);
-      case "ctick":
-        node.tick(env);
-        return this.again(node, e);
-      case "wpoll": {
-        // PingWitness.start's onChange poll: the controller ticks when answering() flips.
-        const is = this.witness(node.name);
-        if (is !== (this.wasAnswering.get(node.name) ?? false)) node.tick(env);
-        this.wasAnswering.set(node.name, is);
-        return this.again(node, e);
-      }
-      case "lease-end":
-        // PingWitness.armLeaseEnd: `if (!this.answering()) this.onChange?.(false)` → controller.tick().
-        if (e.token === this.leaseToken.get(node.name) && !this.witness(node.name)) node.tick(env);
-        return;
+      case "timer":
+      case "immediate":
+        return node.timer(e.id);
       case "deliver":
-        return node.receive(env, e.packet);
+        return node.receive(e.packet);
       case "action-done":
         return this.actionDone(e.call);
-      case "gtimer":
-        return node.timer(e.id);
-      case "pong": {
-        // PingWitness.onLine: the reply counts when the agent reads it, and re-arms the lease's end.
-        this.lastAnswer.set(node.name, this.now);
-        const token = (this.leaseToken.get(node.name) ?? 0) + 1;
-        this.leaseToken.set(node.name, token);
-        this.queue.push(this.now + this.o.timing.warntimeMs + 1, { kind: "lease-end", node: node.name, epoch: node.epoch, token });
-        return;
+      case "pong":
+        return node.pingReply();
+      case "log": {
+        const w = this.logWake.get(node.name);
+        if (!w || w.token !== e.token) return;
+        w.due = false;
+        return node.logPoll();
       }
       case "fenced":
-        return node.fenced(env, e.victim, e.generation);
+        return e.done({ ok: true, rc: 0, message: `simulated power-off of ${e.victim}` });
       default:
         return;
     }
   }
 
-  private again(node: SimNode, e: TimerEvent): void {
-    this.queue.push(this.now + this.period[e.kind], { kind: e.kind, node: node.name, epoch: node.epoch });
-  }
-
   /** The ping child runs beside the agent (a SIGSTOP of the agent does not stop it). */
-  private ping(e: TimerEvent): void {
+  private ping(e: Extract<SimEvent, { kind: "ping" }>): void {
     const node = this.byName.get(e.node)!;
     if (!node.up || node.epoch !== e.epoch) return;
-    const back = this.now + 2 * this.delay();
+    const back = this.nowMs + 2 * this.delay();
     if (this.net.reachesWitness(node.name)) this.queue.push(back, { kind: "pong", node: node.name, epoch: node.epoch });
-    this.queue.push(this.now + this.period.ping, e);
+    this.queue.push(this.nowMs + this.pingEvery, e);
   }
 
-  /** The victim is powered off when the fence agent succeeds; the fencer learns it if it is running. */
+  /** The victim is powered off when the fence agent succeeds; the fencer's agent reads the result if
+   *  it still runs in the life that started the fence. */
   private fenceDone(e: Extract<SimEvent, { kind: "fenced" }>): void {
     const victim = this.byName.get(e.victim)!;
     this.note(`${e.fencer} fenced ${e.victim}: powered off`);
     this.powerOff(victim, this.o.rebootMs);
     const fencer = this.byName.get(e.fencer)!;
-    if (!fencer.up) return;
+    if (!fencer.up || fencer.epoch !== e.epoch) return;
     if (fencer.frozen) this.deferred.get(fencer.name)!.push(e);
     else this.handle(fencer, e);
   }
@@ -296,19 +318,32 @@ class Simulation implements NodeHost {
       // Its resources stay where they are (kill -9 leaves addresses and mounts) until a fence or a boot.
       const token = this.nextBoot(node.name);
       this.queue.push(f.until, { kind: "boot", node: node.name, token });
+    } else if (f.kind === "log-outage") {
+      this.log.outage(f.at, f.until, f.nodes ?? undefined);
+      this.wakeLogs();
+    } else if (f.kind === "store-wiped") {
+      this.log.wipe(this.nowMs);
+      this.wakeLogs();
+    } else if (f.kind === "log-stall") {
+      this.byName.get(f.node)!.logSide?.stall();
     } else this.net.begin(f);
+  }
+
+  /** Every running agent's log machinery looks now (a fault it would otherwise meet only at its next poll). */
+  private wakeLogs(): void {
+    for (const n of this.nodes) if (n.up) this.pollLog(n.name, n.epoch, this.nowMs);
   }
 
   private endFault(f: Fault): void {
     this.note(`fault ends: ${describeFault(f)}`);
     if (f.kind === "freeze") this.thaw(this.byName.get(f.node)!);
-    else if (f.kind !== "crash") this.net.end(f);
+    else if (f.kind !== "crash" && !isLogFault(f)) this.net.end(f);
   }
 
   /** SIGCONT. Node runs an event loop's timers before it polls for I/O, and setImmediate callbacks
    *  after: the heartbeat thread's overdue timers run before it reads the packets that queued up; then the main
-   *  thread's timers (controller tick, witness poll and lease end), its I/O (ping replies, finished
-   *  actions, fence results) and last the controller's pending reconcile. */
+   *  thread's timers, its I/O (ping replies, finished actions, fence results) and last its immediates
+   *  (the controller's pending decision). */
   private thaw(node: SimNode): void {
     if (!node.up || !node.frozen) return;
     node.frozen = false;
@@ -320,12 +355,9 @@ class Simulation implements NodeHost {
           return 0;
         case "deliver":
           return 1;
-        case "ctick":
-        case "wpoll":
-        case "lease-end":
-        case "gtimer":
+        case "timer":
           return 2;
-        case "reconcile":
+        case "immediate":
           return 4;
         default:
           return 3;
@@ -341,21 +373,11 @@ class Simulation implements NodeHost {
     if (node.up && token !== 0) return;
     // A host that boots holds nothing: addresses and mounts did not survive the power cycle.
     node.wipe();
-    // HeartbeatService.start: the loop opens (a probe, the listen); at its end agent.ts announces
-    // the node and starts the controller, which publishes the payload (sent at once) and reconciles.
-    node.boot(this.env(), this.heartbeatIo(node));
     this.deferred.set(name, []);
-    this.lastAnswer.delete(name);
-    this.wasAnswering.delete(name);
-    this.leaseToken.delete(name);
+    // The loop opens (a probe, the listen); at its end the agent makes and starts the controller.
+    node.boot(this.heartbeatIo(node));
     this.note(`${name} boots (generation ${node.generation})`);
-    this.quietFrom = Math.max(this.quietFrom, this.now);
-    const epoch = node.epoch;
-    this.queue.push(this.now + this.period.ctick, { kind: "ctick", node: name, epoch });
-    if (this.o.witness === "ping") {
-      this.queue.push(this.now, { kind: "ping", node: name, epoch });
-      this.queue.push(this.now + this.period.wpoll, { kind: "wpoll", node: name, epoch });
-    }
+    this.quietFrom = Math.max(this.quietFrom, this.nowMs);
   }
 
   /** The heartbeat loop's network and timers for `node`'s next life. */
@@ -370,7 +392,7 @@ class Simulation implements NodeHost {
       return token;
     };
     const deliver = (to: SimNode, packet: WirePacket) => {
-      if (to !== node && sim.net.passes(node.name, to.name)) sim.queue.push(sim.now + sim.delay(), { kind: "deliver", to: to.name, packet });
+      if (to !== node && sim.net.passes(node.name, to.name)) sim.queue.push(sim.nowMs + sim.delay(), { kind: "deliver", to: to.name, packet });
     };
     return {
       send: (packet) => {
@@ -392,7 +414,7 @@ class Simulation implements NodeHost {
     node.wipe();
     this.deferred.set(node.name, []);
     const token = this.nextBoot(node.name);
-    const at = this.now + this.rng.float(reboot[0], reboot[1]);
+    const at = this.nowMs + this.rng.float(reboot[0], reboot[1]);
     this.quietFrom = Math.max(this.quietFrom, at);
     this.queue.push(at, { kind: "boot", node: node.name, token });
   }
@@ -407,20 +429,6 @@ class Simulation implements NodeHost {
     return this.rng.float(this.o.delayMs[0], this.o.delayMs[1]);
   }
 
-  private witness(node: string): boolean {
-    switch (this.o.witness) {
-      case "none":
-        return false;
-      case "ideal":
-        return this.net.reachesWitness(node);
-      case "ping": {
-        // PingWitness.answering: a reply read within the lease (warntime).
-        const t = this.lastAnswer.get(node);
-        return t !== undefined && this.now - t < this.o.timing.warntimeMs;
-      }
-    }
-  }
-
   /** NodeHost: a resource action begins. It lasts as the script says (by default a draw from the
    *  options' range) and answers as the script says (by default success, and a monitor reports what
    *  is there); what the host has meanwhile is its physical state. */
@@ -428,7 +436,7 @@ class Simulation implements NodeHost {
     const key = `${r.node} ${r.id} ${op}`;
     const nth = (this.callCounts.get(key) ?? 0) + 1;
     this.callCounts.set(key, nth);
-    const answer = this.o.script?.({ node: r.node, group: r.group, resource: r.id, op, nth, at: this.now }) ?? {};
+    const answer = this.o.script?.({ node: r.node, group: r.group, resource: r.id, op, nth, at: this.nowMs }) ?? {};
     if (op === "start") r.physical = r.physical === "started" ? "started" : "starting";
     if (op === "stop" && r.physical !== "stopped") r.physical = "stopping";
     if (answer.hang) {
@@ -441,7 +449,7 @@ class Simulation implements NodeHost {
     const message = answer.rc === undefined ? "simulated" : `scripted rc ${rc}`;
     const id = ++this.lastCall;
     this.calls.set(id, { resource: r, op, result: { rc, message }, done });
-    this.queue.push(this.now + ms, { kind: "action-done", node: r.node, epoch: this.byName.get(r.node)!.epoch, call: id });
+    this.queue.push(this.nowMs + ms, { kind: "action-done", node: r.node, epoch: this.byName.get(r.node)!.epoch, call: id });
     return () => void this.calls.delete(id);
   }
 
@@ -457,32 +465,100 @@ class Simulation implements NodeHost {
     c.done(c.result);
   }
 
-  timer(node: string, epoch: number, ms: number, id: number): void {
-    this.queue.push(this.now + ms, { kind: "gtimer", node, epoch, id });
+  // NodeHost
+  now(): number {
+    return this.nowMs;
+  }
+  get fencing(): boolean {
+    return this.o.fencing;
+  }
+  /** As agent.ts sets it. */
+  get failbackStableMs(): number {
+    return Math.max(this.o.timing.deadtimeMs, 1_000);
+  }
+  get witnessModel() {
+    return this.o.witness;
+  }
+  reachesWitness(node: string): boolean {
+    return this.net.reachesWitness(node);
+  }
+  fence(fencer: string, victim: string, done: (r: FenceResult) => void): void {
+    const at = this.nowMs + this.rng.float(this.o.fenceMs[0], this.o.fenceMs[1]);
+    this.queue.push(at, { kind: "fenced", fencer, epoch: this.byName.get(fencer)!.epoch, victim, done });
+  }
+  arm(node: string, epoch: number, kind: TimerKind, ms: number, id: number): void {
+    this.queue.push(this.nowMs + ms, { kind, node, epoch, id });
+  }
+  pollLog(node: string, epoch: number, at: number): void {
+    const w = this.logWake.get(node);
+    if (w && w.due && w.epoch === epoch && w.at <= at) return;
+    const token = (w?.token ?? 0) + 1;
+    this.logWake.set(node, { at, epoch, token, due: true });
+    this.queue.push(Math.max(at, this.nowMs), { kind: "log", node, epoch, token });
+  }
+  /** An event was stored: every running agent's reader may get it from `at` on. */
+  private stored(at: number): void {
+    for (const n of this.nodes) if (n.up) this.pollLog(n.name, n.epoch, at);
+    this.wakeCli(at);
+  }
+  private wakeCli(at: number): void {
+    if (this.cliWake && this.cliWake.at <= at) return;
+    if (!this.cli.runs().some((r) => r.outcome === null)) return;
+    this.cliWake = { at, token: ++this.cliToken };
+    this.queue.push(Math.max(at, this.nowMs), { kind: "cli", token: this.cliToken });
+  }
+  /** The event log's invariants once the cluster settled (log-invariants.ts). */
+  private logProblems(): string[] {
+    const agents = this.nodes.flatMap((n) => (n.logSide ? [n.logSide] : []));
+    const disturbed = (from: number, to: number) => this.schedule.some((f) => f.at <= to && f.until >= from);
+    // A command answers within its --wait timeout, plus the CLI's read and publish timeouts.
+    const found = logInvariants(this.log, agents, this.cli.runs(), { now: this.nowMs, boundMs: 60_000, appended: this.appended, disturbed });
+    return Object.entries(found).flatMap(([name, v]) => v.map((x) => `${name}: ${x}`));
+  }
+  spawnPing(node: string, epoch: number): void {
+    this.queue.push(this.nowMs, { kind: "ping", node, epoch });
+  }
+  logged(node: string, e: VigilEvent, how: LoggedHow): void {
+    const at = round(this.nowMs);
+    this.appended.add(e.id);
+    if (how === "membership") return; // the "sees" lines say it
+    if (how === "record") {
+      this.records.push({ at, node, event: e });
+      return this.note(`${node} ${e.type}: ${e.cause}`);
+    }
+    this.notices.push({ at, node, group: "group" in e ? e.group : "", notice: e });
+    if (e.type === "ResourceFailed") this.note(`${node} ${e.group} ${e.resource} ${e.op} failed (rc ${e.rc}: ${e.message}), failcount ${e.failcount}`);
+    else if (e.type === "GroupBlocked") this.note(`${node} ${e.group} GroupBlocked: ${e.cause}`);
+    else if (e.type === "FenceRequested") this.note(`${node} FenceRequested by its group machine: ${e.cause}`);
   }
 
-  notice(node: string, group: string, n: GroupNotice): void {
-    this.notices.push({ at: round(this.now), node, group, notice: n });
-  }
-
-  env(): NodeEnv {
-    const sim = this;
-    return {
-      now: this.now,
-      fencing: this.o.fencing,
-      failbackStableMs: failbackStableMs(this.o.timing),
-      witness: (n) => sim.witness(n),
-      fence: (fencer, victim, generation) => {
-        sim.queue.push(sim.now + sim.rng.float(sim.o.fenceMs[0], sim.o.fenceMs[1]), { kind: "fenced", fencer, victim, generation });
-      },
-      wake: (node) => sim.queue.push(sim.now, { kind: "reconcile", node, epoch: sim.byName.get(node)!.epoch }),
-      trace: (line) => sim.note(line),
-    };
-  }
-
-  private note(line: string): void {
-    if (this.trace.length < 50_000) this.trace.push(`${round(this.now).toFixed(3)} ${line}`);
+  note(line: string): void {
+    if (this.trace.length < 50_000) this.trace.push(`${round(this.nowMs).toFixed(3)} ${line}`);
   }
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The operator's commands: verbs from the options, targets and moments from the seed. */
+function drawCommands(o: SimOptions, rng: Rng): { command: SimCommand; at: number }[] {
+  const verbs = o.commands ?? [];
+  if (verbs.length === 0) return [];
+  const [lo, hi] = o.commandCount ?? [1, 3];
+  const node = () => nodeName(rng.int(0, o.nodes - 1));
+  const group = () => groupName(rng.int(0, o.groups - 1));
+  const out: { command: SimCommand; at: number }[] = [];
+  for (let i = rng.int(lo, hi); i > 0; i--) {
+    const verb = rng.pick(verbs);
+    const at = round(o.faultsFromMs + rng.float(0, o.faultWindowMs));
+    const command: SimCommand =
+      verb === "standby" || verb === "online"
+        ? { kind: verb, node: node() }
+        : verb === "move"
+          ? { kind: "move", group: group(), node: node() }
+          : verb === "clear" || verb === "cleanup"
+            ? { kind: verb, group: group() }
+            : { kind: "hb", verb: verb === "hb standby" ? "standby" : "takeover", which: rng.pick(["all", "foreign", "local"] as const), node: node() };
+    out.push({ command, at });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}

@@ -59,7 +59,7 @@ describe("the deterministic cluster simulator", () => {
     const o = defaultOptions({ nodes: 2, groups: 2, witness: "ping", faults: [] });
     const linkDown = 1000;
     const r = simulate(o, 11, { schedule: [{ kind: "link-down", node: "n2", at: linkDown, until: 1600 }] });
-    const lost = r.trace.find((l) => l.includes("n2 quorum lost"));
+    const lost = r.trace.find((l) => l.includes("n2 QuorumLost"));
     expect(lost).toBeDefined();
     const at = Number(lost!.split(" ")[0]);
     // The last answer was read before the link went down; the poll would add up to max(20, keepalive/2).

@@ -22,7 +22,7 @@ import { acquireStateDirLock, bumpGeneration } from "./state-dir.js";
 import { judgeSameName, listenBeforeAnnounceMs } from "./membership/duplicate-node.js";
 import type { SameNameAgent } from "./heartbeat/heartbeat-service.js";
 import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
-import { Controller } from "./cluster/controller.js";
+import { Controller, fenceRunner } from "./cluster/controller.js";
 import { fenceAgent, fenceStdinAgent } from "./cluster/fence-agent.js";
 import { PingWitness } from "./cluster/ping-witness.js";
 import { NatsWitness } from "./cluster/nats-witness.js";
@@ -209,7 +209,7 @@ export class Agent {
       now: () => Date.now(),
       failbackStableMs: failbackStableMs(haCf),
       lease,
-      ...(haCf.fence ? { fence: fenceAgent(haCf.fence) } : haCf.fenceAgent ? { fence: fenceStdinAgent(haCf.fenceAgent) } : {}),
+      ...(haCf.fence ? { fence: fenceRunner(fenceAgent(haCf.fence)) } : haCf.fenceAgent ? { fence: fenceRunner(fenceStdinAgent(haCf.fenceAgent)) } : {}),
       ...(this.tiebreak ? { tiebreak: this.tiebreak } : {}),
     });
     this.hb.on("transition", (t: PeerTransition) => this.onPeerTransition(t));

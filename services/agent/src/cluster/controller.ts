@@ -1,12 +1,12 @@
 // Runs this node's share of the cluster: decides placement whenever anything it depends on changes,
 // and drives one group machine per group to match. Decisions use heartbeat membership and the state
 // already folded; they never wait for a log write (DESIGN: "Failover must not wait for the log").
-import type { Logger } from "pino";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import type { ClusterView } from "@vigil/shared/events/cluster-view";
 import type { EventBody, EventType, VigilEvent } from "@vigil/shared/events/vocabulary";
 import type { Resource } from "@vigil/resource-agents/agent-interface";
 import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
+import type { GroupInput } from "../groups/group-context.js";
 import { groupView, type GroupState } from "../groups/group-view.js";
 import { buildHeartbeatPayload } from "./heartbeat-payload.js";
 import { notePeerLiveness, notePeerPayload } from "./peer-table.js";
@@ -14,14 +14,34 @@ import { noticeToEvent, type GroupNotice } from "../groups/group-notices.js";
 import type { LocalGroup, PeerInfo } from "./placement-view.js";
 import type { PeerLiveness } from "@vigil/shared/states";
 import type { FencedNode, NodeReport, WireReport } from "@vigil/shared/heartbeat/node-report";
-import { afterStall, decideNode, announcesNoQuorum, effectivePeers, freshMemory, nodeQuorum, type NodeMemory } from "./node-decision.js";
+import { afterStall, decideNode, announcesNoQuorum, effectivePeers, freshMemory, nodeQuorum, type NodeDecision, type NodeMemory } from "./node-decision.js";
 import { supersededBy } from "@vigil/shared/placement/tiebreak";
 import { FENCE_MAX_ATTEMPTS, mayFence, retryDelayMs, type FenceTries } from "./fence-retries.js";
+import type { FenceResult } from "./fence-agent.js";
+import { nodeTimers, type TimerId, type Timers } from "./timers.js";
+
+/** The log calls the controller makes (a pino Logger has them). */
+export interface ControllerLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+/** Runs the fence agent against `victim` and reports through `done`. A callback, not a promise: the
+ *  simulator calls `done` as an event of its own queue, in virtual time; a promise would resolve in a
+ *  microtask, which a synchronous simulation never reaches, and outside its event order. */
+export type FenceRunner = (victim: string, done: (r: FenceResult) => void) => void;
+
+/** A fence agent that returns a promise (fence-agent.ts), as a FenceRunner. */
+export const fenceRunner =
+  (run: (victim: string) => Promise<FenceResult>): FenceRunner =>
+  (victim, done) =>
+    void run(victim).then(done);
 
 export interface ControllerDeps {
   cfg: ClusterConfig;
   self: string;
-  log: Logger;
+  log: ControllerLog;
   view: ClusterView;
   resources: ReadonlyMap<string, readonly Resource[]>;
   record: <T extends EventType>(type: T, body: EventBody<T>, cause: string) => VigilEvent;
@@ -32,12 +52,17 @@ export interface ControllerDeps {
   now: () => number;
   failbackStableMs: number;
   /** Runs the configured fence agent against a node; absent when no `fence` line is configured. */
-  fence?: (victim: string) => Promise<{ ok: boolean; rc: number; message: string }>;
+  fence?: FenceRunner;
   /** The address lease (the lease worker): whether this node was stalled past its lease. */
   lease?: NodeLease;
   /** Two-node `tiebreaker nats`: told before each decision whether the peer is up (the witness then
    *  comes from the lease), and asked for the fencing token every GroupStarting carries. */
   tiebreak?: { observe(peerUp: boolean, ownGroups: number, peerGroups: number): void; token(): number | null };
+  /** Node's timers unless given (the simulator's queue). */
+  timers?: Timers;
+  /** How a group machine is started (startGroupActor unless given: the simulator's runs on its clock
+   *  with its resource actions). */
+  startGroup?: (input: GroupInput, opts: { onNotice: (n: GroupNotice) => void }) => GroupActor;
 }
 
 /** What the controller reads of the lease worker, synchronously, before every decision. */
@@ -71,16 +96,20 @@ export class Controller {
    *  decision that differs writes the change, so the latest report always says what this node does. */
   private reportedQuorum: boolean | null = null;
   private seenLapses = 0;
-  private leaseRecheck: NodeJS.Timeout | null = null;
+  private leaseRecheck: TimerId | null = null;
   /** Wakes the controller when the rejoin gate (deadtime after a regained quorum) opens. */
-  private gateWake: NodeJS.Timeout | null = null;
+  private gateWake: TimerId | null = null;
+  /** The rejoin gate as last logged. */
+  private gateOpen = true;
   /** Tie-breaker tokens: the newest seen in the log, and the one each group here was started with. */
   private newestToken = 0;
   private startTokens = new Map<string, number>();
   private tiebreakPeerSeen = false;
+  private readonly timers: Timers;
 
   constructor(private readonly d: ControllerDeps) {
     this.startedAt = d.now();
+    this.timers = d.timers ?? nodeTimers;
     for (const n of d.cfg.haCf.nodes)
       if (n !== d.self) this.peers.set(n, { liveness: "init", upSince: null, report: null, fenced: false, generation: null });
   }
@@ -96,7 +125,7 @@ export class Controller {
   private addGroup(id: string, resources: readonly Resource[], cause: string): void {
     const failcounts: Record<string, number> = {};
     for (const r of this.d.view.groups.get(id)?.resources ?? []) failcounts[r.id] = r.failcounts[this.d.self] ?? 0;
-    const actor = startGroupActor({ group: id, node: this.d.self, resources, failcounts }, { onNotice: (n) => this.onNotice(id, n) });
+    const actor = (this.d.startGroup ?? startGroupActor)({ group: id, node: this.d.self, resources, failcounts }, { onNotice: (n) => this.onNotice(id, n) });
     actor.subscribe(() => this.changed());
     this.actors.set(id, actor);
     actor.send({ type: "PROBE", run: false, cause });
@@ -210,8 +239,8 @@ export class Controller {
   /** SIGTERM: stop every group, last group first, each right to left; wait until stopped or blocked. */
   async stopAll(timeoutMs: number): Promise<void> {
     this.stopped = true;
-    if (this.leaseRecheck) clearTimeout(this.leaseRecheck);
-    if (this.gateWake) clearTimeout(this.gateWake);
+    if (this.leaseRecheck) this.timers.clear(this.leaseRecheck);
+    if (this.gateWake) this.timers.clear(this.gateWake);
     for (const g of [...this.d.cfg.groups].reverse()) {
       const a = this.actors.get(g.id);
       if (!a) continue;
@@ -236,7 +265,7 @@ export class Controller {
     // the event loop (child exits, signals, sockets).
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.timers.immediate(() => {
       this.scheduled = false;
       this.reconcile();
     });
@@ -250,28 +279,21 @@ export class Controller {
     const now = this.d.now();
     const local = this.localGroups();
     if (this.d.tiebreak) this.observeTiebreak(local);
-    const d = decideNode({
-      cfg: this.d.cfg,
-      self: this.d.self,
-      peers: this.peers,
-      local,
-      log: this.d.view,
-      witness: this.d.witness(),
-      now,
-      startedAt: this.startedAt,
-      failbackStableMs: this.d.failbackStableMs,
-      fencing: !!this.d.fence,
-      memory: this.memory,
-    });
+    const d = this.decide(local, now);
     this.memory = d.memory;
     // A quorum change shows in the next heartbeat (`nq`), not one reconcile later.
     if (d.quorum.change) this.publishPayload();
     const gateOpensIn = d.memory.regainedAt === null ? 0 : d.memory.regainedAt + this.d.cfg.haCf.deadtimeMs - now;
-    if (gateOpensIn > 0 && !this.gateWake) {
-      this.gateWake = setTimeout(() => ((this.gateWake = null), this.changed()), gateOpensIn + 1);
-      this.gateWake.unref?.();
-    }
+    if (gateOpensIn > 0 && !this.gateWake) this.gateWake = this.timers.timeout(() => ((this.gateWake = null), this.changed()), gateOpensIn + 1);
     if (!d.ready || !d.placement) return;
+    if (d.gateOpen !== this.gateOpen) {
+      this.gateOpen = d.gateOpen;
+      const held =
+        d.memory.regainKind === "boot"
+          ? `no start until every peer not dead is up and hears ${this.d.self}, or deadtime`
+          : `no start until deadtime has passed since quorum was regained`;
+      this.d.log.info({ rejoinGate: d.gateOpen ? "open" : "closed" }, d.gateOpen ? "rejoin gate open" : `rejoin gate closed: ${held}`);
+    }
     if (d.quorum.has !== this.reportedQuorum) {
       this.reportedQuorum = d.quorum.has;
       this.d.record(d.quorum.has ? "QuorumRegained" : "QuorumLost", { members: d.quorum.members }, d.quorum.reason);
@@ -302,6 +324,28 @@ export class Controller {
         );
       a.send({ type: "START", cause: s.cause });
     }
+  }
+
+  /** What this node would decide now, acting on nothing and remembering nothing (the simulator's
+   *  settle check; null before start()). */
+  peekDecision(): NodeDecision | null {
+    return this.started ? this.decide(this.localGroups(), this.d.now()) : null;
+  }
+
+  private decide(local: ReadonlyMap<string, LocalGroup>, now: number): NodeDecision {
+    return decideNode({
+      cfg: this.d.cfg,
+      self: this.d.self,
+      peers: this.peers,
+      local,
+      log: this.d.view,
+      witness: this.d.witness(),
+      now,
+      startedAt: this.startedAt,
+      failbackStableMs: this.d.failbackStableMs,
+      fencing: !!this.d.fence,
+      memory: this.memory,
+    });
   }
 
   /** The peer as quorum sees it (effective: up only while both directions are fresh). */
@@ -339,7 +383,7 @@ export class Controller {
    *  lease worker's verdict is in (just thawed), nothing is decided. True: do not decide now. */
   private stallFirst(lease: NodeLease): boolean {
     if (lease.unconfirmed()) {
-      this.leaseRecheck ??= setTimeout(() => ((this.leaseRecheck = null), this.changed()), lease.timing.tickMs);
+      this.leaseRecheck ??= this.timers.timeout(() => ((this.leaseRecheck = null), this.changed()), lease.timing.tickMs);
       return true;
     }
     const lapses = lease.lapses();
@@ -382,7 +426,7 @@ export class Controller {
     this.fencing.add(victim);
     const generation = p.generation;
     this.d.record("FenceRequested", { victim }, attempt > 1 ? `${why} (attempt ${attempt} of ${FENCE_MAX_ATTEMPTS})` : why);
-    void fence(victim).then((r) => {
+    fence(victim, (r) => {
       this.fencing.delete(victim);
       if (r.ok) {
         this.fenceTries.delete(victim);

@@ -188,6 +188,20 @@ describe("the node decision", () => {
     expect(confirmed.start.map((s) => s.group)).toEqual(["web"]);
   });
 
+  it("a group this node is only stopping (a failed probe's cleanup) is not its to keep when its holder dies unfenced: no start before the fence", () => {
+    // Found by the simulator (seed 66 of group-faults' misbehaving resources): n3's probe of g1 failed
+    // at its boot, so it was stopping g1 when n1, which held g1, died; n3 counted its own `stopping`
+    // as holding g1 ("n1 unclean: stays on n3") and started it while n1 still held the address.
+    const peers = { n1: peer("dead", { running: ["web"] }), n3: peer("up", { vouchesFor: ["n2"] }) };
+    const d = decide("n2", peers, { local: "stopping", fencing: true });
+    expect(d.quorum.has).toBe(true);
+    expect(d.start).toEqual([]);
+    expect(d.fence.map((f) => f.victim)).toEqual(["n1"]);
+    // Once n1 is fenced the group may start here.
+    const after = decide("n2", { ...peers, n1: peer("dead", { running: ["web"] }, { fenced: true }) }, { local: "stopping", fencing: true });
+    expect(after.start.map((s) => s.group)).toEqual(["web"]);
+  });
+
   it("MembershipChanged's quorum is the decision's: a peer heard but not hearing this node does not count", () => {
     const peers = new Map(Object.entries({ n2: peer("up", { vouchesFor: ["n3"] }), n3: peer("dead") }));
     expect(nodeQuorum({ cfg, self: "n1", peers, memory: freshMemory(), witness: false }).hasQuorum).toBe(false);

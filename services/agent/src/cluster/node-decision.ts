@@ -1,7 +1,7 @@
 // One node's whole decision, pure: from what it knows now (peers' liveness and reports, its own
 // groups, the folded log) and what it remembers (quorum history, where it placed groups), to what it
 // must do: groups to start and stop, nodes to fence, quorum changes and the placement to record.
-// The controller is the shell around it; the simulator in test/sim runs the same function.
+// The controller is the shell around it; the simulator in test/sim runs that controller.
 import { decidePlacement } from "@vigil/shared/placement/policy";
 import { nodeReport } from "@vigil/shared/heartbeat/node-report";
 import { isHeard } from "@vigil/shared/states";
@@ -59,6 +59,8 @@ export interface NodeDecision {
   stop: { group: string; cause: string }[];
   /** Nodes this node is the one to fence now (the shell keeps retries and in-flight fences apart). */
   fence: { victim: string; why: string }[];
+  /** False while the rejoin gate (readyAfterRegain) holds starts back. */
+  gateOpen: boolean;
 }
 
 const alive = (p: PeerInfo | undefined) => isHeard(p?.liveness);
@@ -111,6 +113,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     start: [],
     stop: [],
     fence: [],
+    gateOpen: true,
   });
   // Quorum first: it sets this node's own upSince, which placement reads.
   const { hasQuorum: has, reason, members } = nodeQuorum(i);
@@ -131,11 +134,20 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   const { input } = buildPlacementInput({ ...viewInput(i, peers), ...(memory.selfUpSince !== null ? { selfUpSince: memory.selfUpSince } : {}) });
   const releasing = new Set([...i.local].filter(([, g]) => g.state === "stopping").map(([id]) => id));
   resolveDoubleHolders(input.current, self, peers, cfg.haCf.nodes, releasing);
+  // Nor is it its to keep against a dead peer that died holding it and must be fenced first: the
+  // group stays that peer's (unclean) until the fence, instead of "staying" here and starting.
+  const mustFence = i.fencing || cfg.haCf.requireFencing === true;
+  for (const g of releasing) {
+    if (input.current[g] !== self) continue;
+    const unclean = cfg.haCf.nodes.find((n) => n !== self && !alive(peers.get(n)) && mustBeFenced(peers.get(n)!, mustFence) && !!peers.get(n)!.report?.running.includes(g));
+    if (unclean) input.current[g] = unclean;
+  }
   const placement = decidePlacement(input);
   const canStart = readyAfterRegain(self, i.peers, memory.regainedAt, cfg.haCf.deadtimeMs, now, memory.regainKind === "boot");
   const d = base(memory, quorum);
   d.placement = placement;
   d.current = input.current;
+  d.gateOpen = canStart;
 
   for (const g of cfg.groups) {
     const state = i.local.get(g.id)?.state ?? "stopped";

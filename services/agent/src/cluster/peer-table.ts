@@ -1,5 +1,5 @@
 // This node's record of its peers, updated from the heartbeat worker's reports. Pure updates in
-// place, shared by the controller and the simulator (test/sim).
+// place, by the controller.
 import type { NodeReport } from "@vigil/shared/heartbeat/node-report";
 import { isHeard, type PeerLiveness } from "@vigil/shared/states";
 import type { PeerInfo } from "./placement-view.js";

@@ -3,12 +3,16 @@
 // (warntime), the same lease that peers' heartbeats get. A `ping` that exits is restarted after a
 // pause, so a missing route or a bad address never turns into a busy loop.
 import { spawn, type ChildProcess } from "node:child_process";
+import { nodeTimers, type TimerId, type Timers } from "./timers.js";
 
 export interface PingWitnessOptions {
   nodes: readonly string[];
   intervalMs: number;
   leaseMs: number;
   now?: () => number;
+  /** The lease's timers (Node's unless given: the simulator's queue, which also plays the ping child
+   *  and feeds its replies to onLine). */
+  timers?: Timers;
 }
 
 const RESTART_PAUSE_MS = 1_000;
@@ -18,28 +22,36 @@ export class PingWitness {
   private children = new Set<ChildProcess>();
   private stopped = false;
   private readonly now: () => number;
+  private readonly timers: Timers;
 
   constructor(private readonly o: PingWitnessOptions) {
     this.now = o.now ?? (() => performance.now());
+    this.timers = o.timers ?? nodeTimers;
   }
 
+  /** Runs a `ping` per node, whose replies feed onLine, and reports changes (watch). */
   start(onChange?: (answering: boolean) => void): void {
-    this.onChange = onChange;
+    this.watch(onChange);
     for (const addr of this.o.nodes) this.run(addr);
+  }
+
+  /** The lease alone: `onChange` when a poll every interval sees answering() flip, and the moment the
+   *  lease runs out. Replies come through onLine. */
+  watch(onChange?: (answering: boolean) => void): void {
+    this.onChange = onChange;
     if (!onChange) return;
     let was = this.answering();
-    const t = setInterval(() => {
-      if (this.stopped) return clearInterval(t);
+    const t = this.timers.interval(() => {
+      if (this.stopped) return this.timers.clear(t);
       const is = this.answering();
       if (is !== was) onChange(is);
       was = is;
     }, this.o.intervalMs);
-    t.unref();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    if (this.leaseTimer) this.timers.clear(this.leaseTimer);
     for (const c of this.children) c.kill("SIGTERM");
   }
 
@@ -54,18 +66,17 @@ export class PingWitness {
     this.armLeaseEnd();
   }
 
-  private leaseTimer: NodeJS.Timeout | null = null;
+  private leaseTimer: TimerId | null = null;
   private onChange: ((answering: boolean) => void) | undefined;
 
   /** The moment the lease runs out is reported then, not at the next poll: the poll's delay would
    *  come out of the time an isolated node has to stop its groups. */
   private armLeaseEnd(): void {
     if (!this.onChange) return;
-    if (this.leaseTimer) clearTimeout(this.leaseTimer);
-    this.leaseTimer = setTimeout(() => {
+    if (this.leaseTimer) this.timers.clear(this.leaseTimer);
+    this.leaseTimer = this.timers.timeout(() => {
       if (!this.answering()) this.onChange?.(false);
     }, this.o.leaseMs + 1);
-    this.leaseTimer.unref();
   }
 
   private run(addr: string): void {
