@@ -3,7 +3,8 @@
 // run them are the same whichever scenario: `--seed S --scenario X` replays one exactly.
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "@vigil/shared/config/derived-timing";
-import { defaultOptions, type FaultKind, type SimOptions } from "./sim-options.js";
+import { defaultOptions, LOG_FAULTS, type FaultKind, type SimOptions } from "./sim-options.js";
+import { COMMAND_VERBS } from "./sim-commands.js";
 
 const fast = TIMING_PROFILES.fast;
 const delayMs = [0.1, 5] as const;
@@ -33,6 +34,22 @@ export const SCENARIOS: readonly Scenario[] = [
     options: (n) => defaultOptions({ nodes: n, groups: n, fencing: true, stopMs: [1, 300], faults: allFaults, freezeMs: [20, 800] }),
   },
   {
+    // The log's faults and the operator's commands at random moments, beside the network's.
+    name: "log-and-commands",
+    nodes: [3, 4, 5],
+    options: (n) =>
+      defaultOptions({
+        nodes: n,
+        groups: n,
+        fencing: true,
+        stopMs: [1, 300],
+        faults: ["link-down", "partition", "crash", ...LOG_FAULTS],
+        faultCount: [1, 3],
+        commands: COMMAND_VERBS,
+        commandCount: [1, 3],
+      }),
+  },
+  {
     name: "two-nodes-ping-witness",
     nodes: [2],
     options: () => defaultOptions({ nodes: 2, groups: 2, timing: fast, delayMs, witness: "ping", stopMs: witnessLeaseStop, faults: ["link-down"], faultCount: [1, 1] }),
@@ -47,10 +64,11 @@ export const SCENARIOS: readonly Scenario[] = [
 export const SCENARIO_NAMES = SCENARIOS.map((s) => s.name);
 
 /** The scenario and cluster size seed `seed` runs: drawn in turn, narrowed by the caller's choice. */
-export function scenarioFor(seed: number, only: { scenario?: string; nodes?: number }): { scenario: Scenario; nodes: number } | null {
-  const fits = SCENARIOS.filter((s) => (only.scenario === undefined || s.name === only.scenario) && (only.nodes === undefined || s.nodes.includes(only.nodes)));
+export function scenarioFor(seed: number, only: { scenario?: string; nodes?: number; maxNodes?: number }): { scenario: Scenario; nodes: number } | null {
+  const sizes = (s: Scenario) => s.nodes.filter((n) => (only.nodes === undefined || n === only.nodes) && n <= (only.maxNodes ?? Infinity));
+  const fits = SCENARIOS.filter((s) => (only.scenario === undefined || s.name === only.scenario) && sizes(s).length > 0);
   if (fits.length === 0) return null;
   const scenario = fits[seed % fits.length]!;
-  const nodes = only.nodes ?? scenario.nodes[Math.floor(seed / fits.length) % scenario.nodes.length]!;
-  return { scenario, nodes };
+  const n = sizes(scenario);
+  return { scenario, nodes: n[Math.floor(seed / fits.length) % n.length]! };
 }
