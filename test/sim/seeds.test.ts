@@ -11,6 +11,10 @@ const KNOWN: Record<number, string> = {
   // reader hangs has not folded a standby, a peer has, and both start a dead node's group for about
   // a heartbeat (commands.test.ts, seed 142 of its own options).
   142: "log-and-commands, 3 nodes: one holder",
+  // A failover choice that changes when the chooser's own stop ends: n4 fenced, n1 (g2 still
+  // stopping on n2 after a move) takes g4 as the first of two equally loaded; 2 ms later n2's stop
+  // of g2 ends, n2 is the least loaded in its own eyes before n1's heartbeat says it holds g4, and
+  // starts g4 too. The load a node reads of itself is newer than what its peers read of it.
   277: "log-and-commands, 4 nodes: one holder",
 };
 
