@@ -16,7 +16,7 @@ const withCommands = (faults: readonly FaultKind[]) =>
 describe("operator commands at random moments", () => {
   it("with network, crash and log faults: one holder at every instant, every command carried out or refused with a reason, and the cluster settles where the commands put it", () => {
     const o = withCommands(["link-down", "partition", "crash", "log-outage", "store-wiped"]);
-    const e = explore(o, 1, 150);
+    const e = explore(o, 1, 80);
     assertAllHeld(e, "3 nodes, fencing, faults and operator commands");
     // The commands did something: every verb was carried out at least once in these seeds.
     const runs = Array.from({ length: 60 }, (_, i) => simulate(o, i + 1));
