@@ -28,11 +28,9 @@ export interface NodeMemory {
   /** Groups this node's placement put on each peer while the peer was alive: if the peer dies before
    *  a heartbeat said it started them, it may hold them anyway (fencing decides). */
   placedOn: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Each group this node's placement puts on a live peer, and since when (without a break). */
-  placedSince: ReadonlyMap<string, { node: string; at: number }>;
 }
 
-export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, regainKind: "boot", selfUpSince: null, placedOn: new Map(), placedSince: new Map() });
+export const freshMemory = (): NodeMemory => ({ lastQuorum: null, regainedAt: null, regainKind: "boot", selfUpSince: null, placedOn: new Map() });
 
 /** Whether this node's heartbeat reports no quorum (`noQuorum`): only after it had quorum once. At start-up a
  *  node has none until its peers vouch for it, and saying so then made them take its groups at
@@ -144,13 +142,6 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     const unclean = cfg.haCf.nodes.find((n) => n !== self && !alive(peers.get(n)) && mustBeFenced(peers.get(n)!, mustFence) && !!peers.get(n)!.report?.running.includes(g));
     if (unclean) input.current[g] = unclean;
   }
-  // A group this node placed on a live peer stays placed there until the peer's report can show it
-  // (one warntime): a node's own load changes the moment its stop ends, before its peers hear of it,
-  // and choosing again on that made n2 start g4 2 ms after n1, which both had chosen (sim seed 277).
-  for (const [g, p] of memory.placedSince) {
-    if (input.current[g] != null || now - p.at >= cfg.haCf.warntimeMs || !alive(peers.get(p.node))) continue;
-    input.current[g] = p.node;
-  }
   const placement = decidePlacement(input);
   const canStart = readyAfterRegain(self, i.peers, memory.regainedAt, cfg.haCf.deadtimeMs, now, memory.regainKind === "boot");
   const d = base(memory, quorum);
@@ -184,13 +175,7 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     if (alive(p)) for (const [g, at] of Object.entries(placement.placement)) if (at === n) kept.add(g);
     if (kept.size > 0) placedOn.set(n, kept);
   }
-  const placedSince = new Map<string, { node: string; at: number }>();
-  for (const [g, at] of Object.entries(placement.placement)) {
-    if (at === null || at === self || !alive(i.peers.get(at))) continue;
-    const before = memory.placedSince.get(g);
-    placedSince.set(g, before?.node === at ? before : { node: at, at: now });
-  }
-  d.memory = { ...memory, placedOn, placedSince };
+  d.memory = { ...memory, placedOn };
 
   if (has && i.fencing)
     for (const [victim, p] of peers)
