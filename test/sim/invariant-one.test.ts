@@ -11,26 +11,23 @@ import { describe, expect, it } from "vitest";
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { explore } from "./explore.js";
 import { simulate, type RunResult } from "./simulate.js";
-import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "@vigil/shared/config/derived-timing";
 import { assertAllHeld } from "./report.js";
 import { defaultOptions, type SimOptions } from "./sim-options.js";
+import { leaseStop, SCENARIOS, witnessLeaseStop } from "./scenarios.js";
 
 const fast = TIMING_PROFILES.fast;
 const delayMs = [0.1, 5] as const;
-/** Stops that fit the lease (derived-timing.ts): 44 ms with `fast`, whether the quorum is the peers' or
- *  a two-node cluster's witness; an `ip addr del` takes a few ms. */
-const leaseStop = [1, peerLeaseStopBudgetMs(fast, delayMs[1])] as const;
-const witnessLeaseStop = [1, witnessLeaseStopBudgetMs(fast, delayMs[1] - delayMs[0])] as const;
+// Stops that fit the lease (leaseStop, witnessLeaseStop: 44 ms with `fast`) come from scenarios.ts.
 
 /** Link and partition faults. Freezes are left to the fencing runs: an agent stopped (SIGSTOP) while
  *  its groups are stopping cannot finish the stop, which is a stop longer than the lease. */
 const noFencing = (over: Partial<SimOptions>): SimOptions =>
   defaultOptions({ timing: fast, delayMs, stopMs: leaseStop, faults: ["link-down", "partition"], faultCount: [1, 3], ...over });
 
-const allFaults = ["link-down", "partition", "one-way", "loss", "freeze", "crash"] as const;
-const fencing3 = (): SimOptions => defaultOptions({ fencing: true, stopMs: [1, 300], faults: allFaults, freezeMs: [20, 800] });
-const fencing2 = (): SimOptions =>
-  defaultOptions({ nodes: 2, groups: 2, witness: "ideal", fencing: true, stopMs: [1, 300], faults: ["partition", "link-down", "crash"] });
+/** `npm run sim`'s scenarios, whose seeds the regressions below come from. */
+const scenario = (name: string, nodes: number): SimOptions => SCENARIOS.find((s) => s.name === name)!.options(nodes);
+const fencing3 = (): SimOptions => scenario("every-fault-fencing", 3);
+const fencing2 = (): SimOptions => scenario("two-nodes-fencing", 2);
 const twoNodesIdealWitness = () => noFencing({ nodes: 2, groups: 2, witness: "ideal", stopMs: witnessLeaseStop, faults: ["link-down"], faultCount: [1, 1] });
 
 /** The trace line's index, or −1. */
