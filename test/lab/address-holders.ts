@@ -21,6 +21,9 @@ export interface Overlap {
 
 export class AddressHolders {
   readonly changes: HolderChange[] = [];
+  /** Every monitor line about the address, as read (for a failing test's message: the lifetime in
+   *  each line tells a lease renewal from a permanent add). */
+  readonly lines: Array<{ node: string; at: number; line: string }> = [];
   private readonly now = new Map<string, boolean>();
   private readonly procs: LabProcess[] = [];
 
@@ -51,6 +54,7 @@ export class AddressHolders {
 
   private onLine(node: string, line: string): void {
     if (!line.includes(` inet ${this.vip}/`)) return;
+    if (this.lines.length < 10_000) this.lines.push({ node, at: Date.now(), line: line.replace(/\s+/g, " ") });
     this.set(node, !line.startsWith("Deleted"), Date.now());
   }
 
@@ -106,6 +110,14 @@ export class AddressHolders {
     }
     if (open) out.push({ ...(open as Overlap), to: until });
     return out;
+  }
+
+  /** The monitor lines read since `since`, one per line, times relative to it. */
+  linesSince(since: number): string {
+    return this.lines
+      .filter((l) => l.at >= since)
+      .map((l) => `+${l.at - since} ms ${l.node}: ${l.line}`)
+      .join("\n");
   }
 
   async stop(): Promise<void> {

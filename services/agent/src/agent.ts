@@ -132,8 +132,9 @@ export class Agent {
     }
     this.releaseLock = lock.release;
     this.lease = lease;
-    lease.on("lapsed", ({ gapMs, dropped }) => {
-      this.log.warn({ stalledMs: gapMs, dropped }, "this node was stalled past its lease; its addresses are no longer renewed");
+    lease.on("lapsed", ({ gapMs, dropped, failures }) => {
+      this.log.warn({ stalledMs: gapMs, dropped }, "this node was stalled past its lease; its addresses were removed and are no longer renewed");
+      if (failures.length) this.log.error({ failures }, "after a stall past the lease, some addresses could not be removed");
       this.controller?.tick();
     });
     lease.on("renew-failed", (message) => this.log.warn({ err: message }, "address lease renewal failed"));

@@ -99,4 +99,36 @@ describe("controller: stall past the lease", () => {
     expect(stopping?.cause).toMatch(/stalled for 900 ms, past its lease: stopping what it holds before anything else/);
     await c.stopAll(1000);
   });
+
+  it("a monitor that fell due during the stall fails before the verdict is in: the group does not recover in place, nothing starts until the controller has stopped it first", async () => {
+    const calls: Call[] = [];
+    const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
+    const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
+    const res = new ScriptedResource("r1", calls, { monitorIntervalMs: 30 });
+    const { c, events } = testController(cfg, "n1", new Map([["web", [res]]]), { lease: nodeLease });
+    for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
+    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
+    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
+    c.start();
+    for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
+    const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
+    expect(ops()).toEqual(["start"]);
+
+    // Thawed, verdict not in; the address is gone (the kernel's lifetime ran out), the monitor says so.
+    lease.unconfirmed = true;
+    res.next("monitor", { rc: 7, message: "not held" });
+    for (let i = 0; i < 100 && !events.some((e) => e.type === "ResourceFailed"); i++) await tick();
+    expect(events.some((e) => e.type === "ResourceFailed")).toBe(true);
+    for (let i = 0; i < 20; i++) await tick();
+    expect(ops(), "the group recovered in place before the controller decided").toEqual(["start", "stop"]);
+
+    // The verdict: a lapse. Stop-first finds it stopped; placement then starts it, not the recovery.
+    lease.lastGapMs = 3000;
+    lease.lapses = 1;
+    lease.unconfirmed = false;
+    c.tick();
+    for (let i = 0; i < 200 && ops().length < 3; i++) await tick();
+    expect(ops()).toEqual(["start", "stop", "start"]);
+    await c.stopAll(1000);
+  });
 });

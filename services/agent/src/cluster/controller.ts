@@ -125,7 +125,7 @@ export class Controller {
   private addGroup(id: string, resources: readonly Resource[], cause: string): void {
     const failcounts: Record<string, number> = {};
     for (const r of this.d.view.groups.get(id)?.resources ?? []) failcounts[r.id] = r.failcounts[this.d.self] ?? 0;
-    const actor = (this.d.startGroup ?? startGroupActor)({ group: id, node: this.d.self, resources, failcounts }, { onNotice: (n) => this.onNotice(id, n) });
+    const actor = (this.d.startGroup ?? startGroupActor)({ group: id, node: this.d.self, resources, failcounts, leaseSound: () => !this.leaseInDoubt() }, { onNotice: (n) => this.onNotice(id, n) });
     actor.subscribe(() => this.changed());
     this.actors.set(id, actor);
     actor.send({ type: "PROBE", run: false, cause });
@@ -376,6 +376,12 @@ export class Controller {
     const cause = `${e.node} started ${e.group} on tie-breaker token ${e.tiebreakToken}, newer than this node's ${own ?? "none"}: it holds a later lease; stopping ${e.group} here`;
     this.d.log.warn({ group: e.group, token: e.tiebreakToken, own }, cause);
     a.send({ type: "STOP", cause });
+  }
+
+  /** Stalled past the lease, and not yet acted on (stallFirst): no group may start anything by itself. */
+  private leaseInDoubt(): boolean {
+    const lease = this.d.lease;
+    return !!lease && (lease.unconfirmed() || lease.lapses() !== this.seenLapses);
   }
 
   /** A node that finds it was stalled past its lease stops what it holds before anything else: its

@@ -28,6 +28,10 @@ export interface GroupInput {
   /** Pacemaker's start-failure-is-fatal (default true): a failed start raises the failcount to the
    *  threshold at once, so placement keeps the group off this node until cleanup. */
   startFailureIsFatal?: boolean;
+  /** False while this node's lease is in doubt (it was stalled past it and the controller has not yet
+   *  acted on that): a start the machine would begin on its own, without a fresh START (an in-place
+   *  recovery, a start left over from before a stop), then waits for the controller. Absent: always sound. */
+  leaseSound?: () => boolean;
 }
 
 export interface ResourceSlot {
@@ -66,6 +70,7 @@ export interface GroupContext {
   cause: string;
   /** Why the goal changed during the current phase (a START while stopping): the next phase's cause. */
   nextCause: string | null;
+  leaseSound: () => boolean;
 }
 
 export const DEFAULT_MIGRATION_THRESHOLD = 3;
@@ -87,6 +92,7 @@ export function initialContext(input: GroupInput): GroupContext {
     monitorQueue: [],
     cause: "",
     nextCause: null,
+    leaseSound: input.leaseSound ?? (() => true),
   };
 }
 

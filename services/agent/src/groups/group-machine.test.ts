@@ -354,3 +354,58 @@ describe("group machine: commands while busy", () => {
     await g.settledIn("started");
   });
 });
+
+describe("group machine: a lease in doubt (the node was stalled past it, the controller not yet told)", () => {
+  it("a monitor failure then stops the whole group instead of recovering in place: nothing is started", async () => {
+    let sound = true;
+    const g = group({ ip: 10_000, fs: 5_000, nfs: 0 }, { leaseSound: () => sound });
+    await started(g);
+    sound = false;
+    g.res.fs!.next("monitor", { rc: 7, message: "not mounted" });
+    g.clock.increment(5_000);
+    await g.settledIn("stopped");
+    expect(g.ops()).toEqual(["monitor fs", "stop nfs", "stop fs", "stop ip"]);
+    expect(g.types()).toEqual([
+      "ResourceFailed fs",
+      "ResourceStopping nfs", "ResourceStopped nfs",
+      "ResourceStopping fs", "ResourceStopped fs",
+      "GroupStopping",
+      "ResourceStopping ip", "ResourceStopped ip",
+      "GroupStopped",
+    ]);
+    expect(g.notices.find((n) => n.type === "GroupStopping")?.cause).toMatch(/stalled past its lease/);
+    // The controller decides what follows: a START once the lease is sound again starts it.
+    sound = true;
+    g.actor.send({ type: "START" });
+    await g.settledIn("started");
+  });
+
+  it("a START kept from before a stop does not start the group after it while the lease is in doubt", async () => {
+    let sound = true;
+    const g = group({ ip: 0, fs: 0 }, { leaseSound: () => sound });
+    await started(g);
+    const fsStop = deferred();
+    g.res.fs!.next("stop", fsStop);
+    g.actor.send({ type: "STOP" });
+    await flush();
+    g.actor.send({ type: "START" });
+    sound = false;
+    fsStop.resolve({ rc: 0, message: "unmounted" });
+    await g.settledIn("stopped");
+    expect(g.ops()).toEqual(["stop fs", "stop ip"]);
+    expect(g.actor.getSnapshot().context.goal).toBe("stopped");
+  });
+
+  it("a start under way starts no further resource once the lease is in doubt, and unwinds", async () => {
+    let sound = true;
+    const g = group({ ip: 0, fs: 0, nfs: 0 }, { leaseSound: () => sound });
+    const ipStart = deferred();
+    g.res.ip!.next("start", ipStart);
+    g.actor.send({ type: "START" });
+    await flush();
+    sound = false;
+    ipStart.resolve({ rc: 0, message: "ok" });
+    await g.settledIn("stopped");
+    expect(g.ops()).toEqual(["start ip", "stop ip"]);
+  });
+});

@@ -50,6 +50,7 @@ export type GroupCommand =
 type MonitorDue = { type: "MONITOR_DUE"; index: number };
 export type GroupEvent = GroupCommand | MonitorDue;
 
+const LEASE_IN_DOUBT = "this node was stalled past its lease and the controller has not decided yet: stopping instead of starting on its own";
 const monitorTimerId = (i: number) => `monitor-${i}`;
 const ok = (r: ActionResult) => r.rc === OCF.SUCCESS;
 const causeOf = (e: GroupEvent, fallback: string) => ("cause" in e && e.cause) || fallback;
@@ -75,6 +76,7 @@ export const groupMachine = setup({
     probeRun: ({ context }) => context.probeRun,
     foundAllStopped: ({ context }) => context.slots.every((s) => s.state === "stopped"),
     foundStartablePrefix: ({ context }) => runningIsPrefix(context),
+    leaseInDoubt: ({ context }) => !context.leaseSound(),
   },
   actions: {
     beginStart: assign({ goal: "started", purpose: "stop", cause: ({ event }) => causeOf(event, "START command"), nextCause: null }),
@@ -88,6 +90,8 @@ export const groupMachine = setup({
     markFound: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "started", adopted: true }) }),
     markStopping: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "stopping" }) }),
     markStopped: assign({ slots: ({ context }) => withSlot(context, context.cursor, { state: "stopped", adopted: false }) }),
+    // The whole group stops instead, and the controller decides what follows (stall-first).
+    stopForLease: assign({ goal: "stopped", purpose: "stop", stopDownTo: 0, nextCause: null, cause: LEASE_IN_DOUBT }),
     emitGroupStarting: emit(({ context }) => groupNotice(context, "GroupStarting")),
     emitGroupStarted: emit(({ context }) => groupNotice(context, "GroupStarted")),
     emitGroupStopping: emit(({ context }) => groupNotice(context, "GroupStopping")),
@@ -193,6 +197,7 @@ export const groupMachine = setup({
             { guard: "stopWanted", target: "#group.stopping", actions: ["beginStop", "emitGroupStopping"] },
             { guard: and(["allStarted", "recovering"]), target: "#group.running" },
             { guard: "allStarted", target: "#group.running", actions: "emitGroupStarted" },
+            { guard: "leaseInDoubt", target: "#group.stopping", actions: ["stopForLease", "emitGroupStopping"] },
             { target: "acting", actions: "pickStart" },
           ],
         },
@@ -277,9 +282,13 @@ export const groupMachine = setup({
         next: {
           always: [
             { guard: "moreToStop", target: "acting", actions: "pickStop" },
+            // An in-place recovery right after a stall (a monitor that fell due while the process was
+            // stopped finds the address gone) must not bring it back before the controller's stop.
+            { guard: and(["recovering", "leaseInDoubt"]), target: "#group.stopping", reenter: true, actions: ["stopForLease", "emitGroupStopping"] },
             { guard: "recovering", target: "#group.starting", actions: assign({ nextCause: null }) },
             { guard: "failing", target: "#group.failed", actions: "emitGroupStopped" },
             { guard: and(["startWanted", "thresholdReached"]), target: "#group.failed", actions: "emitGroupStopped" },
+            { guard: and(["startWanted", "leaseInDoubt"]), target: "#group.stopped", actions: [assign({ goal: "stopped", nextCause: null }), "emitGroupStopped"] },
             {
               guard: "startWanted",
               target: "#group.starting",

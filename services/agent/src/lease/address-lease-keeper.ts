@@ -8,7 +8,7 @@ import { stalledPastLease, type LeaseTiming } from "./lease-timing.js";
 import { LAPSES, LAST_GAP_MS, LAST_TICK, SHARED_SLOTS, type FromLeaseWorker, type LeaseWorkerData, type ToLeaseWorker } from "./lease-protocol.js";
 
 export interface AddressLeaseKeeperEvents {
-  lapsed: [{ gapMs: number; dropped: string[] }];
+  lapsed: [{ gapMs: number; dropped: string[]; failures: string[] }];
   "renew-failed": [string];
   /** The worker died: addresses are no longer renewed and will expire. */
   error: [Error];
@@ -39,7 +39,7 @@ export class AddressLeaseKeeper extends EventEmitter<AddressLeaseKeeperEvents> i
         this.waiting.get(m.id)?.();
         this.waiting.delete(m.id);
       } else if (m.type === "lapsed") {
-        this.emit("lapsed", { gapMs: m.gapMs, dropped: m.dropped });
+        this.emit("lapsed", { gapMs: m.gapMs, dropped: m.dropped, failures: m.failures });
       } else if (m.type === "renew-failed") this.emit("renew-failed", m.message);
     });
     w.on("error", (e) => this.fail(e));

@@ -21,6 +21,7 @@ export type ToLeaseWorker =
 
 export type FromLeaseWorker =
   | { type: "released"; id: number }
-  /** The worker found itself stalled past the lease: it stopped renewing everything it held. */
-  | { type: "lapsed"; gapMs: number; dropped: string[] }
+  /** The worker found itself stalled past the lease: it stopped renewing everything it held and
+   *  removed what was still there (`failures`: addresses it could not remove, with why). */
+  | { type: "lapsed"; gapMs: number; dropped: string[]; failures: string[] }
   | { type: "renew-failed"; message: string };

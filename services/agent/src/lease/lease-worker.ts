@@ -23,18 +23,30 @@ let lastRenew = 0n;
 let lastTick = nowNs();
 Atomics.store(cells, LAST_TICK, lastTick);
 
+/** While the addresses of a lapse are being removed: no tick counts, and LAST_TICK stays old, so the
+ *  main thread sees the lease unconfirmed and decides nothing until they are gone. */
+let dropping = false;
+
 function tick(): void {
+  if (dropping) return;
   const t = nowNs();
   const gap = ms(t - lastTick);
   lastTick = t;
   if (stalledPastLease(gap, timing)) {
     // Renewing now could bring back an address the kernel already removed while a peer took it over.
-    const dropped = [...held.keys()];
+    // Remove them too: one still there (the kernel's lifetime timer is coarse) or brought back by a
+    // renewal that was on its way when the process stopped must not outlive the lease.
+    const dropped = [...held.values()];
     held.clear();
-    Atomics.store(cells, LAST_GAP_MS, BigInt(Math.round(gap)));
-    Atomics.add(cells, LAPSES, 1n);
-    Atomics.store(cells, LAST_TICK, t);
-    post({ type: "lapsed", gapMs: Math.round(gap), dropped });
+    dropping = true;
+    void removeAll(dropped).then((failures) => {
+      dropping = false;
+      lastTick = nowNs();
+      Atomics.store(cells, LAST_GAP_MS, BigInt(Math.round(gap)));
+      Atomics.add(cells, LAPSES, 1n);
+      Atomics.store(cells, LAST_TICK, lastTick);
+      post({ type: "lapsed", gapMs: Math.round(gap), dropped: dropped.map(leaseKey), failures });
+    });
     return;
   }
   Atomics.store(cells, LAST_TICK, t);
@@ -42,6 +54,40 @@ function tick(): void {
     lastRenew = t;
     for (const a of held.values()) batchFor(a.wrap).write(renewalLine(a, timing.lifetimeS));
   }
+}
+
+/** After every renewal already written has run (the batches drained), deletes each address that is
+ *  still there; "not there" is the usual answer (the kernel removed it) and not a failure. Bounded:
+ *  each `ip` is killed after DROP_TIMEOUT_MS. Resolves with what could not be removed. */
+const DROP_TIMEOUT_MS = 1_000;
+async function removeAll(addresses: readonly LeasedAddress[]): Promise<string[]> {
+  const byWrap = new Map<string, LeasedAddress[]>();
+  for (const a of addresses) byWrap.set(a.wrap.join("\0"), [...(byWrap.get(a.wrap.join("\0")) ?? []), a]);
+  const failures: string[] = [];
+  await Promise.all(
+    [...byWrap.values()].map(async (list) => {
+      await drain(list[0]!.wrap);
+      for (const a of list) {
+        const r = await runIp([...a.wrap, "ip", "-4", "address", "del", `${a.ip}/${a.prefix}`, "dev", a.dev]);
+        if (r.code !== 0 && !/Cannot assign requested address|No such device/.test(r.stderr)) failures.push(`${leaseKey(a)}: ${r.stderr.trim().slice(0, 200) || `exit ${r.code}`}`);
+      }
+    }),
+  );
+  return failures;
+}
+
+function runIp(argv: readonly string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => child.kill("SIGKILL"), DROP_TIMEOUT_MS);
+    child.on("error", (e) => (stderr += e.message));
+    child.once("close", (code) => {
+      clearTimeout(killer);
+      resolve({ code: code ?? -1, stderr });
+    });
+  });
 }
 
 /** One long-lived `ip -force -batch -` per namespace, fed a line per renewal: no process spawned per
