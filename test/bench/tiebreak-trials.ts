@@ -19,7 +19,7 @@ async function twoNodeLab(natsServers: 1 | 3, timing: LabTiming): Promise<{ l: L
   const l = await createLab({ nodes: ["n1", "n2"], natsServers, client: true, timing });
   try {
     l.writeConfigs({ haresources: `n1 group=vip IPaddr::${VIP}/${LAB_PREFIXLEN}/eth0\n`, extra: ["auto_failback on", "tiebreaker nats"], key: randomBytes(24).toString("hex") });
-    const monitor = new HolderMonitor(l.nodes.map((n) => ({ node: n, ns: l.host(n).ns })), VIP, l.dir);
+    const monitor = HolderMonitor.forLab(l, VIP);
     await monitor.start((p) => l.track(p));
     for (const n of l.nodes) l.agents.start(n);
     const tail = l.tail();

@@ -16,40 +16,7 @@ export const INVARIANT_TITLE: Record<Invariant, string> = {
   nothingLeft: "nothing left",
 };
 
-export interface Overlap {
-  from: number;
-  to: number;
-  nodes: string[];
-}
-
-/** Intervals inside [from, to] during which two or more nodes held the address. */
-export function holderOverlaps(changes: readonly HolderChange[], from: number, to: number): Overlap[] {
-  const held = new Map<string, boolean>();
-  const sorted = [...changes].sort((a, b) => a.at - b.at);
-  const out: Overlap[] = [];
-  let open: Overlap | undefined;
-  const holders = () => [...held.entries()].filter(([, h]) => h).map(([n]) => n).sort();
-  const step = (at: number) => {
-    const hs = holders();
-    if (hs.length >= 2 && !open) open = { from: Math.max(at, from), to: to, nodes: hs };
-    else if (hs.length >= 2 && open) open.nodes = [...new Set([...open.nodes, ...hs])].sort();
-    else if (hs.length < 2 && open) {
-      open.to = Math.min(at, to);
-      if (open.to > open.from) out.push(open);
-      open = undefined;
-    }
-  };
-  for (const c of sorted) {
-    if (c.at > to) break;
-    held.set(c.node, c.held);
-    step(c.at);
-  }
-  if (open) {
-    open.to = to;
-    if (open.to > open.from) out.push(open);
-  }
-  return out;
-}
+export { holderOverlaps, type Overlap } from "../lab/holder-monitor.js";
 
 /** The longest time inside [from, to] no node held the address (what the namespaces say, not the client). */
 export function longestNoHolder(changes: readonly HolderChange[], from: number, to: number): number {

@@ -36,7 +36,8 @@ export const CHAOS_TIMING: LabTiming = { keepaliveMs: 100, warntimeMs: 250, dead
 export const OBEY_S = 10;
 /** After a command returns, the namespaces get this long to show it (the log runs ahead of or behind the wire). */
 const OBEY_GRACE_MS = 3_000;
-/** `ip monitor` stamps a change when it reads it: on a loaded 2-core box, up to this late. */
+/** `ip monitor` stamps a change when it reads it: on a loaded 2-core box, up to this late (one
+ *  monitor reads every namespace, so the order of changes is exact; their times are not). */
 export const MONITOR_PRECISION_MS = 100;
 
 export interface TrialOptions {
@@ -110,7 +111,7 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     const lab = c.lab;
     const cluster = c;
     await c.probe.waitSettledOn("n1", 1_000, 30_000);
-    const monitor = new HolderMonitor(nodes.map((n) => ({ node: n, ns: lab.host(n).ns })), VIP, lab.dir);
+    const monitor = HolderMonitor.forLab(lab, VIP, { nodes });
     await monitor.start((p: LabProcess) => void lab.track(p));
     const holder = monitor.holders()[0] ?? "n1";
     if (monitor.holders().join() !== "n1") note(`before the fault the address was held by [${monitor.holders().join(", ")}]`);

@@ -3,7 +3,7 @@
 // lifetimes, real gratuitous ARP), a client fetching it every few ms, and one `ip monitor address` per
 // node namespace recording every moment each node held the address.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import { AddressHolders, overlapMs } from "./address-holders.js";
+import { HolderMonitor, holderOverlaps, overlapMs } from "./holder-monitor.js";
 import type { LoggedEvent } from "./event-tail.js";
 import { run } from "./sh.js";
 import { createVipCluster, VIP_NODES, type VipCluster } from "./vip-cluster.js";
@@ -38,13 +38,14 @@ function startsWithoutResource(events: LoggedEvent[], node: string, since: numbe
 
 describe("an address does not outlive its agent's lease (fast timing: lease lifetime 1 s)", () => {
   let c: VipCluster;
-  let watch: AddressHolders;
+  let watch: HolderMonitor;
   const measured: string[] = [];
 
   beforeAll(async () => {
     c = await createVipCluster();
     await c.probe.waitSettledOn("n1", SETTLE_MS, MOVE_MS);
-    watch = await AddressHolders.start(c.lab, VIP_NODES, c.vip);
+    watch = HolderMonitor.forLab(c.lab, c.vip, { nodes: VIP_NODES });
+    await watch.start((p) => void c.lab.track(p));
   }, 120_000);
 
   afterAll(async () => {
@@ -74,7 +75,7 @@ describe("an address does not outlive its agent's lease (fast timing: lease life
     const thawAt = Date.now();
     const goneAfter = watch.changedAt("n1", false, t0)! - t0;
     const taker = watch.changes.find((x) => x.held && x.node !== "n1" && x.at >= t0)!;
-    const overlaps = overlapMs(watch.overlaps(t0, thawAt));
+    const overlaps = overlapMs(holderOverlaps(watch.changes, t0, thawAt));
     measured.push(`SIGSTOP: n1 lost the VIP ${goneAfter} ms after the stop; ${taker.node} took it ${taker.at - t0} ms after; two holders for ${overlaps} ms`);
     expect(thawed).toBe(true);
     expect(goneAfter).toBeLessThanOrEqual(WINDOW_BOUND_MS);
@@ -92,7 +93,7 @@ describe("an address does not outlive its agent's lease (fast timing: lease life
     expect(outage).toBeLessThan(3_000);
     expect(await clientNeighbourMac(c)).toBe(await c.mac("n1"));
     await c.probe.waitSettledOn("n1", SETTLE_MS, MOVE_MS);
-    expect(overlapMs(watch.overlaps(thawAt)), `two holders after the thaw; the monitors read:\n${watch.linesSince(t0)}`).toBe(0);
+    expect(overlapMs(holderOverlaps(watch.changes, thawAt, Date.now())), `two holders after the thaw; the monitors read:\n${watch.linesSince(t0)}`).toBe(0);
   });
 
   it("kill -9 of the holder's agent: the kernel removes its address within the lifetime, and a peer takes over", async () => {
@@ -102,7 +103,7 @@ describe("an address does not outlive its agent's lease (fast timing: lease life
     expect(await watch.waitFor(() => watch.holders().length === 1 && !watch.holds("n1"), MOVE_MS)).toBe(true);
     const goneAfter = watch.changedAt("n1", false, t0)! - t0;
     const taker = watch.changes.find((x) => x.held && x.node !== "n1" && x.at >= t0)!;
-    const overlaps = overlapMs(watch.overlaps(t0));
+    const overlaps = overlapMs(holderOverlaps(watch.changes, t0, Date.now()));
     measured.push(`kill -9: n1 lost the VIP ${goneAfter} ms after the kill; ${taker.node} took it ${taker.at - t0} ms after; two holders for ${overlaps} ms`);
     expect(goneAfter).toBeLessThanOrEqual(WINDOW_BOUND_MS);
     expect(overlaps).toBeLessThanOrEqual(WINDOW_BOUND_MS);

@@ -40,7 +40,7 @@ describe("a lossy link", () => {
     expect(await holds(l, "n1")).toBe(true);
     // Every add and delete of the address, as the kernel makes it, without spawning `ip` in a loop
     // (which would load the two cores the agents' timing depends on).
-    const monitor = new HolderMonitor(l.nodes.map((n) => ({ node: n, ns: l.host(n).ns })), VIP, l.dir);
+    const monitor = HolderMonitor.forLab(l, VIP);
     await monitor.start((p) => l.track(p));
     expect(monitor.holders()).toEqual(["n1"]);
     await l.faults.loss("n1", LOSS_PERCENT);

@@ -56,7 +56,7 @@ async function pair(o: { natsServers: 1 | 3; tiebreaker?: boolean; keys?: "diffe
   const haresources = `n1 group=${GROUP} ${nfs.resources.join(" ")}\n`;
   l.writeConfigs({ haresources, extra });
   if (o.keys === "differ") l.writeConfig("n2", { haresources, extra, key: randomBytes(24).toString("hex") });
-  const monitor = new HolderMonitor(l.nodes.map((n) => ({ node: n, ns: l.host(n).ns })), VIP, l.dir);
+  const monitor = HolderMonitor.forLab(l, VIP);
   await monitor.start((p) => l.track(p));
   for (const n of l.nodes) l.agents.start(n, { env: nfs.storage.agentEnv(n) });
   return { l, monitor, tail: l.tail(), nfs, storage };
@@ -158,9 +158,8 @@ describe("two nodes with `tiebreaker nats`", () => {
     const VIP2 = `${LAB_SUBNET}.83`;
     const haresources = `n1 group=vip ${IP_RESOURCE}\nn2 group=vip2 IPaddr::${VIP2}/${LAB_PREFIXLEN}/eth0\n`;
     l.writeConfigs({ haresources, extra: ["auto_failback on", "tiebreaker nats"] });
-    const hosts = l.nodes.map((n) => ({ node: n, ns: l.host(n).ns }));
-    const m1 = new HolderMonitor(hosts, VIP, l.dir);
-    const m2 = new HolderMonitor(hosts, VIP2, join(l.dir, "vip2"));
+    const m1 = HolderMonitor.forLab(l, VIP);
+    const m2 = HolderMonitor.forLab(l, VIP2, { logDir: join(l.dir, "vip2") });
     mkdirSync(join(l.dir, "vip2"), { recursive: true });
     await m1.start((p) => l.track(p));
     await m2.start((p) => l.track(p));
