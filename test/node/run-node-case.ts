@@ -23,6 +23,8 @@ import type { ResourceOp } from "@vigil/agent/groups/group-context";
 import { groupView } from "@vigil/agent/groups/group-view";
 import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
 import { members, onTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
+import { configSummary } from "@vigil/agent/agent";
+import { configDigest } from "@vigil/agent/cluster/config-reload";
 import { EventQueue } from "../sim/event-queue.js";
 import { SimResource, simGroupMachine, type ActionHost } from "../sim/sim-resources.js";
 import { SimTimers } from "../sim/sim-timers.js";
@@ -268,8 +270,12 @@ class CaseRunner implements ActionHost {
   }
 
   /** HeartbeatService.start resolved: the controller (its log already caught up: the case's log is
-   *  what the history gives), the announce, the start and the periodic tick. */
+   *  this node's ConfigLoaded, then what the history gives), the announce, the start and the
+   *  periodic tick. */
   private ready(): void {
+    const config = makeEvent("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, { id: this.nextId(), node: this.self, time: this.now, cause: "configuration read" });
+    this.recorded(config);
+    applyEvent(this.view, config, ++this.logSeq);
     // An info line about an event restates the record (as test/sim's trace leaves it out).
     const line = (level: string) => (fields: object, msg: string) =>
       level === "info" && "event" in fields ? undefined : this.effect("logs", msg, `logs ${level === "info" ? "" : `${level}: `}${msg}`);
