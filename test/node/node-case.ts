@@ -94,7 +94,7 @@ const HistoryItem = z
     if (h.event) {
       const { type, by: _by, ...body } = h.event;
       const e = VigilEvent.safeParse({ ...body, type, v: 1, id: "x", node: "cli", time: new Date(0).toISOString(), cause: "" });
-      if (!e.success) ctx.addIssue({ code: "custom", path: ["event"], message: `not a valid ${type} event: ${z.prettifyError(e.error)}` });
+      if (!e.success) ctx.addIssue({ code: "custom", path: ["event"], message: `not a valid ${type} event: ${e.error.issues.map((i) => `${i.path.join(".") || "type"}: ${i.message}`).join("; ")}` });
     }
   });
 
