@@ -22,7 +22,7 @@ import { startGroupActor, type GroupActor } from "@vigil/agent/groups/group-acto
 import type { ResourceOp } from "@vigil/agent/groups/group-context";
 import { groupView } from "@vigil/agent/groups/group-view";
 import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
-import { members, onTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
+import { peerTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
 import { configSummary } from "@vigil/agent/agent";
 import { configDigest } from "@vigil/agent/cluster/config-reload";
 import { EventQueue } from "../sim/event-queue.js";
@@ -252,21 +252,15 @@ class CaseRunner implements ActionHost {
     else if (m.type === "transition") this.onTransition(m.transition);
   }
 
-  /** agent.ts onPeerTransition: the controller, then the membership events. */
+  /** agent.ts onPeerTransition: production's peerTransition (the controller, then the membership events). */
   private onTransition(t: Transition): void {
     const why = t.unvouched ? " (does not hear us)" : t.stalled ? " (own stall)" : "";
     this.effect("sees", { peer: t.peer, to: t.to }, `sees ${t.peer} ${t.from} → ${t.to}${why}`);
     const c = this.controller!;
-    c.onPeer(t.peer, t.to, t.at, t.generation);
-    const before = members(this.membership).join(",");
-    const { state, events } = onTransition(this.membership, t, { id: () => this.nextId(), node: this.self, time: t.at });
+    const { state, events, changed } = peerTransition(this.membership, t, c, { id: () => this.nextId(), node: this.self });
     this.membership = state;
     for (const e of events) this.recorded(e);
-    const now = members(state);
-    if (now.join(",") !== before) {
-      const q = c.quorumForMembership();
-      this.recorded(makeEvent("MembershipChanged", { members: now, quorum: q.has }, { id: this.nextId(), node: this.self, time: this.now, cause: `${t.peer} is ${t.to}: ${q.reason}` }));
-    }
+    if (changed) this.recorded(makeEvent("MembershipChanged", { members: changed.members, quorum: changed.quorum }, { id: this.nextId(), node: this.self, time: this.now, cause: changed.cause }));
   }
 
   /** HeartbeatService.start resolved: the controller (its log already caught up: the case's log is

@@ -25,7 +25,7 @@ import { SimTimers, type TimerKind } from "./sim-timers.js";
 import { SimAgentLog, type RestoreContext, type SimLog } from "./sim-log.js";
 import { configSummary, VERSION } from "@vigil/agent/agent";
 import { configDigest } from "@vigil/agent/cluster/config-reload";
-import { members, onTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
+import { peerTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
 import type { WitnessModel } from "./sim-options.js";
 
 /** What a node asks of the simulator. */
@@ -242,21 +242,15 @@ export class SimNode {
     else if (m.type === "transition") this.onTransition(m.transition);
   }
 
-  /** agent.ts onPeerTransition: the controller, then the membership events (pure, production). */
+  /** agent.ts onPeerTransition: production's peerTransition (the controller, then the membership events). */
   private onTransition(t: Transition): void {
     this.host.note(`${this.name} sees ${t.peer} ${t.from} → ${t.to} (silent ${round(t.silentMs)} ms${t.stalled ? ", own stall" : ""}${t.unvouched ? ", does not hear us" : ""})`);
     const c = this.controller;
     if (!c || !this.agentLog) return;
-    c.onPeer(t.peer, t.to, t.at, t.generation);
-    const before = members(this.membership).join(",");
-    const { state, events } = onTransition(this.membership, t, { id: () => this.nextId(), node: this.name, time: t.at });
+    const { state, events, changed } = peerTransition(this.membership, t, c, { id: () => this.nextId(), node: this.name });
     this.membership = state;
     for (const e of events) this.write(e, "membership");
-    const now = members(state);
-    if (now.join(",") !== before) {
-      const q = c.quorumForMembership();
-      this.record!("MembershipChanged", { members: now, quorum: q.has }, `${t.peer} is ${t.to}: ${q.reason}`);
-    }
+    if (changed) this.record!("MembershipChanged", { members: changed.members, quorum: changed.quorum }, changed.cause);
   }
 
   /** agent.ts's outbox append and publisher kick. */

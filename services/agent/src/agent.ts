@@ -8,7 +8,7 @@ import { formatConfigError } from "@vigil/shared/config/config-error";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import { makeEvent, streamName, type EventBody, type EventType, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import { HeartbeatService } from "./heartbeat/heartbeat-service.js";
-import { members, onTransition, type MembershipState, type PeerTransition } from "./membership/membership-events.js";
+import { peerTransition, type MembershipState, type PeerTransition } from "./membership/membership-events.js";
 import { stepLinkQuality, type LinkQualityState } from "./membership/link-quality.js";
 import type { HeartbeatStats } from "./heartbeat/heartbeat-service.js";
 import { Outbox } from "./events/outbox.js";
@@ -411,24 +411,13 @@ export class Agent {
   }
 
   private onPeerTransition(t: PeerTransition): void {
-    this.controller.onPeer(t.peer, t.to, t.at, t.generation);
-    const before = members(this.membership).join(",");
-    const { state, events } = onTransition(this.membership, t, {
-      id: () => this.nextId(),
-      node: this.node,
-      time: t.at,
-    });
+    const { state, events, changed } = peerTransition(this.membership, t, this.controller, { id: () => this.nextId(), node: this.node });
     this.membership = state;
     for (const e of events) {
       this.outbox.append(e);
       this.log.info({ event: e.type, peer: t.peer, silentMs: t.silentMs }, e.cause);
     }
-    const now = members(state);
-    if (now.join(",") !== before) {
-      // The quorum its decisions use (one rule), not a count of the members heard.
-      const q = this.controller.quorumForMembership();
-      this.record("MembershipChanged", { members: now, quorum: q.has }, `${t.peer} is ${t.to}: ${q.reason}`);
-    }
+    if (changed) this.record("MembershipChanged", { members: changed.members, quorum: changed.quorum }, changed.cause);
     this.publisher.kick();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { members, onTransition, type MembershipState } from "./membership-events.js";
+import { members, onTransition, peerTransition, type MembershipState } from "./membership-events.js";
 
 let i = 0;
 const meta = { id: () => `n1.1.${++i}`, node: "n1", time: 0 };
@@ -33,5 +33,28 @@ describe("membership events", () => {
   it("a peer never heard within initdead is declared dead with that cause", () => {
     const r = onTransition(s0, { peer: "n3", from: "init", to: "dead", at: 2000, silentMs: 2000, generation: null }, meta);
     expect(r.events[0]!.cause).toMatch(/initdead/);
+  });
+});
+
+describe("peerTransition: the agent's order for a peer's transition", () => {
+  it("tells the controller first, then gives the events, and a MembershipChanged with the controller's quorum only when the members change", () => {
+    const calls: string[] = [];
+    const controller = {
+      onPeer: (peer: string, to: string) => void calls.push(`onPeer ${peer} ${to}`),
+      quorumForMembership: () => (calls.push("quorum"), { has: true, reason: "2 of 3 nodes" }),
+    };
+    let n = 0;
+    const meta = { id: () => `e${++n}`, node: "n1" };
+    const s0: MembershipState = { self: "n1", alive: new Set() };
+    const up = peerTransition(s0, { peer: "n2", from: "init", to: "up", at: 1_000, silentMs: 0, generation: 7 }, controller, meta);
+    expect(calls).toEqual(["onPeer n2 up", "quorum"]);
+    expect(up.events.map((e) => e.type)).toEqual(["NodeUp"]);
+    expect(up.changed).toEqual({ members: ["n1", "n2"], quorum: true, cause: "n2 is up: 2 of 3 nodes" });
+    // late keeps the peer among the members: nothing to record about the membership.
+    calls.length = 0;
+    const late = peerTransition(up.state, { peer: "n2", from: "up", to: "late", at: 1_200, silentMs: 200, generation: 7 }, controller, meta);
+    expect(calls).toEqual(["onPeer n2 late"]);
+    expect(late.events.map((e) => e.type)).toEqual(["NodeLate"]);
+    expect(late.changed).toBeNull();
   });
 });

@@ -46,3 +46,28 @@ export function onTransition(s: MembershipState, t: PeerTransition, meta: Meta):
 export function members(s: MembershipState): string[] {
   return [s.self, ...s.alive].sort();
 }
+
+/** What the node decides about its quorum, as far as the membership events need it. */
+export interface MembershipQuorum {
+  onPeer(peer: string, to: PeerTransition["to"], at: number, generation?: number | null): void;
+  quorumForMembership(): { has: boolean; reason: string };
+}
+
+/** A peer's liveness changed (the heartbeat worker's transition), in the agent's order: the
+ *  controller hears it first, then come the membership events and, when the members changed, the
+ *  MembershipChanged to record, with the quorum the controller decides by (one rule), not a count of
+ *  the members heard. The agent, the simulator and the golden node cases all go through this. */
+export function peerTransition(
+  s: MembershipState,
+  t: PeerTransition,
+  controller: MembershipQuorum,
+  meta: Omit<Meta, "time">,
+): { state: MembershipState; events: VigilEvent[]; changed: { members: string[]; quorum: boolean; cause: string } | null } {
+  controller.onPeer(t.peer, t.to, t.at, t.generation);
+  const before = members(s).join(",");
+  const { state, events } = onTransition(s, t, { ...meta, time: t.at });
+  const now = members(state);
+  if (now.join(",") === before) return { state, events, changed: null };
+  const q = controller.quorumForMembership();
+  return { state, events, changed: { members: now, quorum: q.has, cause: `${t.peer} is ${t.to}: ${q.reason}` } };
+}
