@@ -8,10 +8,6 @@ import { judgeRun, runSeed } from "./sim-run.js";
 
 /** Found by these seeds and not fixed (docs/architecture.md, "the simulated event log"): */
 const KNOWN: Record<number, string> = {
-  // Placement reads the folded log, and two folds that differ place differently: a node whose log
-  // reader hangs has not folded a standby, a peer has, and both start a dead node's group for about
-  // a heartbeat (commands.test.ts, seed 142 of its own options).
-  142: "log-and-commands, 3 nodes: one holder",
   // Outside this set, not fixed: seed 277 of log-and-commands at 4 nodes, a failover choice that
   // changes when the chooser's own stop ends (its own load drops before its peers hear of it).
 };
