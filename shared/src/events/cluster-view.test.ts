@@ -54,6 +54,23 @@ describe("cluster view (fold of the log)", () => {
     expect(nodeState(v.nodes.get("n2")!)).toBe("online");
   });
 
+  it("inputsSeq is the seq of the last event that changed what placement reads (standby, moves, failcounts), not of every event", () => {
+    const v = emptyView("c");
+    applyEvent(v, config("n1"), 1);
+    applyEvent(v, e("AgentStarted", "n1", { generation: 1, version: "x", pid: 1 }), 2);
+    expect(v.inputsSeq).toBe(0);
+    applyEvent(v, e("StandbyRequested", "cli", { target: "n2" }), 3);
+    applyEvent(v, e("GroupStarted", "n1", { group: "web" }), 4);
+    expect([v.lastSeq, v.inputsSeq]).toEqual([4, 3]);
+    applyEvent(v, e("ResourceFailed", "n1", { group: "web", resource: "httpd", op: "monitor", rc: 7, message: "not running", failcount: 1 }), 5);
+    expect(v.inputsSeq).toBe(5);
+    // A configuration that drops a group drops its move and failcounts too.
+    applyEvent(v, e("ConfigLoaded", "n1", { nodes: ["n1", "n2", "n3"], groups: [], autoFailback: "on", keepaliveMs: 100, deadtimeMs: 600 }), 6);
+    expect(v.inputsSeq).toBe(6);
+    applyEvent(v, config("n2"), 7);
+    expect(v.inputsSeq).toBe(6);
+  });
+
   it("an event id applied before is skipped (no event is applied twice)", () => {
     const v = emptyView("c");
     applyEvent(v, config("n1"), 1);

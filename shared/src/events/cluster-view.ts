@@ -48,6 +48,10 @@ export interface GroupView {
 export interface ClusterView {
   cluster: string;
   lastSeq: number;
+  /** The seq of the last event that changed what placement reads of the fold (standby, moves,
+   *  failcounts: PLACEMENT_INPUTS); 0 for none. Nodes compare it in their heartbeats, so that no node
+   *  starts a group from placement inputs another node knows to be out of date (the agent's start-agreement.ts). */
+  inputsSeq: number;
   applied: Set<string>;
   nodes: Map<string, NodeView>;
   groups: Map<string, GroupView>;
@@ -89,6 +93,7 @@ export function emptyView(cluster: string): ClusterView {
   return {
     cluster,
     lastSeq: 0,
+    inputsSeq: 0,
     applied: new Set(),
     nodes: new Map(),
     groups: new Map(),
@@ -140,6 +145,7 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
   view.applied.add(e.id);
   view.lastEventTime = e.time;
   if (CHANGES.has(e.type) && !(e.type === "Fenced" && !e.ok)) view.lastChange = { seq, time: e.time, type: e.type };
+  if (PLACEMENT_INPUTS.has(e.type)) view.inputsSeq = seq;
   const g = "group" in e ? view.groups.get(e.group) : undefined;
   // A node heard again after being called dead, or its own first word after a restart: settle.
   let settle = noteObserver(view, e, seq);
@@ -158,7 +164,11 @@ export function applyEvent(view: ClusterView, e: VigilEvent, seq: number): boole
       if (e.digest !== undefined) view.configs.set(e.node, { digest: e.digest, pending: e.pending ?? [] });
       // The configured groups are the latest ConfigLoaded's: a group taken out of haresources leaves.
       const listed = new Set(e.groups.map((x) => x.id));
-      for (const id of [...view.groups.keys()]) if (!listed.has(id)) view.groups.delete(id);
+      for (const id of [...view.groups.keys()])
+        if (!listed.has(id)) {
+          view.groups.delete(id);
+          view.inputsSeq = seq;
+        }
       for (const spec of e.groups) {
         const old = view.groups.get(spec.id);
         view.groups.set(spec.id, {
@@ -351,6 +361,12 @@ const CHANGES: ReadonlySet<VigilEvent["type"]> = new Set([
   "QuorumLost", "QuorumRegained", "Fenced", "FenceConfirmed", "PlacementDecided", "GroupStarted", "GroupStopped",
   "GroupMoved", "GroupBlocked", "RecoveredWithoutFencing", "StandbyRequested", "OnlineRequested", "MoveRequested",
   "MoveCleared",
+]);
+
+/** Events that change what placement reads of the fold (placement-view.ts: standby, moves,
+ *  failcounts); a ConfigLoaded that drops a group does too (above). */
+const PLACEMENT_INPUTS: ReadonlySet<VigilEvent["type"]> = new Set([
+  "StandbyRequested", "OnlineRequested", "MoveRequested", "MoveCleared", "FailcountCleared", "ResourceFailed", "OperatorStateRestored",
 ]);
 
 /** Operator commands: written by the CLI (their `node` is "cli" or `--as`), not by an agent. */

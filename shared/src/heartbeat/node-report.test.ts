@@ -21,8 +21,23 @@ describe("a node's report on the wire", () => {
           { node: "n5", generation: null },
         ],
         noQuorum: true,
+        inputsSeq: null,
+        heardInputsSeq: null,
+        choices: null,
       },
     });
+  });
+
+  it("carries what a node's starts rest on: its fold of the placement inputs, the farthest heard of (only when it differs), where it places the groups no node holds", () => {
+    const r = nodeReport({ inputsSeq: 12, heardInputsSeq: 12, choices: {} });
+    expect(JSON.stringify(encodeNodeReport(r))).toBe('{"r":[],"b":[],"h":[],"v":{},"is":12,"c":{}}');
+    expect(decodeNodeReport(encodeNodeReport(r))).toEqual({ ok: true, report: r });
+    const behind = nodeReport({ inputsSeq: 3, heardInputsSeq: 12, choices: { web: "n2" } });
+    expect(encodeNodeReport(behind)).toMatchObject({ is: 3, ih: 12, c: { web: "n2" } });
+    expect(decodeNodeReport(encodeNodeReport(behind))).toEqual({ ok: true, report: behind });
+    // Placing nothing (no quorum, initdead) is not the same as placing no group: no `c` at all.
+    expect(encodeNodeReport(nodeReport({ inputsSeq: 3, heardInputsSeq: 3 }))).not.toHaveProperty("c");
+    for (const bad of [{ r: [], b: [], is: -1 }, { r: [], b: [], is: 1.5 }, { r: [], b: [], c: { web: 2 } }]) expect(decodeNodeReport(bad), JSON.stringify(bad)).toEqual({ ok: false });
   });
 
   it("understands an older agent's report: only `r` and `b`, no vouching (not the same as vouching for none)", () => {

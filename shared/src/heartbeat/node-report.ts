@@ -31,10 +31,19 @@ export interface NodeReport {
   peersRunning: Record<string, string[]>;
   /** This node has no quorum: it starts nothing (its peers place nothing on it while it holds nothing). */
   noQuorum: boolean;
+  /** The log seq of the placement inputs this node has folded (ClusterView.inputsSeq), and the highest
+   *  such seq it has heard of (its own and its peers'): while the two differ it knows its fold is out of
+   *  date and starts nothing (the agent's start-agreement.ts). Null: an agent from before, which does not say. */
+  inputsSeq: number | null;
+  heardInputsSeq: number | null;
+  /** Where this node places each group no node holds (group → node): a start waits until every peer
+   *  able to start the group places it on the same node (the agent's start-agreement.ts). Null: it
+   *  places nothing now (no quorum, or still waiting for initdead), or is an agent that does not say. */
+  choices: Record<string, string> | null;
 }
 
 /** The wire form. Keys: r running, b blocked, f fenced ({ n node, g generation }), u vouchesFor,
- *  h hears, v peersRunning, nq noQuorum. Unknown keys (a newer agent's) are ignored. */
+ *  h hears, v peersRunning, nq noQuorum, is inputsSeq, ih heardInputsSeq, c choices. Unknown keys (a newer agent's) are ignored. */
 const WireReport = z.object({
   r: z.array(z.string()),
   b: z.array(z.string()),
@@ -43,6 +52,9 @@ const WireReport = z.object({
   h: z.array(z.string()).optional(),
   v: z.record(z.string(), z.array(z.string())).optional(),
   nq: z.boolean().optional(),
+  is: z.number().int().nonnegative().optional(),
+  ih: z.number().int().nonnegative().optional(),
+  c: z.record(z.string(), z.string()).optional(),
 });
 export type WireReport = z.infer<typeof WireReport>;
 
@@ -55,6 +67,9 @@ export const nodeReport = (r: Partial<NodeReport> = {}): NodeReport => ({
   hears: [],
   peersRunning: {},
   noQuorum: false,
+  inputsSeq: null,
+  heardInputsSeq: null,
+  choices: null,
   ...r,
 });
 
@@ -64,7 +79,7 @@ export function decodeNodeReport(x: unknown): { ok: true; report: NodeReport | n
   if (x === null) return { ok: true, report: null };
   const w = WireReport.safeParse(x);
   if (!w.success) return { ok: false };
-  const { r, b, f, u, h, v, nq } = w.data;
+  const { r, b, f, u, h, v, nq, is, ih, c } = w.data;
   return {
     ok: true,
     report: {
@@ -75,11 +90,15 @@ export function decodeNodeReport(x: unknown): { ok: true; report: NodeReport | n
       hears: h ?? [],
       peersRunning: v ?? {},
       noQuorum: nq === true,
+      inputsSeq: is ?? null,
+      heardInputsSeq: ih ?? is ?? null,
+      choices: c ?? null,
     },
   };
 }
 
-/** The wire form of a report: `f` and `nq` only when they say something (most packets carry neither). */
+/** The wire form of a report: `f` and `nq` only when they say something (most packets carry neither),
+ *  `ih` only when it differs from `is`. */
 export function encodeNodeReport(r: NodeReport): WireReport {
   return {
     r: r.running,
@@ -89,5 +108,8 @@ export function encodeNodeReport(r: NodeReport): WireReport {
     v: r.peersRunning,
     ...(r.fenced.length ? { f: r.fenced.map((e) => ({ n: e.node, g: e.generation })) } : {}),
     ...(r.noQuorum ? { nq: true } : {}),
+    ...(r.inputsSeq !== null ? { is: r.inputsSeq } : {}),
+    ...(r.heardInputsSeq !== null && r.heardInputsSeq !== r.inputsSeq ? { ih: r.heardInputsSeq } : {}),
+    ...(r.choices !== null ? { c: r.choices } : {}),
   };
 }

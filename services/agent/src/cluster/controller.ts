@@ -101,6 +101,10 @@ export class Controller {
   private gateWake: TimerId | null = null;
   /** The rejoin gate as last logged. */
   private gateOpen = true;
+  /** Why starts wait for this node's fold to catch up, as last logged (null: they need not). */
+  private foldWait: string | null = null;
+  /** The last decision's choices (start-agreement.ts), which the heartbeat carries. */
+  private choices: Record<string, string> | null = null;
   /** Tie-breaker tokens: the newest seen in the log, and the one each group here was started with. */
   private newestToken = 0;
   private startTokens = new Map<string, number>();
@@ -239,6 +243,8 @@ export class Controller {
   /** SIGTERM: stop every group, last group first, each right to left; wait until stopped or blocked. */
   async stopAll(timeoutMs: number): Promise<void> {
     this.stopped = true;
+    // It starts nothing from now on: no peer waits for its word (start-agreement.ts).
+    this.choices = null;
     if (this.leaseRecheck) this.timers.clear(this.leaseRecheck);
     if (this.gateWake) this.timers.clear(this.gateWake);
     for (const g of [...this.d.cfg.groups].reverse()) {
@@ -281,8 +287,10 @@ export class Controller {
     if (this.d.tiebreak) this.observeTiebreak(local);
     const d = this.decide(local, now);
     this.memory = d.memory;
-    // A quorum change shows in the next heartbeat (`nq`), not one reconcile later.
-    if (d.quorum.change) this.publishPayload();
+    const choicesChanged = JSON.stringify(d.choices) !== JSON.stringify(this.choices);
+    this.choices = d.choices;
+    // A quorum change or a new choice shows in the next heartbeat (`nq`, `c`), not one reconcile later.
+    if (d.quorum.change || choicesChanged) this.publishPayload();
     const gateOpensIn = d.memory.regainedAt === null ? 0 : d.memory.regainedAt + this.d.cfg.haCf.deadtimeMs - now;
     if (gateOpensIn > 0 && !this.gateWake) this.gateWake = this.timers.timeout(() => ((this.gateWake = null), this.changed()), gateOpensIn + 1);
     if (!d.ready || !d.placement) return;
@@ -293,6 +301,10 @@ export class Controller {
           ? `no start until every peer not dead is up and hears ${this.d.self}, or deadtime`
           : `no start until deadtime has passed since quorum was regained`;
       this.d.log.info({ rejoinGate: d.gateOpen ? "open" : "closed" }, d.gateOpen ? "rejoin gate open" : `rejoin gate closed: ${held}`);
+    }
+    if (d.foldWait !== this.foldWait) {
+      this.foldWait = d.foldWait;
+      this.d.log.info({ foldBehind: d.foldWait !== null }, d.foldWait === null ? "fold caught up: starts may go ahead" : `starts wait: ${d.foldWait}`);
     }
     if (d.quorum.has !== this.reportedQuorum) {
       this.reportedQuorum = d.quorum.has;
@@ -455,7 +467,7 @@ export class Controller {
 
   private publishPayload(): void {
     const states = [...this.actors].map(([id, a]): [string, GroupState] => [id, groupView(a.getSnapshot()).state]);
-    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, announcesNoQuorum(this.memory));
+    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, announcesNoQuorum(this.memory), { inputsSeq: this.d.view.inputsSeq, choices: this.choices });
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

@@ -4,15 +4,20 @@
 import { encodeNodeReport, type FencedNode, type NodeReport, type WireReport } from "@vigil/shared/heartbeat/node-report";
 import { isHeard, type GroupState } from "@vigil/shared/states";
 import type { PeerInfo } from "./placement-view.js";
+import { highestHeard } from "./start-agreement.js";
 
 /** This node's report: what it holds and has blocked, whom it vouches for (up) and hears (up or
- *  late) and what each of those holds, whom it fenced, and whether it has no quorum. */
+ *  late) and what each of those holds, whom it fenced, whether it has no quorum, and what its starts
+ *  rest on (start-agreement.ts): how far its fold of the placement inputs goes beside the farthest it
+ *  has heard of, and where it places the groups no node holds. */
 export function buildNodeReport(
   groups: Iterable<[string, GroupState]>,
   peers: ReadonlyMap<string, PeerInfo>,
   fencedByMe: FencedNode[] = [],
   /** This node's last decision found no quorum. */
   noQuorum = false,
+  /** Its fold's ClusterView.inputsSeq, and its last decision's choices (null: not said). */
+  agreement: { inputsSeq: number; choices: Record<string, string> | null } | null = null,
 ): NodeReport {
   const running: string[] = [];
   const blocked: string[] = [];
@@ -30,7 +35,9 @@ export function buildNodeReport(
       if (p.report?.running.length) peersRunning[n] = p.report.running;
     }
   }
-  return { running, blocked, fenced: fencedByMe, vouchesFor, hears, peersRunning, noQuorum };
+  const inputsSeq = agreement?.inputsSeq ?? null;
+  const heardInputsSeq = inputsSeq === null ? null : highestHeard(inputsSeq, peers);
+  return { running, blocked, fenced: fencedByMe, vouchesFor, hears, peersRunning, noQuorum, inputsSeq, heardInputsSeq, choices: agreement?.choices ?? null };
 }
 
 /** The report as the heartbeat carries it (short keys: node-report.ts). */

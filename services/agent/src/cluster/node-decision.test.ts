@@ -207,4 +207,76 @@ describe("the node decision", () => {
     expect(nodeQuorum({ cfg, self: "n1", peers, memory: freshMemory(), witness: false }).hasQuorum).toBe(false);
     expect(decide("n1", Object.fromEntries(peers)).quorum.has).toBe(false);
   });
+
+  it("a group no node holds waits while a live peer places it elsewhere: its own stop ending does not make this node start it beside the peer (sim seed 277)", () => {
+    // n3 died holding web. n2 is stopping db (moved to n1), so n1 and n2 look equally loaded and web
+    // goes to n1, the first in order. n2's stop ends before n1's heartbeat says it is starting web:
+    // n2 is then the least loaded in its own eyes, and chose web for itself. n1's heartbeat still
+    // places web on n1, so n2 starts nothing.
+    const three = {
+      ...cfg,
+      groups: [
+        { id: "web", preferredNode: "n3", line: 1, resources: [] },
+        { id: "db", preferredNode: "n2", line: 2, resources: [] },
+        { id: "mail", preferredNode: "n1", line: 3, resources: [] },
+      ],
+    } as unknown as ClusterConfig;
+    const log = emptyView("c");
+    log.groups.set("db", { id: "db", preferredNode: "n2", node: null, state: "stopped", resources: [], movedTo: "n1", reason: null, copies: {} });
+    const n1 = (choices: Record<string, string>) => peer("up", { vouchesFor: ["n2"], running: ["mail"], inputsSeq: 0, heardInputsSeq: 0, choices });
+    const at = (db: LocalGroup["state"], n1Places: Record<string, string>) =>
+      decideNode({
+        cfg: three,
+        self: "n2",
+        peers: new Map(Object.entries({ n1: n1(n1Places), n3: peer("dead") })),
+        local: new Map<string, LocalGroup>([["web", { state: "stopped", failcounts: {} }], ["db", { state: db, failcounts: {} }], ["mail", { state: "stopped", failcounts: {} }]]),
+        log,
+        witness: false,
+        now: 10_000,
+        startedAt: 0,
+        failbackStableMs: 1000,
+        fencing: false,
+        memory: { ...freshMemory(), lastQuorum: true, selfUpSince: 0 },
+      });
+    const stopping = at("stopping", {});
+    expect(stopping.placement!.placement.web).toBe("n1");
+    expect(stopping.choices).toEqual({ web: "n1" });
+    const stopped = at("stopped", { web: "n1", db: "n1" });
+    expect(stopped.placement!.placement.web).toBe("n2");
+    expect(stopped.start).toEqual([]);
+    expect(stopped.waiting).toEqual([{ group: "web", why: "n1 places web on n1: no start until it places it here too" }]);
+    // Once n1 places web here too (it heard n2's stop before it started web), n2 starts it.
+    expect(at("stopped", { web: "n2", db: "n1" }).start.map((x) => x.group)).toEqual(["web"]);
+  });
+
+  it("a node whose fold lacks the placement inputs a peer has folded starts nothing; the peer, told it is behind, does not wait for it (sim seed 142)", () => {
+    // n2's log reader hung before the operator put n2 in standby; n3 folded it (seq 34). n1 died.
+    const behind = emptyView("c");
+    const ahead = emptyView("c");
+    ahead.nodes.set("n2", { name: "n2", alive: true, standby: true, unclean: false, generation: 1, since: null });
+    ahead.inputsSeq = 34;
+    const decideAt = (self: string, log: typeof behind, other: string, report: Partial<NodeReport>) =>
+      decideNode({
+        cfg,
+        self,
+        peers: new Map(Object.entries({ n1: peer("dead", {}, { fenced: true }), [other]: peer("up", { vouchesFor: [self], ...report }) })),
+        local: new Map([["web", { state: "stopped", failcounts: {} }]]),
+        log,
+        witness: false,
+        now: 10_000,
+        startedAt: 0,
+        failbackStableMs: 1000,
+        fencing: true,
+        memory: { ...freshMemory(), lastQuorum: true, selfUpSince: 0 },
+      });
+    const n2 = decideAt("n2", behind, "n3", { inputsSeq: 34, heardInputsSeq: 34, choices: { web: "n3" } });
+    expect(n2.placement!.placement.web).toBe("n2");
+    expect(n2.start).toEqual([]);
+    expect(n2.foldWait).toBe("n3 has folded placement inputs through log seq 34, this node only through 0: no start until its fold catches up");
+    const n3 = decideAt("n3", ahead, "n2", { inputsSeq: 0, heardInputsSeq: 34, choices: { web: "n2" } });
+    expect(n3.foldWait).toBeNull();
+    expect(n3.start.map((x) => x.group)).toEqual(["web"]);
+    // Had n2 not yet heard of seq 34, its choice would count: n3 waits for it.
+    expect(decideAt("n3", ahead, "n2", { inputsSeq: 0, heardInputsSeq: 0, choices: { web: "n2" } }).start).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@
 import { decidePlacement } from "@vigil/shared/placement/policy";
 import { nodeReport } from "@vigil/shared/heartbeat/node-report";
 import { isHeard } from "@vigil/shared/states";
+import { choiceWait, foldBehind } from "./start-agreement.js";
 import type { PlacementResult } from "@vigil/shared/placement/placement-input";
 import {
   buildPlacementInput,
@@ -61,6 +62,13 @@ export interface NodeDecision {
   fence: { victim: string; why: string }[];
   /** False while the rejoin gate (readyAfterRegain) holds starts back. */
   gateOpen: boolean;
+  /** Why starts wait: this node's fold is behind one a peer has folded or heard of (start-agreement.ts); null: it is not. */
+  foldWait: string | null;
+  /** Where this placement puts each group no node holds, which the heartbeat carries (start-agreement.ts);
+   *  null while this node places nothing (not ready, or no quorum). */
+  choices: Record<string, string> | null;
+  /** Starts this decision wants that wait for a peer to place the group here too. */
+  waiting: { group: string; why: string }[];
 }
 
 const alive = (p: PeerInfo | undefined) => isHeard(p?.liveness);
@@ -114,6 +122,9 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     stop: [],
     fence: [],
     gateOpen: true,
+    foldWait: null,
+    choices: null,
+    waiting: [],
   });
   // Quorum first: it sets this node's own upSince, which placement reads.
   const { hasQuorum: has, reason, members } = nodeQuorum(i);
@@ -148,6 +159,8 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
   d.placement = placement;
   d.current = input.current;
   d.gateOpen = canStart;
+  d.foldWait = foldBehind(i.log.inputsSeq, peers);
+  d.choices = has ? unheldChoices(cfg.groups, placement.placement, input.current) : null;
 
   for (const g of cfg.groups) {
     const state = i.local.get(g.id)?.state ?? "stopped";
@@ -157,10 +170,16 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
     const holdsHere = state === "started" || state === "starting";
     if (holdsHere && holder !== null && holder !== self) {
       d.stop.push({ group: g.id, cause: `${holder} holds ${g.id} too; ${holder} keeps it (first in ha.cf order)` });
-    } else if (want && canStart && (holder === null || holder === self) && (state === "stopped" || state === "stopping")) {
+    } else if (want && canStart && d.foldWait === null && (holder === null || holder === self) && (state === "stopped" || state === "stopping")) {
       // (A `failed` group waits for cleanup: its failcount keeps it off this node anyway.)
       // Never start while a live peer holds the group: a handoff waits for its heartbeat to release it.
       // Its own last word (not what this node placed on it): a peer that stopped cleanly said it held nothing.
+      // A group no node holds: only once every peer able to start it places it here too.
+      const wait = holder === null ? choiceWait(self, g.id, peers) : null;
+      if (wait) {
+        d.waiting.push({ group: g.id, why: wait });
+        continue;
+      }
       const unfenced = holder === null ? diedHolding(i.peers, g.id) : undefined;
       d.start.push({ group: g.id, cause, from: holder === self ? null : holder, ...(unfenced ? { unfencedFrom: unfenced } : {}) });
     } else if (!want && holdsHere) {
@@ -185,6 +204,16 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
           why: p.report?.blocked.length ? `${victim} has blocked groups: ${p.report.blocked.join(", ")}` : `${victim} died holding ${p.report?.running.join(", ")}`,
         });
   return d;
+}
+
+/** Where the placement puts each group no node holds. */
+function unheldChoices(groups: readonly { id: string }[], placement: Record<string, string | null>, current: Record<string, string | null>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const g of groups) {
+    const at = placement[g.id];
+    if (at && current[g.id] == null) out[g.id] = at;
+  }
+  return out;
 }
 
 /** A dead peer, not fenced, whose last word was that it holds `group`. */

@@ -77,3 +77,15 @@ describe("view snapshot: each node's copy of a group (group-copies.ts)", () => {
     expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 10 })).toBeNull();
   });
 });
+
+describe("view snapshot: the seq of the placement inputs (start-agreement.ts)", () => {
+  it("keeps it, and ignores a snapshot written before the fold kept it (a fold restored at 0 would say it is behind its peers for ever)", () => {
+    const f = file();
+    saveViewSnapshot(f, folded(), A);
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 10 })!.inputsSeq).toBe(4);
+    const old = JSON.parse(readFileSync(f, "utf8"));
+    delete old.inputsSeq;
+    writeFileSync(f, JSON.stringify(old));
+    expect(loadViewSnapshot(f, "c", { created: A, firstSeq: 1, lastSeq: 10 })).toBeNull();
+  });
+});

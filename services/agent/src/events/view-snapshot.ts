@@ -15,6 +15,7 @@ export function serializeView(v: ClusterView, streamCreated: string): string {
     cluster: v.cluster,
     streamCreated,
     lastSeq: v.lastSeq,
+    inputsSeq: v.inputsSeq,
     lastEventTime: v.lastEventTime,
     autoFailback: v.autoFailback,
     applied: [...v.applied],
@@ -39,8 +40,11 @@ export function deserializeView(text: string, cluster: string): { view: ClusterV
     if (typeof o.observers !== "object" || o.observers === null) return null;
     // Written before the fold kept each node's copy of a group (group-copies.ts): fold whole.
     if (!Array.isArray(o.groups) || o.groups.some((g: { copies?: unknown }) => typeof g.copies !== "object" || g.copies === null)) return null;
+    // Written before the fold kept the seq of its placement inputs, which peers compare: fold whole.
+    if (!Number.isInteger(o.inputsSeq)) return null;
     const v = emptyView(cluster);
     v.lastSeq = o.lastSeq;
+    v.inputsSeq = o.inputsSeq;
     v.lastEventTime = o.lastEventTime ?? null;
     v.autoFailback = o.autoFailback ?? null;
     v.applied = new Set(o.applied);
