@@ -18,25 +18,31 @@ const cfg = {
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 /** n1's controller with one scripted resource and a scripted lease worker. */
-function stalledNode() {
+function stalledNode(meta: ConstructorParameters<typeof ScriptedResource>[2] = {}) {
   const calls: Call[] = [];
   const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
   const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
-  const res = new ScriptedResource("r1", calls);
+  const res = new ScriptedResource("r1", calls, meta);
   const { c, events } = testController(cfg, "n1", new Map([["web", [res]]]), { lease: nodeLease });
   const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
   return { c, events, lease, res, ops };
 }
 
+/** Every peer up and hearing n1; n1 starts and has started web. */
+async function startedWithPeers(n: ReturnType<typeof stalledNode>): Promise<void> {
+  for (const p of ["n2", "n3"]) n.c.onPeer(p, "up", Date.now(), 1);
+  n.c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
+  n.c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
+  n.c.start();
+  for (let i = 0; i < 100 && !n.events.some((e) => e.type === "GroupStarted"); i++) await tick();
+  expect(n.ops()).toEqual(["start"]);
+}
+
 describe("controller: stall past the lease", () => {
   it("a peer took the group over during the stall: the thawed node stops it and does not start it again until that peer releases it", async () => {
-    const { c, events, lease, res, ops } = stalledNode();
-    for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
-    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
-    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
-    c.start();
-    for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
-    expect(ops()).toEqual(["start"]);
+    const node = stalledNode();
+    const { c, events, lease, res, ops } = node;
+    await startedWithPeers(node);
 
     // Thawed. The stop takes a while; meanwhile n2 (which took web over) and n3 are heard again, hearing n1.
     const stop = deferred();
@@ -66,17 +72,9 @@ describe("controller: stall past the lease", () => {
 
 
   it("stops the group first, with the stall as the cause, then decides again (and starts it again, announced)", async () => {
-    const calls: Call[] = [];
-    const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
-    const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
-    const { c, events } = testController(cfg, "n1", new Map([["web", [new ScriptedResource("r1", calls)]]]), { lease: nodeLease });
-    for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
-    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
-    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
-    c.start();
-    for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
-    const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
-    expect(ops()).toEqual(["start"]);
+    const node = stalledNode();
+    const { c, events, lease, ops } = node;
+    await startedWithPeers(node);
 
     // Just thawed, the worker has not ticked yet: nothing is decided, not even a loss of quorum.
     lease.unconfirmed = true;
@@ -101,18 +99,9 @@ describe("controller: stall past the lease", () => {
   });
 
   it("a monitor that fell due during the stall fails before the verdict is in: the group does not recover in place, nothing starts until the controller has stopped it first", async () => {
-    const calls: Call[] = [];
-    const lease = { lapses: 0, unconfirmed: false, lastGapMs: 0, timing: { tickMs: 10 } };
-    const nodeLease: NodeLease = { lapses: () => lease.lapses, unconfirmed: () => lease.unconfirmed, get lastGapMs() { return lease.lastGapMs; }, timing: lease.timing };
-    const res = new ScriptedResource("r1", calls, { monitorIntervalMs: 30 });
-    const { c, events } = testController(cfg, "n1", new Map([["web", [res]]]), { lease: nodeLease });
-    for (const p of ["n2", "n3"]) c.onPeer(p, "up", Date.now(), 1);
-    c.onPeerPayload("n2", nodeReport({ vouchesFor: ["n1", "n3"] }));
-    c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
-    c.start();
-    for (let i = 0; i < 100 && !events.some((e) => e.type === "GroupStarted"); i++) await tick();
-    const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
-    expect(ops()).toEqual(["start"]);
+    const node = stalledNode({ monitorIntervalMs: 30 });
+    const { c, events, lease, res, ops } = node;
+    await startedWithPeers(node);
 
     // Thawed, verdict not in; the address is gone (the kernel's lifetime ran out), the monitor says so.
     lease.unconfirmed = true;
