@@ -138,6 +138,8 @@ class Simulation implements NodeHost {
   private nowMs = 0;
   private quietFrom = 0;
   private violation: RunResult["violation"] = null;
+  /** A resource's `holds` changed since the one-holder check last looked (only then can it find more). */
+  private holdsMoved = false;
 
   constructor(
     private readonly o: SimOptions,
@@ -187,7 +189,8 @@ class Simulation implements NodeHost {
       this.nowMs = next.at;
       events++;
       this.dispatch(next.event);
-      if (!this.violation) {
+      if (!this.violation && this.holdsMoved) {
+        this.holdsMoved = false;
         const holdings = doubleHoldings(this.nodes, this.groupIds);
         if (holdings.length) {
           this.violation = { at: round(this.nowMs), holdings };
@@ -463,6 +466,10 @@ class Simulation implements NodeHost {
     else if (c.op === "stop") c.resource.physical = ok || c.resource.physical === "stopped" ? "stopped" : "unknown"; // a failed stop of nothing leaves nothing
     else if (c.result.rc === OCF.NOT_RUNNING) c.resource.physical = "stopped"; // it died behind the agent's back
     c.done(c.result);
+  }
+
+  holdsChanged(): void {
+    this.holdsMoved = true;
   }
 
   // NodeHost
