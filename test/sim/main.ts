@@ -34,16 +34,36 @@ async function main(): Promise<number> {
   const add = (o: SeedOutcome) => {
     addOutcome(t, o);
     if (a.list) listed.push(o);
-    const now = performance.now();
-    if (now - told >= PROGRESS_EVERY_MS) {
-      told = now;
-      console.error(progress(t, a.seeds, (now - t0) / 1000));
-    }
   };
-  if (a.jobs > 1) await runSeedsInJobs(a.from, a.seeds, a.jobs, { only, digest: a.list }, add);
-  else for (let seed = a.from; seed < a.from + a.seeds; seed++) add(runSeedOutcome(seed, only, a.list)!);
-  for (const o of listed.sort((x, y) => x.seed - y.seed)) console.log(formatOutcome(o));
-  console.log(formatTally(t, (performance.now() - t0) / 1000));
+  const tell = () => {
+    const now = performance.now();
+    if (now - told < PROGRESS_EVERY_MS) return;
+    told = now;
+    console.error(progress(t, a.seeds, (now - t0) / 1000));
+  };
+  const report = (stopped: string | null) => {
+    for (const o of listed.sort((x, y) => x.seed - y.seed)) console.log(formatOutcome(o));
+    if (stopped) console.log(`${stopped}: the table holds the ${t.seeds} of ${a.seeds} seeds that finished`);
+    console.log(formatTally(t, (performance.now() - t0) / 1000));
+  };
+  // A long run stopped (Ctrl-C, kill) still prints what it found.
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      report(`stopped by ${signal}`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  if (a.jobs > 1)
+    await runSeedsInJobs(a.from, a.seeds, a.jobs, { only, digest: a.list }, (batch) => {
+      for (const o of batch) add(o);
+      tell();
+    });
+  else
+    for (let seed = a.from; seed < a.from + a.seeds; seed++) {
+      add(runSeedOutcome(seed, only, a.list)!);
+      tell();
+      await new Promise(setImmediate); // lets a signal in between seeds
+    }
+  report(null);
   return t.violations.length ? 1 : 0;
 }
 

@@ -14,9 +14,9 @@ export interface SeedRange {
 /** Seeds per range handed to a thread: a few seconds of work at seven nodes. */
 const RANGE = 8;
 
-/** Runs seeds `from` … `from + count − 1` in `jobs` threads; `onOutcome` gets each seed's outcome as
- *  its range ends (ranges end in any order). Rejects if a thread fails. */
-export function runSeedsInJobs(from: number, count: number, jobs: number, data: JobData, onOutcome: (o: SeedOutcome) => void): Promise<void> {
+/** Runs seeds `from` … `from + count − 1` in `jobs` threads; `onRange` gets a range's outcomes as it
+ *  ends (ranges end in any order). Rejects if a thread fails. */
+export function runSeedsInJobs(from: number, count: number, jobs: number, data: JobData, onRange: (outcomes: SeedOutcome[]) => void): Promise<void> {
   let next = from;
   const end = from + count;
   const take = (): SeedRange => {
@@ -30,7 +30,7 @@ export function runSeedsInJobs(from: number, count: number, jobs: number, data: 
     let failed = false;
     for (const w of threads) {
       w.on("message", (out: SeedOutcome[]) => {
-        for (const o of out) onOutcome(o);
+        onRange(out);
         w.postMessage(take());
       });
       w.on("error", (e) => {
