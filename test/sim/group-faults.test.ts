@@ -69,7 +69,7 @@ describe("the production group machine on scripted resources", () => {
     expect(lineOf(r, /n1 g1 stopped\/stopped → starting/, blocked)).toBe(-1);
     // The hung stop left the address on n2: n2 still holds g1, blocked, until someone cleans up.
     expect(r.groups.n2!.g1).toEqual({ state: "blocked", failcounts: { [G1]: 1 }, holds: true });
-    expect(r.unsettled).toContain("g1 runs on no node");
+    expect(r.unsettled).toContainEqual({ invariant: "settles", message: "g1 runs on no node" });
   });
 
   it("the same hung stop with fencing: n1 fences n2 (it reports g1 blocked), then starts g1; the cluster settles", () => {

@@ -2,6 +2,20 @@
 // Liveness: once the faults have healed and the cluster has had time to settle, every group runs on
 // exactly one node, the node the placement policy names, and every node agrees on it.
 import type { SimNode } from "./sim-node.js";
+import { LOG_INVARIANTS } from "./log-invariants.js";
+
+/** Every invariant a run is judged by, as the sim's table names them. */
+export const SIM_INVARIANTS = ["one holder", "settles", ...LOG_INVARIANTS] as const;
+export type SimInvariant = (typeof SIM_INVARIANTS)[number];
+
+/** What was wrong once the cluster should have settled: the invariant it breaks, and how. */
+export interface RunProblem {
+  invariant: Exclude<SimInvariant, "one holder">;
+  message: string;
+}
+
+/** A problem as one line: "invariant: message", or the message alone for "settles". */
+export const describeProblem = (p: RunProblem): string => (p.invariant === "settles" ? p.message : `${p.invariant}: ${p.message}`);
 
 export interface DoubleHolding {
   group: string;

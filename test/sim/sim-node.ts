@@ -101,6 +101,8 @@ export class SimNode {
   /** This life's membership (agent.ts: the peers heard, for NodeUp/NodeDead and MembershipChanged). */
   private membership: MembershipState = { self: "", alive: new Set() };
   private record: ControllerDeps["record"] | null = null;
+  /** What the edge's sender checks know of this life (made once per generation, not per packet). */
+  private edge: { self: string; generation: number; cluster: string; nodes: ReadonlySet<string> } | null = null;
 
   constructor(
     readonly name: string,
@@ -231,8 +233,8 @@ export class SimNode {
   /** A packet read from the simulated medium: the edge's sender checks (signatures always hold here),
    *  then the loop. */
   receive(packet: WirePacket): void {
-    const edge = { self: this.name, generation: this.generation, cluster: this.cfg.haCf.cluster, nodes: new Set(this.cfg.haCf.nodes) };
-    this.heartbeat(loopInput(screenDecoded(packet, edge), "sim", packet.node));
+    if (this.edge?.generation !== this.generation) this.edge = { self: this.name, generation: this.generation, cluster: this.cfg.haCf.cluster, nodes: new Set(this.cfg.haCf.nodes) };
+    this.heartbeat(loopInput(screenDecoded(packet, this.edge), "sim", packet.node));
   }
 
   /** What the heartbeat thread posts reaches the main thread, as agent.ts wires it. */

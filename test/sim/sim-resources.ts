@@ -37,10 +37,12 @@ export type ResourceScript = (call: ResourceCall) => Answer | undefined;
 /** Where a resource's actions run: the simulator. Returns a cancel (the agent killed the action). */
 export interface ActionHost {
   act(r: SimResource, op: ResourceOp, timeoutMs: number, done: (r: ActionResult) => void): () => void;
+  /** A resource began or ceased to hold (its `holds` changed): the one-holder check looks again. */
+  holdsChanged?(): void;
 }
 
 export class SimResource implements Resource {
-  physical: Physical = "stopped";
+  private state: Physical = "stopped";
   constructor(
     readonly id: string,
     readonly node: string,
@@ -48,9 +50,17 @@ export class SimResource implements Resource {
     readonly meta: AgentMetadata,
     readonly host: ActionHost,
   ) {}
+  get physical(): Physical {
+    return this.state;
+  }
+  set physical(p: Physical) {
+    const held = this.holds;
+    this.state = p;
+    if (this.holds !== held) this.host.holdsChanged?.();
+  }
   /** Physically present, in whole or in part. */
   get holds(): boolean {
-    return this.physical !== "stopped";
+    return this.state !== "stopped";
   }
   // The simulator runs actions through `simulatedAction`, never through these promises.
   start(): Promise<ActionResult> {

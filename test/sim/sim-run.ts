@@ -1,13 +1,13 @@
 // Runs seeds for `npm run sim` and tallies them: seeds per fault kind and per scenario, violations
 // per invariant, and each violation with the one command that replays it.
+import { createHash } from "node:crypto";
 import { FAULT_NAMES } from "./fault-schedule.js";
 import { scenarioFor } from "./scenarios.js";
 import { simulate, type RunResult } from "./simulate.js";
 import { commandVerb } from "./sim-commands.js";
-import { LOG_INVARIANTS } from "./log-invariants.js";
+import { SIM_INVARIANTS, type SimInvariant } from "./invariants.js";
 
-export const SIM_INVARIANTS = ["one holder", "settles", ...LOG_INVARIANTS] as const;
-export type SimInvariant = (typeof SIM_INVARIANTS)[number];
+export { SIM_INVARIANTS, type SimInvariant } from "./invariants.js";
 
 export interface Violation {
   seed: number;
@@ -36,17 +36,22 @@ export interface Tally {
 }
 
 /** What a run broke: one holder at every instant; every group settled on the policy's node; and,
- *  once settled, the event log's invariants (log-invariants.ts, reported as "name: problem"). */
+ *  once settled, the event log's invariants (log-invariants.ts). One entry per invariant broken,
+ *  with its first three problems. */
 export function judgeRun(r: RunResult): { invariant: SimInvariant; detail: string }[] {
   const out: { invariant: SimInvariant; detail: string }[] = [];
   if (r.violation) out.push({ invariant: "one holder", detail: `at ${r.violation.at} ms ${r.violation.holdings.map((h) => `${h.group} on ${h.holders.join(" and ")}`).join("; ")}` });
   const by = new Map<SimInvariant, string[]>();
-  for (const u of r.unsettled) {
-    const name = SIM_INVARIANTS.find((i) => i !== "one holder" && i !== "settles" && u.startsWith(`${i}: `)) ?? "settles";
-    by.set(name, [...(by.get(name) ?? []), name === "settles" ? u : u.slice(name.length + 2)]);
-  }
+  for (const p of r.unsettled) by.set(p.invariant, [...(by.get(p.invariant) ?? []), p.message]);
   for (const [invariant, v] of by) out.push({ invariant, detail: v.slice(0, 3).join("; ") });
   return out;
+}
+
+/** Which scenarios and cluster sizes a run of seeds draws from (scenarios.ts scenarioFor). */
+export interface Narrowing {
+  scenario?: string;
+  nodes?: number;
+  maxNodes?: number;
 }
 
 export const replayCommand = (seed: number, scenario: string, nodes: number) => `npm run sim -- --seed ${seed} --scenario ${scenario} --nodes ${nodes}`;
@@ -62,27 +67,79 @@ const row = (m: Map<string, Row>, key: string): Row => {
 };
 
 /** Runs one seed as `npm run sim` draws it; null when no scenario fits the narrowing. */
-export function runSeed(seed: number, only: { scenario?: string; nodes?: number; maxNodes?: number }): { run: RunResult; scenario: string; nodes: number } | null {
+export function runSeed(seed: number, only: Narrowing): { run: RunResult; scenario: string; nodes: number } | null {
   const pick = scenarioFor(seed, only);
   if (!pick) return null;
   return { run: simulate(pick.scenario.options(pick.nodes), seed), scenario: pick.scenario.name, nodes: pick.nodes };
 }
 
-export function addRun(t: Tally, run: RunResult, scenario: string, nodes: number, ms: number): void {
+/** What the table keeps of one seed's run: small and plain, so a child process can send it back. */
+export interface SeedOutcome {
+  seed: number;
+  scenario: string;
+  nodes: number;
+  events: number;
+  /** The fault kinds of its schedule, as the table names them ("no fault" when none). */
+  faults: string[];
+  /** The operator's commands it ran (CLI verbs). */
+  verbs: string[];
+  broke: { invariant: SimInvariant; detail: string }[];
+  /** Its run time, ms. */
+  ms: number;
+  /** A hash of everything the run did (trace, records, notices, end state, commands, verdict), when
+   *  asked for (`--list`): two builds that give every seed the same digest behave the same. */
+  digest?: string;
+}
+
+export function seedOutcome(run: RunResult, scenario: string, nodes: number, ms: number, digest = false): SeedOutcome {
+  const faults = [...new Set(run.schedule.map((f) => FAULT_NAMES[f.kind]))];
+  return {
+    seed: run.seed,
+    scenario,
+    nodes,
+    events: run.events,
+    faults: faults.length ? faults : ["no fault"],
+    verbs: [...new Set(run.commands.map((c) => commandVerb(c.command)))],
+    broke: judgeRun(run),
+    ms,
+    ...(digest ? { digest: runDigest(run) } : {}),
+  };
+}
+
+function runDigest(r: RunResult): string {
+  const h = createHash("sha1");
+  for (const part of [r.trace, r.records, r.notices, r.groups, r.commands, r.violation, r.unsettled, r.endedAt, r.events]) h.update(JSON.stringify(part) ?? "");
+  return h.digest("hex").slice(0, 16);
+}
+
+/** One seed's outcome as one line (`--list`). */
+export function formatOutcome(o: SeedOutcome): string {
+  const verdict = o.broke.length ? o.broke.map((b) => `broke "${b.invariant}": ${b.detail}`).join("; ") : "ok";
+  return `seed ${o.seed} ${o.scenario} ${o.nodes} nodes, ${o.events} events${o.digest ? `, digest ${o.digest}` : ""}: ${verdict}`;
+}
+
+/** Runs seed `seed` as `npm run sim` draws it, timed; null when no scenario fits the narrowing. */
+export function runSeedOutcome(seed: number, only: Narrowing, digest = false): SeedOutcome | null {
+  const t0 = performance.now();
+  const r = runSeed(seed, only);
+  return r && seedOutcome(r.run, r.scenario, r.nodes, performance.now() - t0, digest);
+}
+
+/** Counts one seed in; violations stay in seed order whatever order the seeds come in. */
+export function addOutcome(t: Tally, o: SeedOutcome): void {
   t.seeds++;
-  t.events += run.events;
-  const broke = judgeRun(run);
-  const kinds = new Set(run.schedule.map((f) => FAULT_NAMES[f.kind]));
-  if (kinds.size === 0) kinds.add("no fault");
-  const verbs = new Set(run.commands.map((c) => commandVerb(c.command)));
-  const rows = [...[...kinds].map((k) => row(t.byFault, k)), ...[...verbs].map((v) => row(t.byCommand, v)), row(t.byScenario, `${scenario} (${nodes} nodes)`)];
+  t.events += o.events;
+  const rows = [...o.faults.map((k) => row(t.byFault, k)), ...o.verbs.map((v) => row(t.byCommand, v)), row(t.byScenario, `${o.scenario} (${o.nodes} nodes)`)];
   for (const r of rows) {
     r.seeds++;
-    r.ms += ms;
+    r.ms += o.ms;
   }
-  for (const b of broke) {
+  for (const b of o.broke) {
     for (const r of rows) r.violations[b.invariant]++;
-    t.violations.push({ seed: run.seed, scenario, nodes, ...b, replay: replayCommand(run.seed, scenario, nodes) });
+    const v = { seed: o.seed, scenario: o.scenario, nodes: o.nodes, ...b, replay: replayCommand(o.seed, o.scenario, o.nodes) };
+    let i = t.violations.length;
+    while (i > 0 && t.violations[i - 1]!.seed > o.seed) i--;
+    t.violations.splice(i, 0, v);
   }
 }
 

@@ -5,7 +5,7 @@ import { controllerTickMs, failbackStableMs, witnessIntervalMs } from "@vigil/sh
 import type { AutoFailback } from "@vigil/shared/config/schemas";
 import { EventQueue } from "./event-queue.js";
 import { describeFault, drawSchedule, type Fault } from "./fault-schedule.js";
-import { doubleHoldings, settleProblems, type DoubleHolding } from "./invariants.js";
+import { describeProblem, doubleHoldings, settleProblems, type DoubleHolding, type RunProblem } from "./invariants.js";
 import { Network } from "./network.js";
 import { createRng, type Rng } from "./prng.js";
 import { SimNode, type HeartbeatIo, type LoggedHow, type NodeHost } from "./sim-node.js";
@@ -22,7 +22,7 @@ import { clusterConfig, type SimOptions } from "./sim-options.js";
 import { SimLog } from "./sim-log.js";
 import { describeCommand, SimCli, type CommandRun, type SimCommand } from "./sim-commands.js";
 import { groupName, nodeName } from "./sim-options.js";
-import { logInvariants } from "./log-invariants.js";
+import { LOG_INVARIANTS, logInvariants } from "./log-invariants.js";
 
 export interface RunResult {
   seed: number;
@@ -30,8 +30,9 @@ export interface RunResult {
   schedule: Fault[];
   /** The first instant two nodes held one group, if any. */
   violation: { at: number; holdings: DoubleHolding[] } | null;
-  /** Liveness problems after the faults healed and the cluster had `settleMs` (empty: settled). */
-  unsettled: string[];
+  /** What was wrong after the faults healed and the cluster had `settleMs` (empty: settled): the
+   *  settle check's problems, else the event log's invariants', each with the invariant it breaks. */
+  unsettled: RunProblem[];
   /** Every notable step (faults, peer transitions, quorum, group actions, fences), time first. */
   trace: string[];
   /** Everything the group machines reported (the controller's appends), in order. */
@@ -88,7 +89,7 @@ export function simulate(o: SimOptions, seed: number, over: { schedule?: Fault[]
 export function describeRun(r: RunResult, lines = 60): string {
   const head = [`seed ${r.seed} (auto_failback ${r.autoFailback})`, "schedule:", ...r.schedule.map((f) => `  ${describeFault(f)}`)];
   if (r.violation) head.push(`VIOLATION at ${r.violation.at} ms: ${r.violation.holdings.map((h) => `${h.group} held by ${h.holders.join(" and ")}`).join("; ")}`);
-  if (r.unsettled.length) head.push(`UNSETTLED at ${r.endedAt} ms: ${r.unsettled.join("; ")}`);
+  if (r.unsettled.length) head.push(`UNSETTLED at ${r.endedAt} ms: ${r.unsettled.map(describeProblem).join("; ")}`);
   const tail = r.trace.length > lines ? [`  … ${r.trace.length - lines} earlier lines`, ...r.trace.slice(-lines)] : r.trace;
   return [...head, "trace:", ...tail.map((l) => `  ${l}`)].join("\n");
 }
@@ -138,6 +139,8 @@ class Simulation implements NodeHost {
   private nowMs = 0;
   private quietFrom = 0;
   private violation: RunResult["violation"] = null;
+  /** A resource's `holds` changed since the one-holder check last looked (only then can it find more). */
+  private holdsMoved = false;
 
   constructor(
     private readonly o: SimOptions,
@@ -187,7 +190,8 @@ class Simulation implements NodeHost {
       this.nowMs = next.at;
       events++;
       this.dispatch(next.event);
-      if (!this.violation) {
+      if (!this.violation && this.holdsMoved) {
+        this.holdsMoved = false;
         const holdings = doubleHoldings(this.nodes, this.groupIds);
         if (holdings.length) {
           this.violation = { at: round(this.nowMs), holdings };
@@ -196,9 +200,9 @@ class Simulation implements NodeHost {
       }
     }
     this.nowMs = Math.min(this.quietFrom + this.o.settleMs, HARD_LIMIT_MS);
-    const unsettled = settleProblems(this.nodes, this.groupIds);
+    const unsettled: RunProblem[] = settleProblems(this.nodes, this.groupIds).map((message) => ({ invariant: "settles", message }));
     if (!unsettled.length) unsettled.push(...this.logProblems());
-    if (events >= MAX_EVENTS) unsettled.push(`the run hit the ${MAX_EVENTS}-event bound at ${round(this.nowMs)} ms`);
+    if (events >= MAX_EVENTS) unsettled.push({ invariant: "settles", message: `the run hit the ${MAX_EVENTS}-event bound at ${round(this.nowMs)} ms` });
     return {
       seed: this.seed,
       autoFailback: this.autoFailback,
@@ -465,6 +469,10 @@ class Simulation implements NodeHost {
     c.done(c.result);
   }
 
+  holdsChanged(): void {
+    this.holdsMoved = true;
+  }
+
   // NodeHost
   now(): number {
     return this.nowMs;
@@ -508,12 +516,12 @@ class Simulation implements NodeHost {
     this.queue.push(Math.max(at, this.nowMs), { kind: "cli", token: this.cliToken });
   }
   /** The event log's invariants once the cluster settled (log-invariants.ts). */
-  private logProblems(): string[] {
+  private logProblems(): RunProblem[] {
     const agents = this.nodes.flatMap((n) => (n.logSide ? [n.logSide] : []));
     const disturbed = (from: number, to: number) => this.schedule.some((f) => f.at <= to && f.until >= from);
     // A command answers within its --wait timeout, plus the CLI's read and publish timeouts.
     const found = logInvariants(this.log, agents, this.cli.runs(), { now: this.nowMs, boundMs: 60_000, appended: this.appended, disturbed });
-    return Object.entries(found).flatMap(([name, v]) => v.map((x) => `${name}: ${x}`));
+    return LOG_INVARIANTS.flatMap((invariant) => found[invariant].map((message) => ({ invariant, message })));
   }
   spawnPing(node: string, epoch: number): void {
     this.queue.push(this.nowMs, { kind: "ping", node, epoch });

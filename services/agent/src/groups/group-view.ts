@@ -17,7 +17,17 @@ export function groupView(snapshot: SnapshotFrom<GroupMachine>): GroupView {
   };
 }
 
+/** Each snapshot's state, worked out once: a snapshot never changes (xstate makes a new one per
+ *  transition), and the controller asks for every machine's state at every decision and payload. */
+const stateOf = new WeakMap<SnapshotFrom<GroupMachine>, GroupState>();
+
 function groupState(snapshot: SnapshotFrom<GroupMachine>): GroupState {
+  let s = stateOf.get(snapshot);
+  if (s === undefined) stateOf.set(snapshot, (s = stateOfSnapshot(snapshot)));
+  return s;
+}
+
+function stateOfSnapshot(snapshot: SnapshotFrom<GroupMachine>): GroupState {
   if (snapshot.matches("running")) return "started";
   if (snapshot.matches("starting")) return "starting";
   if (snapshot.matches("stopping")) return "stopping";
