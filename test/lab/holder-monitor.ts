@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Lab } from "./lab.js";
 import { LabProcess } from "./lab-process.js";
-import { must, run } from "./sh.js";
+import { must, pollUntil, run } from "./sh.js";
 
 export interface HolderChange {
   node: string;
@@ -116,13 +116,8 @@ export class HolderMonitor {
   }
 
   /** Polls (bounded) until `pred` holds; returns whether it did. */
-  async waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-      if (pred()) return true;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return pred();
+  waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+    return pollUntil("", async () => (pred() ? true : undefined), { timeoutMs, intervalMs: 10 }).catch(() => pred());
   }
 
   /** The monitor lines read since `since`, one per line, times relative to it. */

@@ -5,6 +5,7 @@
 // addresses by itself, N seconds after the last renewal at most.
 import { spawn } from "node:child_process";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { runCommand } from "@vigil/resource-agents/exec/run-command";
 import { leaseKey, renewalLine, type LeasedAddress } from "@vigil/resource-agents/ipaddr/address-lease";
 import { stalledPastLease } from "./lease-timing.js";
 import { LAPSES, LAST_GAP_MS, LAST_TICK, type FromLeaseWorker, type LeaseWorkerData, type ToLeaseWorker } from "./lease-protocol.js";
@@ -62,32 +63,18 @@ function tick(): void {
 const DROP_TIMEOUT_MS = 1_000;
 async function removeAll(addresses: readonly LeasedAddress[]): Promise<string[]> {
   const byWrap = new Map<string, LeasedAddress[]>();
-  for (const a of addresses) byWrap.set(a.wrap.join("\0"), [...(byWrap.get(a.wrap.join("\0")) ?? []), a]);
+  for (const a of addresses) byWrap.set(wrapKey(a.wrap), [...(byWrap.get(wrapKey(a.wrap)) ?? []), a]);
   const failures: string[] = [];
   await Promise.all(
     [...byWrap.values()].map(async (list) => {
       await drain(list[0]!.wrap);
       for (const a of list) {
-        const r = await runIp([...a.wrap, "ip", "-4", "address", "del", `${a.ip}/${a.prefix}`, "dev", a.dev]);
+        const r = await runCommand([...a.wrap, "ip", "-4", "address", "del", `${a.ip}/${a.prefix}`, "dev", a.dev], { timeoutMs: DROP_TIMEOUT_MS });
         if (r.code !== 0 && !/Cannot assign requested address|No such device/.test(r.stderr)) failures.push(`${leaseKey(a)}: ${r.stderr.trim().slice(0, 200) || `exit ${r.code}`}`);
       }
     }),
   );
   return failures;
-}
-
-function runIp(argv: readonly string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => child.kill("SIGKILL"), DROP_TIMEOUT_MS);
-    child.on("error", (e) => (stderr += e.message));
-    child.once("close", (code) => {
-      clearTimeout(killer);
-      resolve({ code: code ?? -1, stderr });
-    });
-  });
 }
 
 /** One long-lived `ip -force -batch -` per namespace, fed a line per renewal: no process spawned per
@@ -99,9 +86,11 @@ interface Batch {
   end(): Promise<void>;
 }
 const batches = new Map<string, Batch>();
+/** One batch per namespace: the command prefix it runs behind. */
+const wrapKey = (wrap: readonly string[]) => wrap.join("\0");
 
 function batchFor(wrap: readonly string[]): Batch {
-  const key = wrap.join("\0");
+  const key = wrapKey(wrap);
   const existing = batches.get(key);
   if (existing) return existing;
   const argv = [...wrap, "ip", "-force", "-batch", "-"];
@@ -132,7 +121,7 @@ function batchFor(wrap: readonly string[]): Batch {
 
 /** Ends the namespace's batch (a later renewal starts a new one). */
 function drain(wrap: readonly string[]): Promise<void> {
-  const key = wrap.join("\0");
+  const key = wrapKey(wrap);
   const b = batches.get(key);
   if (!b) return Promise.resolve();
   batches.delete(key);
