@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import { emptyView } from "@vigil/shared/events/cluster-view";
+import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { afterStall, announcesNoQuorum, decideNode, effectivePeers, freshMemory, nodeQuorum, resolveDoubleHolders, type NodeMemory } from "./node-decision.js";
 import { nodeReport, type NodeReport } from "@vigil/shared/heartbeat/node-report";
 import type { LocalGroup, PeerInfo } from "./placement-view.js";
@@ -24,14 +24,25 @@ const peer = (liveness: PeerInfo["liveness"], report: Partial<NodeReport> = {}, 
 function decide(
   self: string,
   peers: Record<string, PeerInfo>,
-  o: { local?: LocalGroup["state"]; memory?: NodeMemory; fencing?: boolean; now?: number; requireFencing?: boolean } = {},
+  o: {
+    local?: LocalGroup["state"];
+    /** Every group's local state, for a cluster of more groups than `web` (`config`). */
+    locals?: Record<string, LocalGroup["state"]>;
+    config?: ClusterConfig;
+    log?: ClusterView;
+    memory?: NodeMemory;
+    fencing?: boolean;
+    now?: number;
+    requireFencing?: boolean;
+  } = {},
 ) {
+  const base = o.config ?? cfg;
   return decideNode({
-    cfg: o.requireFencing ? ({ ...cfg, haCf: { ...cfg.haCf, requireFencing: true } } as ClusterConfig) : cfg,
+    cfg: o.requireFencing ? ({ ...base, haCf: { ...base.haCf, requireFencing: true } } as ClusterConfig) : base,
     self,
     peers: new Map(Object.entries(peers)),
-    local: new Map([["web", { state: o.local ?? "stopped", failcounts: {} }]]),
-    log: emptyView("c"),
+    local: new Map(Object.entries(o.locals ?? { web: o.local ?? "stopped" }).map(([g, state]) => [g, { state, failcounts: {} }])),
+    log: o.log ?? emptyView("c"),
     witness: false,
     now: o.now ?? 10_000,
     startedAt: 0,
@@ -137,23 +148,9 @@ describe("the node decision", () => {
   it("with fencing, a peer that dies after being placed a group (before saying it started it) is fenced first", () => {
     const up = { n2: peer("up", { vouchesFor: ["n1", "n3"] }), n3: peer("up", { vouchesFor: ["n1", "n2"] }) };
     // n1 in standby-like state is simulated by a move: place web on n2 while everyone is alive.
-    const first = decideNode({
-      cfg,
-      self: "n1",
-      peers: new Map(Object.entries(up)),
-      local: new Map([["web", { state: "stopped", failcounts: {} }]]),
-      log: (() => {
-        const v = emptyView("c");
-        v.groups.set("web", { id: "web", preferredNode: "n1", node: null, state: "stopped", resources: [], movedTo: "n2", reason: null, copies: {} });
-        return v;
-      })(),
-      witness: false,
-      now: 10_000,
-      startedAt: 0,
-      failbackStableMs: 1000,
-      fencing: true,
-      memory: { ...freshMemory(), lastQuorum: true, selfUpSince: 0 },
-    });
+    const moved = emptyView("c");
+    moved.groups.set("web", { id: "web", preferredNode: "n1", node: null, state: "stopped", resources: [], movedTo: "n2", reason: null, copies: {} });
+    const first = decide("n1", up, { log: moved, fencing: true });
     expect(first.placement!.placement.web).toBe("n2");
     expect([...(first.memory.placedOn.get("n2") ?? [])]).toEqual(["web"]);
     const after = decide("n1", { n2: peer("dead"), n3: peer("up", { vouchesFor: ["n1"] }) }, { fencing: true, memory: first.memory });
@@ -225,19 +222,7 @@ describe("the node decision", () => {
     log.groups.set("db", { id: "db", preferredNode: "n2", node: null, state: "stopped", resources: [], movedTo: "n1", reason: null, copies: {} });
     const n1 = (choices: Record<string, string>) => peer("up", { vouchesFor: ["n2"], running: ["mail"], inputsSeq: 0, heardInputsSeq: 0, choices });
     const at = (db: LocalGroup["state"], n1Places: Record<string, string>) =>
-      decideNode({
-        cfg: three,
-        self: "n2",
-        peers: new Map(Object.entries({ n1: n1(n1Places), n3: peer("dead") })),
-        local: new Map<string, LocalGroup>([["web", { state: "stopped", failcounts: {} }], ["db", { state: db, failcounts: {} }], ["mail", { state: "stopped", failcounts: {} }]]),
-        log,
-        witness: false,
-        now: 10_000,
-        startedAt: 0,
-        failbackStableMs: 1000,
-        fencing: false,
-        memory: { ...freshMemory(), lastQuorum: true, selfUpSince: 0 },
-      });
+      decide("n2", { n1: n1(n1Places), n3: peer("dead") }, { config: three, log, locals: { web: "stopped", db, mail: "stopped" } });
     const stopping = at("stopping", {});
     expect(stopping.placement!.placement.web).toBe("n1");
     expect(stopping.choices).toEqual({ web: "n1" });
@@ -256,19 +241,7 @@ describe("the node decision", () => {
     ahead.nodes.set("n2", { name: "n2", alive: true, standby: true, unclean: false, generation: 1, since: null });
     ahead.inputsSeq = 34;
     const decideAt = (self: string, log: typeof behind, other: string, report: Partial<NodeReport>) =>
-      decideNode({
-        cfg,
-        self,
-        peers: new Map(Object.entries({ n1: peer("dead", {}, { fenced: true }), [other]: peer("up", { vouchesFor: [self], ...report }) })),
-        local: new Map([["web", { state: "stopped", failcounts: {} }]]),
-        log,
-        witness: false,
-        now: 10_000,
-        startedAt: 0,
-        failbackStableMs: 1000,
-        fencing: true,
-        memory: { ...freshMemory(), lastQuorum: true, selfUpSince: 0 },
-      });
+      decide(self, { n1: peer("dead", {}, { fenced: true }), [other]: peer("up", { vouchesFor: [self], ...report }) }, { log, fencing: true });
     const n2 = decideAt("n2", behind, "n3", { inputsSeq: 34, heardInputsSeq: 34, choices: { web: "n3" } });
     expect(n2.placement!.placement.web).toBe("n2");
     expect(n2.start).toEqual([]);
