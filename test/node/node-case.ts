@@ -1,13 +1,11 @@
 // The shape of a golden node case (test/node/cases/*.yaml): one node's cluster, a short history of
 // what it hears and reads, and the effects expected of it (README.md). Every key is checked: a typo
 // is an error naming the file and the field, never a case that silently tests less.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
 import { z } from "zod";
 import { TIMING_PROFILES, type TimingProfileName } from "@vigil/shared/config/timing-profiles";
 import { VigilEvent } from "@vigil/shared/events/vocabulary";
 import { PEER_LIVENESS } from "@vigil/shared/states";
+import { loadYamlCases, yamlCaseParser } from "../policy/load-cases.js";
 
 const NodeName = z.string().min(1);
 const GroupId = z.string().min(1);
@@ -190,21 +188,6 @@ export interface LoadedCase {
   case: NodeCase;
 }
 
-export function loadNodeCases(dir: string): LoadedCase[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
-    .sort();
-  return files.map((file) => ({ file, case: parseNodeCase(file, readFileSync(join(dir, file), "utf8")) }));
-}
+export const parseNodeCase: (file: string, text: string) => NodeCase = yamlCaseParser(NodeCase, "node case");
 
-export function parseNodeCase(file: string, text: string): NodeCase {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
-  }
-  const parsed = NodeCase.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: not a valid node case:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
+export const loadNodeCases = (dir: string): LoadedCase[] => loadYamlCases(dir, parseNodeCase);
