@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { deferred } from "./scripted-resource.js";
-import { flush, group, MONITOR_TIMEOUT, START_TIMEOUT, started, STOP_TIMEOUT } from "./scripted-group.js";
+import { flush, group, MONITOR_TIMEOUT, START_TIMEOUT, started, STOP_TIMEOUT, type TestGroup } from "./scripted-group.js";
+
+/** A started group is told STOP, and START while `last`'s stop (the first to run) is still under way;
+ *  returns that stop, for the test to end. */
+async function startDuringStop(g: TestGroup, last: string, causes: { stop?: string; start?: string } = {}) {
+  await started(g);
+  const stop = deferred();
+  g.res[last]!.next("stop", stop);
+  g.actor.send({ type: "STOP", ...(causes.stop ? { cause: causes.stop } : {}) });
+  await flush();
+  g.actor.send({ type: "START", ...(causes.start ? { cause: causes.start } : {}) });
+  return stop;
+}
 
 describe("group machine: start and stop order", () => {
   it("starts resources left to right, each only after the one before it runs", async () => {
@@ -274,12 +286,7 @@ describe("group machine: commands while busy", () => {
 
   it("START during stopping lets the stop finish, then starts again left to right", async () => {
     const g = group({ ip: 0, fs: 0 });
-    await started(g);
-    const fsStop = deferred();
-    g.res.fs!.next("stop", fsStop);
-    g.actor.send({ type: "STOP" });
-    await flush();
-    g.actor.send({ type: "START" });
+    const fsStop = await startDuringStop(g, "fs");
     fsStop.resolve({ rc: 0, message: "unmounted" });
     await g.until(() => g.view().state === "started" && g.ops().length === 4);
     expect(g.ops()).toEqual(["stop fs", "stop ip", "start ip", "start fs"]);
@@ -287,12 +294,7 @@ describe("group machine: commands while busy", () => {
 
   it("START during stopping: the stop's notices keep the stop's cause, the start's carry the START's", async () => {
     const g = group({ ip: 0 });
-    await started(g);
-    const ipStop = deferred();
-    g.res.ip!.next("stop", ipStop);
-    g.actor.send({ type: "STOP", cause: "stalled: stopping first" });
-    await flush();
-    g.actor.send({ type: "START", cause: "preferred node n1" });
+    const ipStop = await startDuringStop(g, "ip", { stop: "stalled: stopping first", start: "preferred node n1" });
     ipStop.resolve({ rc: 0, message: "ok" });
     await g.until(() => g.view().state === "started" && g.ops().length === 2);
     const causes = g.notices.map((n) => `${n.type}: ${n.cause}`);
@@ -383,12 +385,7 @@ describe("group machine: a lease in doubt (the node was stalled past it, the con
   it("a START kept from before a stop does not start the group after it while the lease is in doubt", async () => {
     let sound = true;
     const g = group({ ip: 0, fs: 0 }, { leaseSound: () => sound });
-    await started(g);
-    const fsStop = deferred();
-    g.res.fs!.next("stop", fsStop);
-    g.actor.send({ type: "STOP" });
-    await flush();
-    g.actor.send({ type: "START" });
+    const fsStop = await startDuringStop(g, "fs");
     sound = false;
     fsStop.resolve({ rc: 0, message: "unmounted" });
     await g.settledIn("stopped");
