@@ -25,7 +25,13 @@ function stalledNode(meta: ConstructorParameters<typeof ScriptedResource>[2] = {
   const res = new ScriptedResource("r1", calls, meta);
   const { c, events } = testController(cfg, "n1", new Map([["web", [res]]]), { lease: nodeLease });
   const ops = () => calls.map((x) => x.op).filter((op) => op !== "monitor");
-  return { c, events, lease, res, ops };
+  /** The lease worker's verdict is in: one stall of `gapMs` past the lease. */
+  const lapsed = (gapMs: number) => {
+    lease.lastGapMs = gapMs;
+    lease.lapses = 1;
+    lease.unconfirmed = false;
+  };
+  return { c, events, lease, res, ops, lapsed };
 }
 
 /** Every peer up and hearing n1; n1 starts and has started web. */
@@ -41,14 +47,13 @@ async function startedWithPeers(n: ReturnType<typeof stalledNode>): Promise<void
 describe("controller: stall past the lease", () => {
   it("a peer took the group over during the stall: the thawed node stops it and does not start it again until that peer releases it", async () => {
     const node = stalledNode();
-    const { c, events, lease, res, ops } = node;
+    const { c, events, res, ops } = node;
     await startedWithPeers(node);
 
     // Thawed. The stop takes a while; meanwhile n2 (which took web over) and n3 are heard again, hearing n1.
     const stop = deferred();
     res.next("stop", stop);
-    lease.lastGapMs = 3000;
-    lease.lapses = 1;
+    node.lapsed(3000);
     for (const p of ["n2", "n3"]) c.onPeer(p, "late", Date.now());
     c.tick();
     for (let i = 0; i < 100 && !ops().includes("stop"); i++) await tick();
@@ -87,9 +92,7 @@ describe("controller: stall past the lease", () => {
     c.onPeerPayload("n3", nodeReport({ vouchesFor: ["n1", "n2"] }));
 
     // The verdict: stalled 900 ms past the lease. Stop first, then start again (placement still wants it here).
-    lease.lastGapMs = 900;
-    lease.lapses = 1;
-    lease.unconfirmed = false;
+    node.lapsed(900);
     c.tick();
     for (let i = 0; i < 200 && ops().length < 3; i++) await tick();
     expect(ops()).toEqual(["start", "stop", "start"]);
@@ -112,9 +115,7 @@ describe("controller: stall past the lease", () => {
     expect(ops(), "the group recovered in place before the controller decided").toEqual(["start", "stop"]);
 
     // The verdict: a lapse. Stop-first finds it stopped; placement then starts it, not the recovery.
-    lease.lastGapMs = 3000;
-    lease.lapses = 1;
-    lease.unconfirmed = false;
+    node.lapsed(3000);
     c.tick();
     for (let i = 0; i < 200 && ops().length < 3; i++) await tick();
     expect(ops()).toEqual(["start", "stop", "start"]);
