@@ -39,6 +39,7 @@ import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
 import { controllerTickMs, failbackStableMs, leaseTiming, witnessIntervalMs } from "@vigil/shared/config/derived-timing";
 import { configDigest, planReload } from "./cluster/config-reload.js";
 import { stepRejections, type Rejection, type RejectionState } from "./heartbeat/peer-rejections.js";
+import { dropsNews, type DropsReported } from "./heartbeat/drops-report.js";
 import { REJECT_REASON_TEXT } from "@vigil/shared/events/node-alerts";
 
 export const VERSION = "0.1.0";
@@ -68,7 +69,7 @@ export class Agent {
   private localNats: LocalNats | null = null;
   private hb!: HeartbeatService;
   private membership!: MembershipState;
-  private lastDropped = "";
+  private lastDropped: DropsReported = "";
   /** Peers whose packets are rejected for a bad key: the episodes so far, and the open ones. */
   private rejections: RejectionState = {};
   private openRejections: Rejection[] = [];
@@ -476,8 +477,8 @@ export class Agent {
   private reportDrops(): void {
     const counts = this.hb.stats().dropped as Record<string, number>;
     const rejected = this.openRejections;
-    const key = JSON.stringify([counts, rejected]);
-    if (key === this.lastDropped || Object.values(counts).every((n) => n === 0)) return;
+    const key = dropsNews(counts, rejected, this.lastDropped);
+    if (key === null) return;
     this.lastDropped = key;
     this.record("PacketsDropped", { counts, rejected }, "heartbeat packets dropped (totals since start; rejected: peers whose key is wrong now)");
   }
