@@ -1,6 +1,7 @@
 // Seeded fault schedules: which fault, on which nodes, from when until when. A schedule is drawn from
 // its own random stream, so it reads the same whatever the run does, and prints as a short list that
 // says how to replay a failure.
+import { PUBLISH_TIMEOUT_MS } from "@vigil/agent/events/publisher";
 import type { Rng } from "./prng.js";
 import { nodeName, type SimOptions } from "./sim-options.js";
 
@@ -27,7 +28,14 @@ export type Fault =
   /** The stream's store is lost at `at` (the agents make it again and rebuild it). */
   | { kind: "store-wiped"; at: number; until: number }
   /** The node's log reader hangs at `at` (delivers nothing) until its watchdog restarts it. */
-  | { kind: "log-stall"; node: string; at: number; until: number };
+  | { kind: "log-stall"; node: string; at: number; until: number }
+  /** The stream's acks of publishes made in [at, until) take `ms`; from PUBLISH_TIMEOUT_MS on the
+   *  publisher gives up first although the store kept the event (a lost ack: it publishes again). */
+  | { kind: "slow-acks"; ms: number; at: number; until: number }
+  /** kill -9 of the agent alone at `at` (what it configured stays: addresses, mounts), started again
+   *  at `until` on its state dir: it folds on from the snapshot it saved at `savedAt` (none if it
+   *  was not running then, or the stream cannot continue it). */
+  | { kind: "agent-restart"; node: string; savedAt: number; at: number; until: number };
 
 /** Each fault kind as an operator would say it (the table of `npm run sim`). */
 export const FAULT_NAMES: Record<Fault["kind"], string> = {
@@ -41,6 +49,8 @@ export const FAULT_NAMES: Record<Fault["kind"], string> = {
   "log-outage": "log outage",
   "store-wiped": "store wiped",
   "log-stall": "log reader stalled",
+  "slow-acks": "slow acks",
+  "agent-restart": "agent restart",
 };
 
 export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
@@ -64,6 +74,13 @@ export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
         break;
       case "store-wiped":
         faults.push({ kind, at, until: at });
+        break;
+      case "slow-acks":
+        // Half of them past the publisher's timeout: acks lost, events stored once and sent again.
+        faults.push({ kind, ms: round(rng.chance(0.5) ? rng.float(PUBLISH_TIMEOUT_MS, 2 * PUBLISH_TIMEOUT_MS) : rng.float(20, PUBLISH_TIMEOUT_MS)), at, until });
+        break;
+      case "agent-restart":
+        faults.push({ kind, node, savedAt: round(rng.float(0, at)), at, until });
         break;
       case "loss":
       case "random-loss":
@@ -103,6 +120,10 @@ export function describeFault(f: Fault): string {
       return `${f.at} ms store wiped`;
     case "log-stall":
       return `${f.at} ms log stall ${f.node}`;
+    case "slow-acks":
+      return `${when} acks take ${Math.round(f.ms)} ms`;
+    case "agent-restart":
+      return `${when} agent restart ${f.node} (snapshot of ${f.savedAt} ms)`;
     default:
       return `${when} ${f.kind} ${f.node}`;
   }

@@ -3,7 +3,7 @@
 // run them are the same whichever scenario: `--seed S --scenario X` replays one exactly.
 import { TIMING_PROFILES } from "@vigil/shared/config/timing-profiles";
 import { peerLeaseStopBudgetMs, witnessLeaseStopBudgetMs } from "@vigil/shared/config/derived-timing";
-import { defaultOptions, LOG_FAULTS, type FaultKind, type SimOptions } from "./sim-options.js";
+import { AGENT_FAULTS, defaultOptions, LOG_FAULTS, type FaultKind, type SimOptions } from "./sim-options.js";
 import { COMMAND_VERBS } from "./sim-commands.js";
 
 const fast = TIMING_PROFILES.fast;
@@ -34,7 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
     options: (n) => defaultOptions({ nodes: n, groups: n, fencing: true, stopMs: [1, 300], faults: allFaults, freezeMs: [20, 800] }),
   },
   {
-    // The log's faults and the operator's commands at random moments, beside the network's.
+    // The log's and the agent's faults and the operator's commands at random moments, beside the network's.
     name: "log-and-commands",
     nodes: [3, 4, 5],
     options: (n) =>
@@ -43,7 +43,7 @@ export const SCENARIOS: readonly Scenario[] = [
         groups: n,
         fencing: true,
         stopMs: [1, 300],
-        faults: ["link-down", "partition", "crash", ...LOG_FAULTS],
+        faults: ["link-down", "partition", "crash", ...LOG_FAULTS, ...AGENT_FAULTS],
         faultCount: [1, 3],
         commands: COMMAND_VERBS,
         commandCount: [1, 3],

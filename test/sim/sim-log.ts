@@ -236,6 +236,9 @@ export interface AgentLogStep {
   lost: string[];
   /** Readers the watchdog restarted. */
   restarted: number;
+  /** Publishes that failed (the publisher retries them), each as the client said, and whether the
+   *  store kept the event even so (a lost ack). */
+  failed: Array<{ id: string; why: string; stored: number | null }>;
   /** Call poll again at this time (null: nothing is due until something is appended). */
   nextAt: number | null;
 }
@@ -315,7 +318,7 @@ export class SimAgentLog {
   }
 
   poll(now: number): AgentLogStep {
-    const step: AgentLogStep = { applied: [], refolded: false, lost: [], restarted: 0, nextAt: null };
+    const step: AgentLogStep = { applied: [], refolded: false, lost: [], restarted: 0, failed: [], nextAt: null };
     const reachable = this.log.reachable(this.node, now);
     if (reachable && !this.wasReachable) this.reconnectChecks.push({ at: now + CHECK_AFTER_RECONNECT_MS, before: this.fold.target.lastSeq });
     this.wasReachable = reachable;
@@ -329,14 +332,14 @@ export class SimAgentLog {
       this.nextEnsure = now + ENSURE_EVERY_MS;
     }
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      if (!(this.publishStep(now) || this.read(now, step) || this.look(now, reachable, step) || this.rebuild(now, reachable))) break;
+      if (!(this.publishStep(now, step) || this.read(now, step) || this.look(now, reachable, step) || this.rebuild(now, reachable))) break;
     }
     step.nextAt = this.nextAt(now);
     return step;
   }
 
   /** Publisher.run: one publish at a time, the outbox's head; a failure waits publishRetryMs. */
-  private publishStep(now: number): boolean {
+  private publishStep(now: number, step: AgentLogStep): boolean {
     const f = this.inFlight;
     if (f) {
       if (f.result.at > now) return false;
@@ -346,6 +349,7 @@ export class SimAgentLog {
         this.failures = 0;
         this.retryAt = -Infinity;
       } else {
+        step.failed.push({ id: f.id, why: f.result.why, stored: f.result.stored });
         this.failures++;
         this.retryAt = f.result.at + publishRetryMs(this.failures);
       }

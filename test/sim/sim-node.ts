@@ -7,7 +7,7 @@
 // events to the outbox and the follower's newly applied events to the controller, and the
 // controller's log calls, events and the machines' state changes to the simulator's trace.
 import type { ClusterConfig } from "@vigil/shared/config/schemas";
-import { emptyView } from "@vigil/shared/events/cluster-view";
+import { emptyView, type ClusterView } from "@vigil/shared/events/cluster-view";
 import { makeEvent, type VigilEvent } from "@vigil/shared/events/vocabulary";
 import type { Transition } from "@vigil/shared/heartbeat/failure-detector";
 import { initLoop, step, type LoopInput, type LoopPost, type LoopState, type LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
@@ -24,6 +24,7 @@ import { SimResource, simGroupMachine, type ActionHost } from "./sim-resources.j
 import { SimTimers, type TimerKind } from "./sim-timers.js";
 import { SimAgentLog, type RestoreContext, type SimLog } from "./sim-log.js";
 import { configSummary, VERSION } from "@vigil/agent/agent";
+import { serializeView, snapshotFor } from "@vigil/agent/events/view-snapshot";
 import { configDigest } from "@vigil/agent/cluster/config-reload";
 import { peerTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
 import type { WitnessModel } from "./sim-options.js";
@@ -95,6 +96,8 @@ export class SimNode {
   private readonly log: ControllerLog;
   /** The agent's side of the event log; it outlives the agent's lives (the outbox is a file). */
   private agentLog: SimAgentLog | null = null;
+  /** The state dir's view.json: the fold as the agent last saved it (agent.ts saveSnapshot). */
+  private snapshot: string | null = null;
   /** The log's last seq this life's fold must reach before the controller starts (agent.ts waits
    *  for the follower to catch up, at most initdead). */
   private catchUpTo: number | null = null;
@@ -152,6 +155,7 @@ export class SimNode {
     for (const e of s.applied) c.onLogEvent(e);
     if (s.refolded) c.tick();
     for (const why of s.lost) this.host.note(`${this.name} log lost: ${why}`);
+    for (const f of s.failed) this.host.note(`${this.name} publish of ${f.id} failed: ${f.why}${f.stored === null ? "" : ` (stored as #${f.stored}: the ack was lost)`}`);
     if (s.restarted) this.host.note(`${this.name} log reader restarted by the watchdog`);
     if (this.catchUpTo !== null && a.fold.target.lastSeq >= this.catchUpTo) this.startController();
     if (s.nextAt !== null) this.host.pollLog(this.name, this.epoch, s.nextAt);
@@ -262,17 +266,43 @@ export class SimNode {
     this.host.pollLog(this.name, this.epoch, this.host.now());
   }
 
+  /** agent.ts saveSnapshot: the live fold, named by its stream (none while a refold is under way). */
+  saveSnapshot(): void {
+    const a = this.agentLog;
+    const created = a?.fold.streamCreated;
+    if (!a || !created || !this.controller) return;
+    this.snapshot = serializeView(a.live, created);
+    this.host.note(`${this.name} saved its fold's snapshot at #${a.live.lastSeq}`);
+  }
+
+  /** agent.ts loadSnapshot: the saved fold, if NATS answers and the stream as it is can continue it. */
+  private restoredView(now: number): { view: ClusterView; created: string } | null {
+    const log = this.host.log;
+    if (this.snapshot === null) return null;
+    if (!log.reachable(this.name, now) || !log.exists) {
+      this.host.note(`${this.name} ${log.exists ? "cannot reach NATS" : "finds no stream"}: its snapshot waits, it folds from nothing`);
+      return null;
+    }
+    const stream = { created: log.created!, firstSeq: log.entries()[0]?.seq ?? 1, lastSeq: log.lastSeq };
+    const view = snapshotFor(this.snapshot, this.cfg.haCf.cluster, stream);
+    this.host.note(`${this.name} ${view ? `folds on from its snapshot at #${view.lastSeq}` : "cannot continue its snapshot: folds the whole log"}`);
+    return view ? { view, created: stream.created } : null;
+  }
+
   /** HeartbeatService.start resolved: agent.ts opens the outbox and publisher, makes the controller,
    *  announces the node and follows the log; once the fold caught up (or after initdead) it starts
-   *  the witness, then the controller, and ticks it periodically. The fold starts empty (no snapshot). */
+   *  the witness, then the controller, and ticks it periodically. The fold starts from the state
+   *  dir's snapshot when the stream can continue it, else empty. */
   private ready(): void {
     const timers = this.timers!;
     const haCf = this.cfg.haCf;
     const witnessed = haCf.pingNodes.length > 0;
-    const view = emptyView(haCf.cluster);
     const now = this.host.now();
-    if (!this.agentLog) this.agentLog = new SimAgentLog(this.host.log, { node: this.name, view, streamCreated: null, now, restore: () => this.restoreContext() });
-    else this.agentLog.restart(now, view, null);
+    const restored = this.restoredView(now);
+    const view = restored?.view ?? emptyView(haCf.cluster);
+    const created = restored?.created ?? null;
+    if (!this.agentLog) this.agentLog = new SimAgentLog(this.host.log, { node: this.name, view, streamCreated: created, now, restore: () => this.restoreContext() });
+    else this.agentLog.restart(now, view, created);
     this.membership = { self: this.name, alive: new Set() };
     const record: ControllerDeps["record"] = (type, body, cause) => {
       const e = makeEvent(type, body, { id: this.nextId(), node: this.name, time: this.host.now(), cause });

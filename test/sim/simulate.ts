@@ -69,7 +69,10 @@ type SimEvent =
   /** A fence agent run by `fencer` (in its life `epoch`) ends: the victim is powered off. */
   | { kind: "fenced"; fencer: string; epoch: number; victim: string; done: (r: FenceResult) => void }
   | { kind: "fault"; fault: Fault; begin: boolean }
-  | { kind: "boot"; node: string; token: number };
+  /** `keep`: the agent alone starts again (its host kept what it configured); else the host boots. */
+  | { kind: "boot"; node: string; token: number; keep?: boolean }
+  /** The agent saves its fold's snapshot (agent.ts's stats timer). */
+  | { kind: "save"; node: string };
 
 /** Virtual time after which a run stops whatever happens, and a bound on events (a decision that
  *  woke itself forever at one instant would never advance the clock): every loop is bounded. */
@@ -79,7 +82,7 @@ const AUTO_FAILBACK: readonly AutoFailback[] = ["on", "off", "legacy"];
 /** After a log fault, time for the agents to find it (the watchdog looks every CHECK_EVERY_MS, 1.5 s
  *  after a reconnect), rebuild and republish before the run is judged settled. */
 const LOG_HEAL_MS = 10_000;
-const isLogFault = (f: Fault) => f.kind === "log-outage" || f.kind === "store-wiped" || f.kind === "log-stall";
+const isLogFault = (f: Fault) => f.kind === "log-outage" || f.kind === "store-wiped" || f.kind === "log-stall" || f.kind === "slow-acks";
 
 export function simulate(o: SimOptions, seed: number, over: { schedule?: Fault[] } = {}): RunResult {
   return new Simulation(o, seed, over.schedule).run();
@@ -169,6 +172,7 @@ class Simulation implements NodeHost {
   run(): RunResult {
     for (const n of this.nodes) this.queue.push(this.rng.float(0, this.o.timing.keepaliveMs), { kind: "boot", node: n.name, token: 0 });
     for (const f of this.schedule) {
+      if (f.kind === "agent-restart") this.queue.push(f.savedAt, { kind: "save", node: f.node });
       this.queue.push(f.at, { kind: "fault", fault: f, begin: true });
       this.queue.push(f.until, { kind: "fault", fault: f, begin: false });
       this.quietFrom = Math.max(this.quietFrom, f.until + (isLogFault(f) ? LOG_HEAL_MS : 0));
@@ -226,7 +230,13 @@ class Simulation implements NodeHost {
       case "fault":
         return e.begin ? this.beginFault(e.fault) : this.endFault(e.fault);
       case "boot":
-        return this.boot(e.node, e.token);
+        return this.boot(e.node, e.token, e.keep ?? false);
+      case "save": {
+        // A stopped agent's stats timer waits with it; a dead one saves nothing.
+        const node = this.byName.get(e.node)!;
+        if (node.up && !node.frozen) node.saveSnapshot();
+        return;
+      }
       case "ping":
         return this.ping(e);
       case "fenced":
@@ -312,16 +322,19 @@ class Simulation implements NodeHost {
     if (f.kind === "freeze") {
       const node = this.byName.get(f.node)!;
       if (node.up) node.frozen = true;
-    } else if (f.kind === "crash") {
+    } else if (f.kind === "crash" || f.kind === "agent-restart") {
       const node = this.byName.get(f.node)!;
       node.up = false;
       node.frozen = false;
       node.epoch++;
       node.kill();
       this.deferred.set(node.name, []);
-      // Its resources stay where they are (kill -9 leaves addresses and mounts) until a fence or a boot.
+      // Its resources stay where they are (kill -9 leaves addresses and mounts) until a fence or a
+      // boot; an agent started again on a host that kept running finds them there.
       const token = this.nextBoot(node.name);
-      this.queue.push(f.until, { kind: "boot", node: node.name, token });
+      this.queue.push(f.until, { kind: "boot", node: node.name, token, keep: f.kind === "agent-restart" });
+    } else if (f.kind === "slow-acks") {
+      this.log.slowAcks(f.at, f.until, f.ms);
     } else if (f.kind === "log-outage") {
       this.log.outage(f.at, f.until, f.nodes ?? undefined);
       this.wakeLogs();
@@ -341,7 +354,7 @@ class Simulation implements NodeHost {
   private endFault(f: Fault): void {
     this.note(`fault ends: ${describeFault(f)}`);
     if (f.kind === "freeze") this.thaw(this.byName.get(f.node)!);
-    else if (f.kind !== "crash" && !isLogFault(f)) this.net.end(f);
+    else if (f.kind !== "crash" && f.kind !== "agent-restart" && !isLogFault(f)) this.net.end(f);
   }
 
   /** SIGCONT. Node runs an event loop's timers before it polls for I/O, and setImmediate callbacks
@@ -371,16 +384,16 @@ class Simulation implements NodeHost {
     for (const e of order) if (node.up && !node.frozen) this.handle(node, e);
   }
 
-  private boot(name: string, token: number): void {
+  private boot(name: string, token: number, keep: boolean): void {
     const node = this.byName.get(name)!;
     if ((this.bootToken.get(name) ?? 0) !== token) return;
     if (node.up && token !== 0) return;
     // A host that boots holds nothing: addresses and mounts did not survive the power cycle.
-    node.wipe();
+    if (!keep) node.wipe();
     this.deferred.set(name, []);
     // The loop opens (a probe, the listen); at its end the agent makes and starts the controller.
     node.boot(this.heartbeatIo(node));
-    this.note(`${name} boots (generation ${node.generation})`);
+    this.note(`${name} ${keep ? "agent starts again" : "boots"} (generation ${node.generation})`);
     this.quietFrom = Math.max(this.quietFrom, this.nowMs);
   }
 

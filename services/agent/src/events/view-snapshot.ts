@@ -70,13 +70,20 @@ export function saveViewSnapshot(path: string, v: ClusterView, streamCreated: st
 }
 
 /** The snapshot, if there is one for this cluster and this stream (its creation time, first..last seq) can continue it. */
-export function loadViewSnapshot(
-  path: string,
-  cluster: string,
-  stream: { created: string; firstSeq: number; lastSeq: number },
-): ClusterView | null {
-  if (!existsSync(path)) return null;
-  const s = deserializeView(readFileSync(path, "utf8"), cluster);
+export function loadViewSnapshot(path: string, cluster: string, stream: StreamSpan): ClusterView | null {
+  return existsSync(path) ? snapshotFor(readFileSync(path, "utf8"), cluster, stream) : null;
+}
+
+/** The stream as its info reports it now. */
+export interface StreamSpan {
+  created: string;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** A snapshot's fold, if it is one of `cluster` that the stream as it is now can continue. Pure. */
+export function snapshotFor(text: string, cluster: string, stream: StreamSpan): ClusterView | null {
+  const s = deserializeView(text, cluster);
   if (!s) return null;
   // Another stream (a store wiped and the stream made again, however long it has grown since).
   if (s.streamCreated !== stream.created) return null;
