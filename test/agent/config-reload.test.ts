@@ -3,12 +3,13 @@
 // changed and what waits for a restart (timing), and `vigil status` shows the configured groups as
 // the latest ConfigLoaded lists them (a removed group leaves and cannot be moved).
 import { existsSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { LoopbackCluster } from "./loopback-cluster.js";
 
 let c: LoopbackCluster | undefined;
-afterAll(async () => {
+afterEach(async () => {
   await c?.destroy();
+  c = undefined;
 });
 
 describe("SIGHUP with a valid change", () => {
@@ -67,4 +68,31 @@ describe("SIGHUP with a valid change", () => {
       await cl.stop("n1");
     }
   }, 60_000);
+
+  it("with NATS away at start: the agent starts without it after initdead, a SIGHUP while it starts is not lost, and once NATS answers the log gets everything and commands are carried out", async () => {
+    const cl = (c = await LoopbackCluster.create({ cluster: "reload-early", nodes: ["n1"], haresources: "n1 group=web Dummy::STATE(web)\n", extra: ["initdead 3"] }));
+    const [web, api] = ["web", "api"].map((g) => cl.dummyState(g, "n1")) as [string, string];
+    await cl.nats.kill();
+    const agent = cl.start("n1");
+    try {
+      await cl.until("the agent is connecting to NATS", () => agent.stderr().includes("connecting to NATS"), 15_000);
+      expect(agent.stderr()).not.toMatch(/NATS does not answer/);
+      cl.writeConfig("n1", { extra: ["initdead 3"], haresources: "n1 group=web Dummy::STATE(web)\nn1 group=api Dummy::STATE(api)\n" });
+      cl.signal("n1", "SIGHUP");
+      await cl.until("the agent started without NATS", () => agent.stderr().includes("NATS does not answer: starting without the event log"), 15_000);
+      await cl.until("the agent read the files again once started", () => agent.stderr().includes("SIGHUP came while starting"), 15_000);
+      await cl.until("web, and api (added by the reload), started without NATS", () => existsSync(web) && existsSync(api), 15_000);
+
+      await cl.nats.restart();
+      await cl.until("the agent's events reached the log", () => cl.events("ConfigLoaded").find((e) => Array.isArray(e.changes) && (e.changes as string[]).includes("group api added")), 20_000);
+      expect(cl.events("AgentStarted").map((e) => e.node)).toEqual(["n1"]);
+      const standby = cl.vigil(["node", "standby", "n1", "--wait", "--timeout", "20s"]);
+      expect(standby.status, standby.stderr + standby.stdout).toBe(0);
+      await cl.until("web and api stopped for the standby", () => !existsSync(web) && !existsSync(api), 15_000);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- agent stderr ---\n${agent.stderr().slice(-4000)}`);
+    } finally {
+      await cl.stop("n1");
+    }
+  }, 90_000);
 });

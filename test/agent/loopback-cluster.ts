@@ -113,13 +113,14 @@ export class LoopbackCluster {
 
   /** Starts NODE's agent (again, after a stop): with this cluster's NATS, or with none given
    *  (`nats: false`: the agent starts its own local nats-server). */
-  start(node: string, o: { nats?: boolean; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
+  /** `natsUrl`: another server than the cluster's (one that does not answer, say). */
+  start(node: string, o: { nats?: boolean; natsUrl?: string; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
     return this.startAs(node, node, this.configDir(node), this.stateDir(node), o);
   }
 
   /** An agent for `node` from another config and state dir, tracked (stop, signal, logs) as `key`. */
-  startAs(key: string, node: string, configDir: string, stateDir: string, o: { nats?: boolean; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
-    const natsArgs = o.nats === false ? [] : ["--nats", this.nats.url];
+  startAs(key: string, node: string, configDir: string, stateDir: string, o: { nats?: boolean; natsUrl?: string; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
+    const natsArgs = o.nats === false ? [] : ["--nats", o.natsUrl ?? this.nats.url];
     const c = spawn(process.execPath, [VIGIL, "agent", "--config", configDir, "--node", node, ...natsArgs, "--state-dir", stateDir], {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, VIGIL_NATS: "", ...o.env },

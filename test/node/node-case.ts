@@ -15,6 +15,7 @@ const Ms = z.number().nonnegative();
 const Report = z.strictObject({
   running: z.array(GroupId).default([]),
   blocked: z.array(GroupId).default([]),
+  probing: z.array(GroupId).default([]),
   fenced: z.array(z.strictObject({ node: NodeName, generation: z.number().int().nullable() })).default([]),
   /** Required: whom the peer hears within warntime (null: an agent from before mutual quorum). */
   vouchesFor: z.array(NodeName).nullable(),
@@ -28,6 +29,7 @@ const Report = z.strictObject({
 const SentReport = z.strictObject({
   running: z.array(GroupId).optional(),
   blocked: z.array(GroupId).optional(),
+  probing: z.array(GroupId).optional(),
   vouchesFor: z.array(NodeName).optional(),
   hears: z.array(NodeName).optional(),
   peersRunning: z.record(NodeName, z.array(GroupId)).optional(),

@@ -23,8 +23,7 @@ import type { ResourceOp } from "@vigil/agent/groups/group-context";
 import { groupView } from "@vigil/agent/groups/group-view";
 import { loopInput, screenDecoded } from "@vigil/agent/heartbeat/receive-filter";
 import { peerTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
-import { configSummary } from "@vigil/agent/agent";
-import { configDigest } from "@vigil/agent/cluster/config-reload";
+import { configLoadedBody } from "@vigil/agent/cluster/sighup";
 import { EventQueue } from "../sim/event-queue.js";
 import { SimResource, simGroupMachine, type ActionHost } from "../sim/sim-resources.js";
 import { SimTimers } from "../sim/sim-timers.js";
@@ -267,7 +266,7 @@ class CaseRunner implements ActionHost {
    *  this node's ConfigLoaded, then what the history gives), the announce, the start and the
    *  periodic tick. */
   private ready(): void {
-    const config = makeEvent("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, { id: this.nextId(), node: this.self, time: this.now, cause: "configuration read" });
+    const config = makeEvent("ConfigLoaded", configLoadedBody(this.cfg), { id: this.nextId(), node: this.self, time: this.now, cause: "configuration read" });
     this.recorded(config);
     applyEvent(this.view, config, ++this.logSeq);
     // An info line about an event restates the record (as test/sim's trace leaves it out).

@@ -3,7 +3,8 @@
 // says how to replay a failure.
 import { PUBLISH_TIMEOUT_MS } from "@vigil/agent/events/publisher";
 import type { Rng } from "./prng.js";
-import { nodeName, type SimOptions } from "./sim-options.js";
+import type { AutoFailback } from "@vigil/shared/config/schemas";
+import { groupName, nodeName, type SimOptions } from "./sim-options.js";
 
 export type Fault =
   /** The node's only link is down: it neither sends nor hears anything (nor reaches the witness). */
@@ -35,7 +36,23 @@ export type Fault =
   /** kill -9 of the agent alone at `at` (what it configured stays: addresses, mounts), started again
    *  at `until` on its state dir: it folds on from the snapshot it saved at `savedAt` (none if it
    *  was not running then, or the stream cannot continue it). */
-  | { kind: "agent-restart"; node: string; savedAt: number; at: number; until: number };
+  | { kind: "agent-restart"; node: string; savedAt: number; at: number; until: number }
+  /** The operator edits ha.cf or haresources and sends SIGHUP to every node in turn (`steps`); a node
+   *  down then reads the new files when it starts. */
+  | { kind: "config-reload"; change: ConfigChange; steps: Array<{ node: string; at: number }>; at: number; until: number };
+
+/** What the operator changed in the files. */
+export type ConfigChange =
+  | { kind: "auto-failback"; to: AutoFailback }
+  | { kind: "add-group"; preferred: string }
+  | { kind: "remove-group"; group: string }
+  /** A mistake in the files: every node refuses them and keeps its last good configuration (the
+   *  operator puts the old files back before anything restarts). */
+  | { kind: "typo" }
+  | { kind: "unchanged" };
+
+const CHANGES: readonly ConfigChange["kind"][] = ["auto-failback", "add-group", "remove-group", "typo", "unchanged"];
+const AUTO_FAILBACKS: readonly AutoFailback[] = ["on", "off", "legacy"];
 
 /** Each fault kind as an operator would say it (the table of `npm run sim`). */
 export const FAULT_NAMES: Record<Fault["kind"], string> = {
@@ -51,6 +68,7 @@ export const FAULT_NAMES: Record<Fault["kind"], string> = {
   "log-stall": "log reader stalled",
   "slow-acks": "slow acks",
   "agent-restart": "agent restart",
+  "config-reload": "config reload",
 };
 
 export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
@@ -82,6 +100,20 @@ export function drawSchedule(o: SimOptions, rng: Rng): Fault[] {
       case "agent-restart":
         faults.push({ kind, node, savedAt: round(rng.float(0, at)), at, until });
         break;
+      case "config-reload": {
+        const c = rng.pick(CHANGES);
+        const change: ConfigChange =
+          c === "auto-failback"
+            ? { kind: c, to: rng.pick(AUTO_FAILBACKS) }
+            : c === "add-group"
+              ? { kind: c, preferred: node }
+              : c === "remove-group"
+                ? { kind: c, group: groupName(rng.int(0, o.groups - 1)) }
+                : { kind: c };
+        const steps = shuffle(nodes, rng).map((n) => ({ node: n, at: round(at + rng.float(0, until - at)) }));
+        faults.push({ kind, change, steps: steps.sort((a, b) => a.at - b.at), at, until });
+        break;
+      }
       case "loss":
       case "random-loss":
         faults.push({ kind, node, rate: round(rng.float(o.lossRate[0], o.lossRate[1])), at, until });
@@ -124,8 +156,23 @@ export function describeFault(f: Fault): string {
       return `${when} acks take ${Math.round(f.ms)} ms`;
     case "agent-restart":
       return `${when} agent restart ${f.node} (snapshot of ${f.savedAt} ms)`;
+    case "config-reload":
+      return `${when} config reload: ${describeChange(f.change)}, SIGHUP to ${f.steps.map((s) => `${s.node}@${Math.round(s.at)}`).join(" ")}`;
     default:
       return `${when} ${f.kind} ${f.node}`;
+  }
+}
+
+function describeChange(c: ConfigChange): string {
+  switch (c.kind) {
+    case "auto-failback":
+      return `auto_failback ${c.to}`;
+    case "add-group":
+      return `a group added on ${c.preferred}`;
+    case "remove-group":
+      return `${c.group} removed`;
+    default:
+      return c.kind;
   }
 }
 

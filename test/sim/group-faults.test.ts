@@ -118,19 +118,15 @@ describe("Invariant 1 with misbehaving resources (fencing, every fault)", () => 
     expect(e.violations.map((r) => r.seed)).toEqual([]);
   });
 
-  it("seed 47: a START that reached n3's group while it probed is taken back when n2 turns out to hold it", () => {
-    // Found here: in `probing` START set only `probeRun`, the goal stayed "stopped", so the controller
-    // (which sends STOP only when the goal is not stopped) never sent the STOP, and n3 started g3 when
-    // its probe timed out, while n2 held it (two holders at 600 ms). The probe's START/STOP set the goal now.
+  it("seed 47: no start of g3 while a peer is still probing it (once: two holders when a START reached a probing machine)", () => {
+    // Found here: n3's START reached its own g3 while that probed, and in `probing` START set only
+    // `probeRun`: the goal stayed "stopped", the controller never sent the STOP, and n3 started g3 when
+    // its probe timed out, while n2 held it (two holders at 600 ms). The probe's START/STOP set the goal
+    // now (group-probe.test.ts, "told to run while probing and then not"), and a start waits for every
+    // peer's probe of the group (start-agreement.ts probeWait): the run now takes another path.
     const r = simulate(flakyOptions(), 47);
     expect(r.violation, describeRun(r)).toBeNull();
-    const start = lineOf(r, /n3 g3 stopped\/stopped → starting\/started: preferred node n3/);
-    expect(start).toBeGreaterThan(0);
-    expect(lineOf(r, /n3 g3 starting\/started → stopped\/stopped: n2 holds g3 too/, start)).toBeGreaterThan(start);
-    // …and is not started there again while n2 holds it (a later failback or in-place recovery may).
-    const released = lineOf(r, /n2 g3 stopping → stopped/, start);
-    const again = lineOf(r, /n3 g3 (stopping|stopped) → starting/, start);
-    expect(again === -1 || (released > 0 && again > released), describeRun(r)).toBe(true);
+    expect(r.trace.filter((l) => / g3 start waits: n\d has not yet probed g3/.test(l)).length, describeRun(r)).toBeGreaterThan(0);
   });
 });
 

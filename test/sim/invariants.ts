@@ -34,8 +34,9 @@ export function doubleHoldings(nodes: readonly SimNode[], groups: readonly strin
   return out;
 }
 
-/** What is wrong with a cluster that should have settled; empty when all is well. */
-export function settleProblems(nodes: readonly SimNode[], groups: readonly string[]): string[] {
+/** What is wrong with a cluster that should have settled; empty when all is well. `removed`: groups
+ *  taken out of the configuration, which no node may hold any more. */
+export function settleProblems(nodes: readonly SimNode[], groups: readonly string[], removed: readonly string[] = []): string[] {
   const problems: string[] = [];
   const down = nodes.filter((n) => !n.up || n.frozen).map((n) => n.name);
   if (down.length) return [`nodes not running: ${down.join(", ")}`];
@@ -58,6 +59,10 @@ export function settleProblems(nodes: readonly SimNode[], groups: readonly strin
     if (busy.length) problems.push(`${group} still starting/stopping on ${busy.join(", ")}`);
     if (started.length !== 1) problems.push(`${group} runs on ${started.length ? started.join(", ") : "no node"}`);
     else if (want !== started[0]) problems.push(`${group} runs on ${started[0]} but the policy places it on ${want ?? "nowhere"}`);
+  }
+  for (const group of removed) {
+    const still = nodes.filter((n) => n.holds(group) || n.groupState(group) !== "stopped").map((n) => n.name);
+    if (still.length) problems.push(`${group} was removed from haresources but is still on ${still.join(", ")}`);
   }
   return problems;
 }

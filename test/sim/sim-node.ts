@@ -23,9 +23,9 @@ import type { AgentMetadata } from "@vigil/resource-agents/agent-interface";
 import { SimResource, simGroupMachine, type ActionHost } from "./sim-resources.js";
 import { SimTimers, type TimerKind } from "./sim-timers.js";
 import { SimAgentLog, type RestoreContext, type SimLog } from "./sim-log.js";
-import { configSummary, VERSION } from "@vigil/agent/agent";
+import { VERSION } from "@vigil/agent/agent";
 import { serializeView, snapshotFor } from "@vigil/agent/events/view-snapshot";
-import { configDigest } from "@vigil/agent/cluster/config-reload";
+import { configLoadedBody, decideReload, REJECTED_CAUSE, reloadedEvent, type ReadConfig } from "@vigil/agent/cluster/sighup";
 import { peerTransition, type MembershipState } from "@vigil/agent/membership/membership-events";
 import type { WitnessModel } from "./sim-options.js";
 
@@ -107,19 +107,60 @@ export class SimNode {
   /** What the edge's sender checks know of this life (made once per generation, not per packet). */
   private edge: { self: string; generation: number; cluster: string; nodes: ReadonlySet<string> } | null = null;
 
+  /** What this life runs with (a SIGHUP changes it), the files as it last read them, and the files
+   *  on the host now (what the next life reads). */
+  private cfg: ClusterConfig;
+  private lastRead: ClusterConfig;
+  private disk: ClusterConfig;
+  /** A SIGHUP that came while the agent was starting: read once it has started (agent.ts runAgent). */
+  private hupWhileStarting = false;
+
   constructor(
     readonly name: string,
-    private readonly cfg: ClusterConfig,
+    cfg: ClusterConfig,
     private readonly host: NodeHost,
-    meta: AgentMetadata,
+    private readonly meta: AgentMetadata,
   ) {
-    for (const g of cfg.groups) this.resources.set(g.id, g.resources.map((r) => new SimResource(r.id, name, g.id, meta, host)));
+    this.cfg = this.lastRead = this.disk = cfg;
+    this.addResources(cfg);
     const line = (level: string) => (fields: object, msg: string) => {
       // An info line about an event restates what logged() traces already.
       if (level === "info" && "event" in fields) return;
       this.host.note(`${this.name} ${level === "info" ? "" : `${level}: `}${msg}`);
     };
     this.log = { info: line("info"), warn: line("warn"), error: line("error") };
+  }
+
+  /** Resources for the groups of `cfg` this host has none of yet (the host's state of each). */
+  private addResources(cfg: ClusterConfig, fresh: ReadonlySet<string> = new Set()): void {
+    for (const g of cfg.groups)
+      if (!this.resources.has(g.id) || fresh.has(g.id)) this.resources.set(g.id, g.resources.map((r) => new SimResource(r.id, this.name, g.id, this.meta, this.host)));
+  }
+
+  /** The operator put new files on this host. */
+  setDisk(cfg: ClusterConfig): void {
+    this.disk = cfg;
+  }
+
+  /** SIGHUP: agent.ts reload() with what the files say (decideReload), the resources of added and
+   *  redefined groups built from the simulator's, and the controller reconfigured. */
+  sighup(read: ReadConfig): void {
+    const c = this.controller;
+    if (!c || this.catchUpTo !== null) {
+      this.hupWhileStarting = true;
+      return;
+    }
+    const d = decideReload(read, this.lastRead, this.cfg, c.groupsActiveHere());
+    if (d.kind === "unchanged") return this.host.note(`${this.name} configuration unchanged`);
+    if (d.kind === "rejected") return void this.record!("ConfigRejected", { errors: d.errors }, REJECTED_CAUSE);
+    const fresh = new Set(d.build.groups.map((g) => g.id));
+    this.addResources(d.build, fresh);
+    this.lastRead = d.next;
+    this.cfg = d.plan.effective;
+    void c.reconfigure(d.plan.effective, this.resources, d.plan);
+    for (const p of d.plan.pending) this.host.note(`${this.name} warn: ${p}`);
+    const e = reloadedEvent(d.plan, d.next.dir);
+    this.record!("ConfigLoaded", e.body, e.cause);
   }
 
   /** The agent's process ends (crash, power-off): its machines and the actions they run end with it;
@@ -181,7 +222,7 @@ export class SimNode {
    *  succeeded); a crashed agent's resources, and one whose stop failed or hung, stay until a power
    *  cycle. What the machine believes (a failed probe's `stopping`) holds nothing by itself. */
   holds(group: string): boolean {
-    return this.resources.get(group)!.some((r) => r.holds);
+    return this.resources.get(group)?.some((r) => r.holds) ?? false;
   }
 
   /** Each resource's failcount in this life's machine. */
@@ -205,6 +246,10 @@ export class SimNode {
    *  own. The listen before announcing takes no time here (one agent per name), but runs. */
   boot(io: HeartbeatIo): void {
     this.kill();
+    // A new process reads the files as they are now.
+    this.cfg = this.lastRead = this.disk;
+    this.addResources(this.cfg);
+    this.hupWhileStarting = false;
     this.generation++;
     this.up = true;
     this.frozen = false;
@@ -312,7 +357,7 @@ export class SimNode {
     this.record = record;
     // The agent's own first words (the fold learns the groups from ConfigLoaded).
     record("AgentStarted", { generation: this.generation, version: VERSION, pid: 1000 + this.generation }, "agent started");
-    record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
+    record("ConfigLoaded", configLoadedBody(this.cfg), `configuration read from ${this.cfg.dir}`);
     this.controller = new Controller({
       cfg: this.cfg,
       self: this.name,
@@ -353,6 +398,11 @@ export class SimNode {
     }
     this.controller.start();
     timers.interval(() => this.controller?.tick(), Math.max(250, haCf.keepaliveMs));
+    if (this.hupWhileStarting) {
+      this.hupWhileStarting = false;
+      this.host.note(`${this.name} SIGHUP came while starting: reading the configuration again`);
+      this.sighup({ ok: true, value: this.disk });
+    }
   }
 
   /** A group machine the controller started: its state is kept for the invariants and its changes
@@ -379,7 +429,7 @@ export class SimNode {
     const q = this.controller?.liveView().quorum;
     return {
       generation: this.generation,
-      config: { ...configSummary(this.cfg), digest: configDigest(this.cfg) },
+      config: configLoadedBody(this.cfg),
       ...(q ? { membership: { members: q.members, quorum: q.has, reason: q.reason } } : {}),
       nextId: () => this.nextId(),
     };

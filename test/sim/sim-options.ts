@@ -7,14 +7,15 @@ import type { CommandVerb } from "./sim-commands.js";
 
 export type Range = readonly [min: number, max: number];
 
-export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash" | "agent-restart" | LogFaultKind;
+export type FaultKind = "link-down" | "partition" | "one-way" | "loss" | "random-loss" | "freeze" | "crash" | "agent-restart" | "config-reload" | LogFaultKind;
 /** Faults of the event log (sim-log.ts): NATS unreachable (for everyone or one node), the store
  *  wiped, one agent's log reader hung until its watchdog restarts it. */
 export type LogFaultKind = "log-outage" | "store-wiped" | "log-stall" | "slow-acks";
 export const LOG_FAULTS: readonly LogFaultKind[] = ["log-outage", "store-wiped", "log-stall"];
 /** The faults of an agent's life beside its host's: acks that come late or never, an agent killed
- *  and started again on its state dir. (Not in LOG_FAULTS: seeds drawn from that list replay as before.) */
-export const AGENT_FAULTS: readonly FaultKind[] = ["slow-acks", "agent-restart"];
+ *  and started again on its state dir, a configuration changed under it (SIGHUP). (Not in
+ *  LOG_FAULTS: seeds drawn from that list replay as before.) */
+export const AGENT_FAULTS: readonly FaultKind[] = ["slow-acks", "agent-restart", "config-reload"];
 
 /** How a two-node cluster's witness behaves (DESIGN: a ping node or the NATS cluster).
  *  `ideal`: reachable exactly while the node's link is up. `ping`: the production PingWitness on the

@@ -2,9 +2,10 @@
 // group actions, fences and faults are events in one queue; every duration and every lost packet
 // comes from the seed, so a seed replays a run exactly (TigerBeetle/FoundationDB style).
 import { controllerTickMs, failbackStableMs, witnessIntervalMs } from "@vigil/shared/config/derived-timing";
-import type { AutoFailback } from "@vigil/shared/config/schemas";
+import type { AutoFailback, ClusterConfig } from "@vigil/shared/config/schemas";
+import type { ReadConfig } from "@vigil/agent/cluster/sighup";
 import { EventQueue } from "./event-queue.js";
-import { describeFault, drawSchedule, type Fault } from "./fault-schedule.js";
+import { describeFault, drawSchedule, type ConfigChange, type Fault } from "./fault-schedule.js";
 import { describeProblem, doubleHoldings, settleProblems, type DoubleHolding, type RunProblem } from "./invariants.js";
 import { Network } from "./network.js";
 import { createRng, type Rng } from "./prng.js";
@@ -72,7 +73,9 @@ type SimEvent =
   /** `keep`: the agent alone starts again (its host kept what it configured); else the host boots. */
   | { kind: "boot"; node: string; token: number; keep?: boolean }
   /** The agent saves its fold's snapshot (agent.ts's stats timer). */
-  | { kind: "save"; node: string };
+  | { kind: "save"; node: string }
+  /** The operator has put `disk` on the node and sends SIGHUP; the agent reads `read`. */
+  | { kind: "sighup"; node: string; disk: ClusterConfig; read: ReadConfig };
 
 /** Virtual time after which a run stops whatever happens, and a bound on events (a decision that
  *  woke itself forever at one instant would never advance the clock): every loop is bounded. */
@@ -113,8 +116,11 @@ class Simulation implements NodeHost {
   private readonly net: Network;
   private readonly nodes: SimNode[];
   private readonly byName: Map<string, SimNode>;
+  /** Every group ever configured (config reloads add some). */
   private readonly groupIds: string[];
-  private readonly cfg;
+  private readonly cfg: ClusterConfig;
+  /** The files as the operator last edited them (what a node reads at its next SIGHUP or start). */
+  private file: ClusterConfig;
   private readonly autoFailback: AutoFailback;
   private readonly schedule: Fault[];
   /** The ping child's interval, as agent.ts starts the witness: max(20, keepalive/2). */
@@ -166,6 +172,7 @@ class Simulation implements NodeHost {
     this.nodes = this.cfg.haCf.nodes.map((n) => new SimNode(n, this.cfg, this, meta));
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
     this.groupIds = this.cfg.groups.map((g) => g.id);
+    this.file = this.cfg;
     this.pingEvery = Math.max(20, Math.floor(o.timing.keepaliveMs / 2));
   }
 
@@ -204,7 +211,9 @@ class Simulation implements NodeHost {
       }
     }
     this.nowMs = Math.min(this.quietFrom + this.o.settleMs, HARD_LIMIT_MS);
-    const unsettled: RunProblem[] = settleProblems(this.nodes, this.groupIds).map((message) => ({ invariant: "settles", message }));
+    const configured = this.file.groups.map((g) => g.id);
+    const removed = this.groupIds.filter((g) => !configured.includes(g));
+    const unsettled: RunProblem[] = settleProblems(this.nodes, configured, removed).map((message) => ({ invariant: "settles", message }));
     if (!unsettled.length) unsettled.push(...this.logProblems());
     if (events >= MAX_EVENTS) unsettled.push({ invariant: "settles", message: `the run hit the ${MAX_EVENTS}-event bound at ${round(this.nowMs)} ms` });
     return {
@@ -236,6 +245,13 @@ class Simulation implements NodeHost {
         const node = this.byName.get(e.node)!;
         if (node.up && !node.frozen) node.saveSnapshot();
         return;
+      }
+      case "sighup": {
+        const node = this.byName.get(e.node)!;
+        node.setDisk(e.disk);
+        if (!node.up) return; // it reads the new files when it starts
+        if (node.frozen) return void this.deferred.get(node.name)!.push(e);
+        return this.handle(node, e);
       }
       case "ping":
         return this.ping(e);
@@ -291,6 +307,8 @@ class Simulation implements NodeHost {
       }
       case "fenced":
         return e.done({ ok: true, rc: 0, message: `simulated power-off of ${e.victim}` });
+      case "sighup":
+        return node.sighup(e.read);
       default:
         return;
     }
@@ -335,6 +353,9 @@ class Simulation implements NodeHost {
       this.queue.push(f.until, { kind: "boot", node: node.name, token, keep: f.kind === "agent-restart" });
     } else if (f.kind === "slow-acks") {
       this.log.slowAcks(f.at, f.until, f.ms);
+    } else if (f.kind === "config-reload") {
+      const { disk, read } = this.edit(f.change);
+      for (const s of f.steps) this.queue.push(s.at, { kind: "sighup", node: s.node, disk, read });
     } else if (f.kind === "log-outage") {
       this.log.outage(f.at, f.until, f.nodes ?? undefined);
       this.wakeLogs();
@@ -346,6 +367,37 @@ class Simulation implements NodeHost {
     } else this.net.begin(f);
   }
 
+  /** The operator's edit of the files every node has: what each node will have on disk, and what
+   *  it reads on SIGHUP (a typo is refused, and the old files go back). */
+  private edit(c: ConfigChange): { disk: ClusterConfig; read: ReadConfig } {
+    const file = this.file;
+    let next = file;
+    switch (c.kind) {
+      case "typo": {
+        const line = file.groups.length + 1;
+        return { disk: file, read: { ok: false, errors: [`${file.dir}/haresources:${line}: unknown resource agent "IPadr" (is it "IPaddr"?)`] } };
+      }
+      case "unchanged":
+        break;
+      case "auto-failback":
+        next = { ...file, haCf: { ...file.haCf, autoFailback: c.to } };
+        break;
+      case "add-group": {
+        // A new name and address: never one a removed group had.
+        const i = this.groupIds.length;
+        const group = { id: groupName(i), preferredNode: c.preferred, resources: [{ id: `IPaddr::203.0.113.${10 + i}`, agent: "IPaddr", args: [`203.0.113.${10 + i}`] }], line: file.groups.length + 1 };
+        this.groupIds.push(group.id);
+        next = { ...file, groups: [...file.groups, group] };
+        break;
+      }
+      case "remove-group":
+        next = { ...file, groups: file.groups.filter((g) => g.id !== c.group).map((g, i) => ({ ...g, line: i + 1 })) };
+        break;
+    }
+    this.file = next;
+    return { disk: next, read: { ok: true, value: next } };
+  }
+
   /** Every running agent's log machinery looks now (a fault it would otherwise meet only at its next poll). */
   private wakeLogs(): void {
     for (const n of this.nodes) if (n.up) this.pollLog(n.name, n.epoch, this.nowMs);
@@ -354,7 +406,7 @@ class Simulation implements NodeHost {
   private endFault(f: Fault): void {
     this.note(`fault ends: ${describeFault(f)}`);
     if (f.kind === "freeze") this.thaw(this.byName.get(f.node)!);
-    else if (f.kind !== "crash" && f.kind !== "agent-restart" && !isLogFault(f)) this.net.end(f);
+    else if (f.kind !== "crash" && f.kind !== "agent-restart" && f.kind !== "config-reload" && !isLogFault(f)) this.net.end(f);
   }
 
   /** SIGCONT. Node runs an event loop's timers before it polls for I/O, and setImmediate callbacks

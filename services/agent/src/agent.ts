@@ -37,7 +37,7 @@ import { LOCAL_SOCKET, LocalSocket } from "./local-socket.js";
 import { agentLogger } from "./logger.js";
 import { AddressLeaseKeeper } from "./lease/address-lease-keeper.js";
 import { controllerTickMs, failbackStableMs, leaseTiming, witnessIntervalMs } from "@vigil/shared/config/derived-timing";
-import { configDigest, planReload } from "./cluster/config-reload.js";
+import { configLoadedBody, decideReload, REJECTED_CAUSE, reloadedEvent, type ReadConfig } from "./cluster/sighup.js";
 import { stepRejections, type Rejection, type RejectionState } from "./heartbeat/peer-rejections.js";
 import { dropsNews, type DropsReported } from "./heartbeat/drops-report.js";
 import { REJECT_REASON_TEXT } from "@vigil/shared/events/node-alerts";
@@ -64,8 +64,9 @@ export class Agent {
   private generation = 0;
   private counter = 0;
   private outbox!: Outbox;
-  private publisher!: Publisher;
-  private nc!: NatsConnection;
+  /** Null until NATS first answers (an agent starts without it after initdead). */
+  private publisher: Publisher | null = null;
+  private nc: NatsConnection | null = null;
   private localNats: LocalNats | null = null;
   private hb!: HeartbeatService;
   private membership!: MembershipState;
@@ -82,7 +83,7 @@ export class Agent {
   private statsTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private view!: ClusterView;
-  private follower!: LogFollower;
+  private follower: LogFollower | null = null;
   private controller!: Controller;
   private tickTimer: NodeJS.Timeout | null = null;
   private snapshotPath = "";
@@ -168,19 +169,23 @@ export class Agent {
       servers = [this.localNats.url];
       this.log.info({ url: this.localNats.url }, "no NATS configured: using a local nats-server");
     }
-    this.nc = await connectNats({ servers, name: `vigil-agent-${this.node}`, waitOnFirstConnect: true });
-    this.publisher = new Publisher(this.nc, { cluster: haCf.cluster, outbox: this.outbox, log: this.log });
-    // Publishing before the stream exists only fails ("no responders"): start once it is there.
-    void this.ensureStream().then((ok) => ok && this.publisher.start());
-    this.watchNats();
+    // An absent NATS must not keep this node out of the cluster: it waits for it at most initdead,
+    // then starts without the log (events wait in the outbox) and reads the log once NATS answers.
+    // With `tiebreaker nats` the lease is NATS itself: the node waits for it.
+    const tiebreakNats = haCf.tiebreaker === "nats" && haCf.nodes.length === 2;
+    this.log.info({ servers, initdeadMs: haCf.initdeadMs }, tiebreakNats ? "connecting to NATS (tiebreaker nats: the lease needs it)" : "connecting to NATS (for at most initdead)");
+    const connecting = connectNats({ servers, name: `vigil-agent-${this.node}`, waitOnFirstConnect: true });
+    const nc = tiebreakNats ? await connecting : await Promise.race([connecting, new Promise<null>((r) => setTimeout(() => r(null), haCf.initdeadMs))]);
+    if (nc) this.useNats(nc);
+    else this.log.warn({ servers, initdeadMs: haCf.initdeadMs }, "NATS does not answer: starting without the event log (events wait in the outbox; the log is read once NATS answers)");
 
     this.record("AgentStarted", { generation: this.generation, version: VERSION, pid: process.pid }, "agent started");
     this.lastRead = this.cfg;
-    this.record("ConfigLoaded", { ...configSummary(this.cfg), digest: configDigest(this.cfg) }, `configuration read from ${this.cfg.dir}`);
+    this.record("ConfigLoaded", configLoadedBody(this.cfg), `configuration read from ${this.cfg.dir}`);
 
     if (haCf.tiebreaker === "nats" && haCf.nodes.length === 2) {
       this.tiebreak = new TiebreakLease({
-        nc: this.nc,
+        nc: nc!,
         cluster: haCf.cluster,
         self: this.node,
         peer: haCf.nodes.find((n) => n !== this.node)!,
@@ -195,7 +200,7 @@ export class Agent {
       this.tiebreak.start();
     }
     this.snapshotPath = `${stateDir}/view.json`;
-    const snapshot = await this.loadSnapshot(haCf.cluster);
+    const snapshot = nc ? await this.loadSnapshot(nc, haCf.cluster) : null;
     this.view = snapshot?.view ?? emptyView(haCf.cluster);
     this.controller = new Controller({
       cfg: this.cfg,
@@ -204,7 +209,7 @@ export class Agent {
       view: this.view,
       resources: built.resources,
       record: (type, body, cause) => this.record(type, body, cause),
-      append: (e) => (this.outbox.append(e), this.publisher.kick()),
+      append: (e) => (this.outbox.append(e), this.publisher?.kick()),
       nextId: () => this.nextId(),
       setPayload: (p) => void this.hb.setPayload(p),
       witness: () => this.witness(),
@@ -228,20 +233,23 @@ export class Agent {
     this.hb.announce();
     // Fold what the log already holds (standby, moves, failcounts) before deciding anything, but do not
     // wait for an absent log longer than initdead: decisions must not depend on NATS being up.
-    this.follower = new LogFollower(this.nc, haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e), {
-      streamCreated: snapshot?.created ?? null,
-      onLost: (why) => void this.restoreLog(why),
-      onRefolded: () => this.controller.tick(),
-    });
-    this.follower.start();
-    await Promise.race([this.follower.caughtUp, new Promise((r) => setTimeout(r, haCf.initdeadMs))]);
-    // Witnesses only matter in two-node clusters; the lease for them is warntime, like the peers'.
-    if (haCf.nodes.length === 2 && !this.tiebreak) {
-      this.natsWitness = new NatsWitness(this.nc, haCf.warntimeMs, witnessIntervalMs(haCf));
-      this.natsWitness.start((reachable) => {
-        this.log.info({ reachable }, reachable ? "NATS witness reachable" : "NATS witness unreachable");
-        this.controller.tick();
-      });
+    if (nc) {
+      const follower = this.follow(nc, snapshot?.created ?? null);
+      this.log.info({ initdeadMs: haCf.initdeadMs }, "reading the event log before deciding (for at most initdead)");
+      const caughtUp = await Promise.race([follower.caughtUp.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), haCf.initdeadMs))]);
+      if (!caughtUp) this.log.warn({ initdeadMs: haCf.initdeadMs, server: nc.getServer() }, "the event log did not answer within initdead: deciding without it (standby, moves and failcounts from the log wait for it)");
+      this.watchWitness(nc);
+    } else {
+      void connecting.then(
+        (late) => {
+          if (this.stopping) return void late.close().catch(() => {});
+          this.log.info({ server: late.getServer() }, "NATS answers: publishing the outbox and reading the event log");
+          this.useNats(late);
+          this.follow(late, null);
+          this.watchWitness(late);
+        },
+        () => {},
+      );
     }
     if (haCf.pingNodes.length > 0 && !this.tiebreak) {
       this.ping = new PingWitness({ nodes: haCf.pingNodes, intervalMs: witnessIntervalMs(haCf), leaseMs: haCf.warntimeMs });
@@ -275,6 +283,37 @@ export class Agent {
     return null;
   }
 
+  /** The publisher (started once the stream is there) and the connection's watch. */
+  private useNats(nc: NatsConnection): void {
+    this.nc = nc;
+    const publisher = (this.publisher = new Publisher(nc, { cluster: this.cfg.haCf.cluster, outbox: this.outbox, log: this.log }));
+    // Publishing before the stream exists only fails ("no responders"): start once it is there.
+    void this.ensureStream().then((ok) => ok && publisher.start());
+    this.watchNats(nc);
+  }
+
+  /** Follows the log into the controller's view (from its snapshot's stream, if any). */
+  private follow(nc: NatsConnection, streamCreated: string | null): LogFollower {
+    const follower = (this.follower = new LogFollower(nc, this.cfg.haCf.cluster, this.view, this.log, (e) => this.controller.onLogEvent(e), {
+      streamCreated,
+      onLost: (why) => void this.restoreLog(why),
+      onRefolded: () => this.controller.tick(),
+    }));
+    follower.start();
+    return follower;
+  }
+
+  /** Witnesses only matter in two-node clusters; the lease for them is warntime, like the peers'. */
+  private watchWitness(nc: NatsConnection): void {
+    const haCf = this.cfg.haCf;
+    if (haCf.nodes.length !== 2 || this.tiebreak) return;
+    this.natsWitness = new NatsWitness(nc, haCf.warntimeMs, witnessIntervalMs(haCf));
+    this.natsWitness.start((reachable) => {
+      this.log.info({ reachable }, reachable ? "NATS witness reachable" : "NATS witness unreachable");
+      this.controller.tick();
+    });
+  }
+
   /** SIGTERM: leave the cluster cleanly, publish what is pending (bounded), exit 0. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
@@ -300,11 +339,11 @@ export class Agent {
       await this.localSocket?.stop();
       this.saveSnapshot();
       this.record("AgentStopped", {}, reason);
-      const left = await this.publisher.drain(5_000);
+      const left = this.publisher ? await this.publisher.drain(5_000) : this.outbox.pending;
       if (left > 0) this.log.warn({ pending: left }, "events still in the outbox; they are published at next start");
-      await this.publisher.stop();
+      await this.publisher?.stop();
       this.outbox.close();
-      await this.nc.close().catch(() => {});
+      await this.nc?.close().catch(() => {});
       await this.localNats?.stop();
       this.releaseLock();
     })();
@@ -321,44 +360,33 @@ export class Agent {
       ...(causeId ? { causeId } : {}),
     });
     this.outbox.append(e);
-    this.publisher.kick();
+    this.publisher?.kick();
     return e;
   }
 
   /** SIGHUP: read the configuration again. A bad one is refused and the last good one stays in force. */
   async reload(): Promise<void> {
     const loaded = await loadConfig(this.o.configDir, { localNode: this.node });
-    if (!loaded.ok) {
-      const errors = loaded.errors.map(formatConfigError);
-      for (const line of errors) this.log.error(line);
-      this.record("ConfigRejected", { errors }, "configuration read on SIGHUP is invalid; keeping the last good one");
-      return;
-    }
-    const next = loaded.value;
-    if (JSON.stringify({ ...next, dir: "" }) === JSON.stringify({ ...this.lastRead, dir: "" })) {
-      this.log.info("configuration unchanged");
-      return;
-    }
-    // Decided against what runs here now, and applied without a pause in between.
-    const plan = planReload(this.cfg, next, this.controller.groupsActiveHere());
-    const fresh = new Set([...plan.added, ...plan.redefined]);
-    const built = buildResources({ ...next, groups: next.groups.filter((g) => fresh.has(g.id)) }, this.resourceOptions);
-    if (!built.ok) {
-      for (const line of built.errors) this.log.error(line);
-      this.record("ConfigRejected", { errors: built.errors }, "configuration read on SIGHUP is invalid; keeping the last good one");
-      return;
-    }
+    const read: ReadConfig = loaded.ok ? loaded : { ok: false, errors: loaded.errors.map(formatConfigError) };
+    const d = decideReload(read, this.lastRead, this.cfg, this.controller.groupsActiveHere());
+    if (d.kind === "unchanged") return void this.log.info("configuration unchanged");
+    if (d.kind === "rejected") return this.rejectConfig(d.errors);
+    const built = buildResources(d.build, this.resourceOptions);
+    if (!built.ok) return this.rejectConfig(built.errors);
+    const { plan, next } = d;
     this.lastRead = next;
     this.cfg = plan.effective;
     const applying = this.controller.reconfigure(plan.effective, built.resources, plan);
     for (const p of plan.pending) this.log.warn(p);
     if (plan.changes.length > 0) this.log.info({ changes: plan.changes }, "configuration reloaded");
-    this.record(
-      "ConfigLoaded",
-      { ...configSummary(plan.effective), digest: configDigest(plan.effective), changes: plan.changes, pending: plan.pending },
-      `configuration reloaded from ${next.dir} on SIGHUP: ${plan.changes.length} change(s) applied, ${plan.pending.length} waiting for a restart`,
-    );
+    const e = reloadedEvent(plan, next.dir);
+    this.record("ConfigLoaded", e.body, e.cause);
     await applying;
+  }
+
+  private rejectConfig(errors: string[]): void {
+    for (const line of errors) this.log.error(line);
+    this.record("ConfigRejected", { errors }, REJECTED_CAUSE);
   }
 
   /** Two-node clusters: the NATS cluster reachable, or a `ping` node answering; with `tiebreaker nats`,
@@ -370,9 +398,9 @@ export class Agent {
 
   /** The fold as it stood when this node last saved it, if the stream can continue it; read only
    *  when NATS answers quickly (decisions never wait for it). */
-  private async loadSnapshot(cluster: string): Promise<{ view: ClusterView; created: string } | null> {
+  private async loadSnapshot(nc: NatsConnection, cluster: string): Promise<{ view: ClusterView; created: string } | null> {
     try {
-      const info = await eventStreamInfo(await manager(this.nc, 1_000), cluster);
+      const info = await eventStreamInfo(await manager(nc, 1_000), cluster);
       if (!info) return null;
       const v = loadViewSnapshot(this.snapshotPath, cluster, { created: info.created, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq });
       if (v) this.log.info({ lastSeq: v.lastSeq, streamCreated: info.created }, "fold restored from the local snapshot; reading the tail");
@@ -402,7 +430,7 @@ export class Agent {
       time: new Date().toISOString(),
       view: JSON.parse(serializeView(this.view, this.follower?.streamCreated ?? "")),
       live: this.controller.liveView(),
-      nats: { connected: this.natsConnected && !this.nc.isClosed() },
+      nats: { connected: this.natsConnected && !!this.nc && !this.nc.isClosed() },
       ...(this.tiebreak ? { tiebreak: this.tiebreak.info() } : {}),
     };
   }
@@ -419,7 +447,7 @@ export class Agent {
       this.log.info({ event: e.type, peer: t.peer, silentMs: t.silentMs }, e.cause);
     }
     if (changed) this.record("MembershipChanged", { members: changed.members, quorum: changed.quorum }, changed.cause);
-    this.publisher.kick();
+    this.publisher?.kick();
   }
 
   /** Another agent heard in this node's name after the start: the one that came later leaves. */
@@ -492,15 +520,16 @@ export class Agent {
   private async ensureStream(): Promise<EnsuredStream | null> {
     // Bounded only by the agent's life: the stream is needed as soon as NATS is reachable. A server
     // still starting (or electing) answers nothing for a moment: only a lasting failure is worth a warning.
+    const nc = this.nc!;
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
-        const ensured = await ensureEventStream(this.nc, this.cfg.haCf.cluster, wantedReplicas(this.nc));
+        const ensured = await ensureEventStream(nc, this.cfg.haCf.cluster, wantedReplicas(nc));
         if (ensured.created) this.log.info({ stream: ensured.info.config.name, replicas: ensured.info.config.num_replicas }, "event stream created");
         this.noteReplicas(ensured);
         if (attempt > 10) this.log.info({ attempt }, "event stream ready");
         return ensured;
       } catch (e) {
-        if (attempt === 10 || attempt % 50 === 0) this.log.warn({ err: (e as Error).message, attempt, server: this.nc.getServer() }, "event stream not ready (is JetStream up on the NATS servers?)");
+        if (attempt === 10 || attempt % 50 === 0) this.log.warn({ err: (e as Error).message, attempt, server: nc.getServer() }, "event stream not ready (is JetStream up on the NATS servers?)");
         await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
       }
     }
@@ -508,9 +537,10 @@ export class Agent {
   }
 
   private async checkReplicas(): Promise<void> {
-    if (this.stopping || this.restoring) return;
+    const nc = this.nc;
+    if (this.stopping || this.restoring || !nc) return;
     try {
-      this.noteReplicas(await ensureEventStream(this.nc, this.cfg.haCf.cluster, wantedReplicas(this.nc)));
+      this.noteReplicas(await ensureEventStream(nc, this.cfg.haCf.cluster, wantedReplicas(nc)));
     } catch {
       // NATS away: the next check tries again.
     }
@@ -537,10 +567,11 @@ export class Agent {
    * stays in force until the new log's fold has this node's share in it.
    */
   private async restoreLog(why: string): Promise<void> {
-    if (this.restoring || this.stopping) return;
+    const follower = this.follower;
+    if (this.restoring || this.stopping || !follower) return;
     this.restoring = true;
     try {
-      const lostStreamCreated = this.follower.streamCreated;
+      const lostStreamCreated = follower.streamCreated;
       this.log.warn({ why, lostThrough: this.view.lastSeq, pending: this.outbox.pending }, "the event log was lost; rebuilding it from what this node knows");
       const ensured = await this.ensureStream();
       if (!ensured) return;
@@ -549,7 +580,7 @@ export class Agent {
         view: this.view,
         self: this.node,
         generation: this.generation,
-        config: { ...configSummary(this.cfg), digest: configDigest(this.cfg) },
+        config: configLoadedBody(this.cfg),
         membership: (({ members, has, reason }) => ({ members, quorum: has, reason }))(this.controller.liveView().quorum),
         includeOperatorState: !(await this.logHolds("OperatorStateRestored")),
         fromSeq: Math.max(1, ensured.info.state.first_seq),
@@ -559,9 +590,9 @@ export class Agent {
         now: Date.now(),
       });
       const last = events[events.length - 1]!;
-      this.follower.refold(ensured.info.created, (e) => e.id === last.id);
+      follower.refold(ensured.info.created, (e) => e.id === last.id);
       for (const e of events) this.outbox.append(e);
-      this.publisher.kick();
+      this.publisher?.kick();
       this.logRestores++;
       this.log.warn({ restores: this.logRestores, events: events.length, stream: streamName(cluster), streamCreated: ensured.info.created }, "republished this node's share of the lost log");
     } finally {
@@ -572,31 +603,21 @@ export class Agent {
   /** Whether the current log already holds an event of `type` (a bounded read; false if it cannot tell). */
   private async logHolds(type: string): Promise<boolean> {
     try {
-      for await (const _ of readEvents(this.nc, this.cfg.haCf.cluster, { follow: false, type, timeoutMs: 3_000 })) return true;
+      for await (const _ of readEvents(this.nc!, this.cfg.haCf.cluster, { follow: false, type, timeoutMs: 3_000 })) return true;
     } catch {
       /* cannot tell: republishing one more copy of the same state is the safe side */
     }
     return false;
   }
 
-  private watchNats(): void {
+  private watchNats(nc: NatsConnection): void {
     void (async () => {
-      for await (const s of this.nc.status()) {
+      for await (const s of nc.status()) {
         if (s.type === "disconnect" || s.type === "reconnect") this.natsConnected = s.type === "reconnect";
         if (s.type === "disconnect" || s.type === "reconnect") this.log.info({ nats: s.type, server: (s as { server?: string }).server }, "NATS connection");
       }
     })();
   }
-}
-
-export function configSummary(c: ClusterConfig) {
-  return {
-    nodes: c.haCf.nodes,
-    groups: c.groups.map((g) => ({ id: g.id, preferredNode: g.preferredNode, resources: g.resources.map((r) => r.id) })),
-    autoFailback: c.haCf.autoFailback,
-    keepaliveMs: c.haCf.keepaliveMs,
-    deadtimeMs: c.haCf.deadtimeMs,
-  };
 }
 
 /** `vigil agent`: runs until SIGTERM/SIGINT, then stops cleanly. Resolves with the exit code. */
@@ -612,8 +633,13 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
+  // A SIGHUP while starting (initdead can be 30 s) is not lost: the files are read again once started.
   let started = false;
-  process.on("SIGHUP", () => void (started && agent.reload()));
+  let hupWhileStarting = false;
+  process.on("SIGHUP", () => {
+    if (started) void agent.reload();
+    else hupWhileStarting = true;
+  });
   let errors: string[] | null;
   try {
     errors = await agent.start();
@@ -627,6 +653,10 @@ export async function runAgent(o: AgentOptions): Promise<number> {
     return 2;
   }
   started = true;
+  if (hupWhileStarting) {
+    agent.log.info("SIGHUP came while starting: reading the configuration again");
+    void agent.reload();
+  }
   return new Promise<number>((resolve) => {
     onStop = (sig) => void agent.stop(`received ${sig}`).then(() => resolve(0));
     if (stopSignal) onStop(stopSignal);

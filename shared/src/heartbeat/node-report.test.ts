@@ -13,6 +13,7 @@ describe("a node's report on the wire", () => {
       report: {
         running: ["web"],
         blocked: ["db"],
+        probing: [],
         vouchesFor: ["n1"],
         hears: ["n1", "n3"],
         peersRunning: { n3: ["mail"] },
@@ -26,6 +27,13 @@ describe("a node's report on the wire", () => {
         choices: null,
       },
     });
+  });
+
+  it("says which groups a just-started agent has not probed yet, only while there are any", () => {
+    const r = nodeReport({ probing: ["web", "db"] });
+    expect(encodeNodeReport(r)).toMatchObject({ p: ["web", "db"] });
+    expect(decodeNodeReport(encodeNodeReport(r))).toEqual({ ok: true, report: r });
+    expect("p" in encodeNodeReport(nodeReport())).toBe(false);
   });
 
   it("carries what a node's starts rest on: its fold of the placement inputs, the farthest heard of (only when it differs), where it places the groups no node holds", () => {

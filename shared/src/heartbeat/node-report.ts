@@ -18,6 +18,10 @@ export interface NodeReport {
   running: string[];
   /** Groups blocked here (a stop failed): this node must be fenced before they run elsewhere. */
   blocked: string[];
+  /** Groups this node cannot yet say it does not hold: its agent has just started and their probe has
+   *  not answered (a kill -9 of an agent leaves its addresses and mounts in place). No peer starts them
+   *  meanwhile (the agent's start-agreement.ts). */
+  probing: string[];
   /** Nodes this node has fenced. */
   fenced: FencedNode[];
   /** Peers this node hears within warntime (up): it vouches for them, so quorum counts only peers
@@ -42,11 +46,12 @@ export interface NodeReport {
   choices: Record<string, string> | null;
 }
 
-/** The wire form. Keys: r running, b blocked, f fenced ({ n node, g generation }), u vouchesFor,
+/** The wire form. Keys: r running, b blocked, p probing, f fenced ({ n node, g generation }), u vouchesFor,
  *  h hears, v peersRunning, nq noQuorum, is inputsSeq, ih heardInputsSeq, c choices. Unknown keys (a newer agent's) are ignored. */
 const WireReport = z.object({
   r: z.array(z.string()),
   b: z.array(z.string()),
+  p: z.array(z.string()).optional(),
   f: z.array(z.object({ n: z.string(), g: z.number().int().nullable() })).optional(),
   u: z.array(z.string()).optional(),
   h: z.array(z.string()).optional(),
@@ -62,6 +67,7 @@ export type WireReport = z.infer<typeof WireReport>;
 export const nodeReport = (r: Partial<NodeReport> = {}): NodeReport => ({
   running: [],
   blocked: [],
+  probing: [],
   fenced: [],
   vouchesFor: null,
   hears: [],
@@ -79,12 +85,13 @@ export function decodeNodeReport(x: unknown): { ok: true; report: NodeReport | n
   if (x === null) return { ok: true, report: null };
   const w = WireReport.safeParse(x);
   if (!w.success) return { ok: false };
-  const { r, b, f, u, h, v, nq, is, ih, c } = w.data;
+  const { r, b, p, f, u, h, v, nq, is, ih, c } = w.data;
   return {
     ok: true,
     report: {
       running: r,
       blocked: b,
+      probing: p ?? [],
       fenced: (f ?? []).map((e) => ({ node: e.n, generation: e.g })),
       vouchesFor: u ?? null,
       hears: h ?? [],
@@ -97,12 +104,13 @@ export function decodeNodeReport(x: unknown): { ok: true; report: NodeReport | n
   };
 }
 
-/** The wire form of a report: `f` and `nq` only when they say something (most packets carry neither),
+/** The wire form of a report: `p`, `f` and `nq` only when they say something (most packets carry neither),
  *  `ih` only when it differs from `is`. */
 export function encodeNodeReport(r: NodeReport): WireReport {
   return {
     r: r.running,
     b: r.blocked,
+    ...(r.probing.length ? { p: r.probing } : {}),
     ...(r.vouchesFor !== null ? { u: r.vouchesFor } : {}),
     h: r.hears,
     v: r.peersRunning,

@@ -5,7 +5,7 @@ import type { ClusterConfig } from "@vigil/shared/config/schemas";
 import type { ClusterView } from "@vigil/shared/events/cluster-view";
 import type { EventBody, EventType, VigilEvent } from "@vigil/shared/events/vocabulary";
 import type { Resource } from "@vigil/resource-agents/agent-interface";
-import { startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
+import { onceGroup, startGroupActor, whenGroup, type GroupActor } from "../groups/group-actor.js";
 import type { GroupInput } from "../groups/group-context.js";
 import { groupView, type GroupState } from "../groups/group-view.js";
 import { buildHeartbeatPayload } from "./heartbeat-payload.js";
@@ -103,6 +103,8 @@ export class Controller {
   private gateOpen = true;
   /** Why starts wait for this node's fold to catch up, as last logged (null: they need not). */
   private foldWait: string | null = null;
+  /** Why each group's start waits for the peers, as last logged. */
+  private startWaits = new Map<string, string>();
   /** The last decision's choices (start-agreement.ts), which the heartbeat carries. */
   private choices: Record<string, string> | null = null;
   /** Tie-breaker tokens: the newest seen in the log, and the one each group here was started with. */
@@ -116,6 +118,8 @@ export class Controller {
     this.timers = d.timers ?? nodeTimers;
     for (const n of d.cfg.haCf.nodes)
       if (n !== d.self) this.peers.set(n, { liveness: "init", upSince: null, report: null, fenced: false, generation: null });
+    // The first heartbeat already says that this node's groups are not probed yet.
+    this.publishPayload();
   }
 
   /** Probes every group (finds resources left running by an earlier life) and starts deciding. */
@@ -158,19 +162,23 @@ export class Controller {
     for (const id of [...plan.added, ...plan.redefined]) this.addGroup(id, resources.get(id) ?? [], "configuration reloaded: probing the group");
     this.changed();
     await Promise.all(
-      plan.removed.map(async (id) => {
-        const a = this.actors.get(id);
-        if (!a) return;
-        a.send({ type: "STOP", cause: "group removed from haresources" });
-        const s = await whenGroup(a, ["stopped", "blocked", "failed"], { timeoutMs }).catch(() => null);
-        if (!s || groupView(s).state === "blocked") {
-          this.d.log.error({ group: id }, "removed group did not stop cleanly; it stays known here until cleanup");
-          return;
-        }
-        a.stop();
-        this.actors.delete(id);
-        this.changed();
-      }),
+      plan.removed.map(
+        (id) =>
+          new Promise<void>((resolve) => {
+            const a = this.actors.get(id);
+            if (!a) return resolve();
+            a.send({ type: "STOP", cause: "group removed from haresources" });
+            onceGroup(a, ["stopped", "blocked", "failed"], timeoutMs, this.timers, (s) => {
+              if (!s || groupView(s).state === "blocked") this.d.log.error({ group: id }, "removed group did not stop cleanly; it stays known here until cleanup");
+              else {
+                a.stop();
+                this.actors.delete(id);
+                this.changed();
+              }
+              resolve();
+            });
+          }),
+      ),
     );
   }
 
@@ -306,6 +314,10 @@ export class Controller {
       this.foldWait = d.foldWait;
       this.d.log.info({ foldBehind: d.foldWait !== null }, d.foldWait === null ? "fold caught up: starts may go ahead" : `starts wait: ${d.foldWait}`);
     }
+    // Each group's start that waits for the peers (start-agreement.ts), said once per reason.
+    const waits = new Map(d.waiting.map((w) => [w.group, w.why]));
+    for (const [group, why] of waits) if (this.startWaits.get(group) !== why) this.d.log.info({ group, startWaits: true }, `${group} start waits: ${why}`);
+    this.startWaits = waits;
     if (d.quorum.has !== this.reportedQuorum) {
       this.reportedQuorum = d.quorum.has;
       this.d.record(d.quorum.has ? "QuorumRegained" : "QuorumLost", { members: d.quorum.members }, d.quorum.reason);
@@ -467,7 +479,10 @@ export class Controller {
 
   private publishPayload(): void {
     const states = [...this.actors].map(([id, a]): [string, GroupState] => [id, groupView(a.getSnapshot()).state]);
-    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, announcesNoQuorum(this.memory), { inputsSeq: this.d.view.inputsSeq, choices: this.choices });
+    // Until its probe answers, a group may be here (left by a kill -9 of the last agent): say so, from
+    // the first heartbeat on, so that no peer starts it meanwhile.
+    const probing = this.started ? [...this.actors].filter(([, a]) => a.getSnapshot().matches("probing")).map(([id]) => id) : this.d.cfg.groups.map((g) => g.id);
+    const payload = buildHeartbeatPayload(states, this.peers, this.fencedByMe, announcesNoQuorum(this.memory), { inputsSeq: this.d.view.inputsSeq, choices: this.choices }, probing);
     const key = JSON.stringify(payload);
     if (key === this.lastPayload) return;
     this.lastPayload = key;

@@ -18,6 +18,8 @@ export function buildNodeReport(
   noQuorum = false,
   /** Its fold's ClusterView.inputsSeq, and its last decision's choices (null: not said). */
   agreement: { inputsSeq: number; choices: Record<string, string> | null } | null = null,
+  /** Groups whose probe has not answered here yet. */
+  probing: readonly string[] = [],
 ): NodeReport {
   const running: string[] = [];
   const blocked: string[] = [];
@@ -37,7 +39,7 @@ export function buildNodeReport(
   }
   const inputsSeq = agreement?.inputsSeq ?? null;
   const heardInputsSeq = inputsSeq === null ? null : highestHeard(inputsSeq, peers);
-  return { running, blocked, fenced: fencedByMe, vouchesFor, hears, peersRunning, noQuorum, inputsSeq, heardInputsSeq, choices: agreement?.choices ?? null };
+  return { running, blocked, probing: [...probing], fenced: fencedByMe, vouchesFor, hears, peersRunning, noQuorum, inputsSeq, heardInputsSeq, choices: agreement?.choices ?? null };
 }
 
 /** The report as the heartbeat carries it (short keys: node-report.ts). */

@@ -5,7 +5,7 @@
 import { decidePlacement } from "@vigil/shared/placement/policy";
 import { nodeReport } from "@vigil/shared/heartbeat/node-report";
 import { isHeard } from "@vigil/shared/states";
-import { choiceWait, foldBehind } from "./start-agreement.js";
+import { choiceWait, foldBehind, probeWait } from "./start-agreement.js";
 import type { PlacementResult } from "@vigil/shared/placement/placement-input";
 import {
   buildPlacementInput,
@@ -174,8 +174,9 @@ export function decideNode(i: NodeDecisionInput): NodeDecision {
       // (A `failed` group waits for cleanup: its failcount keeps it off this node anyway.)
       // Never start while a live peer holds the group: a handoff waits for its heartbeat to release it.
       // Its own last word (not what this node placed on it): a peer that stopped cleanly said it held nothing.
-      // A group no node holds: only once every peer able to start it places it here too.
-      const wait = holder === null ? choiceWait(self, g.id, peers) : null;
+      // Not while a live peer has yet to probe it. A group no node holds: only once every peer able to
+      // start it places it here too.
+      const wait = probeWait(g.id, peers) ?? (holder === null ? choiceWait(self, g.id, peers) : null);
       if (wait) {
         d.waiting.push({ group: g.id, why: wait });
         continue;

@@ -14,6 +14,10 @@
 //    peers' a heartbeat later), so two nodes could each be the least loaded in their own eyes (seed 277
 //    at 4 nodes). A peer that says it has no quorum or that its fold is behind starts nothing, and to
 //    start later would need this node's word: it is not waited for.
+// 3. Probes. A group a live peer has not probed yet (its agent has just started; a kill -9 of the last
+//    one leaves addresses and mounts in place) starts nowhere else until that probe has answered: the
+//    peer's report then says whether it holds the group (sim: an agent restarted while an operator's
+//    move of its group to another node waited; the other node started it beside the left address).
 import { isHeard } from "@vigil/shared/states";
 import type { NodeReport } from "@vigil/shared/heartbeat/node-report";
 import type { PeerInfo } from "./placement-view.js";
@@ -55,5 +59,13 @@ export function choiceWait(self: string, group: string, peers: ReadonlyMap<strin
     const there = r.choices[group];
     if (there !== self) return `${n} places ${group} ${there ? `on ${there}` : "nowhere yet"}: no start until it places it here too`;
   }
+  return null;
+}
+
+/** Null unless a live peer has not yet probed `group` (node-report.ts `probing`); otherwise why this
+ *  node's start of it waits. */
+export function probeWait(group: string, peers: ReadonlyMap<string, PeerInfo>): string | null {
+  for (const [n, p] of peers)
+    if (isHeard(p.liveness) && p.report?.probing.includes(group)) return `${n} has not yet probed ${group} (its agent has just started): no start until it says whether ${group} runs there`;
   return null;
 }

@@ -42,3 +42,30 @@ export function whenGroup(
     timeout: opts.timeoutMs ?? Infinity,
   });
 }
+
+/** whenGroup by callback, on the caller's timers: `done` gets the snapshot once the group is in one of
+ *  `states`, or null after `timeoutMs`, once. No promise in between, so the simulator, whose run never
+ *  yields to the microtask queue, carries it out too. */
+export function onceGroup(
+  actor: GroupActor,
+  states: readonly GroupState[],
+  timeoutMs: number,
+  timers: { timeout(fn: () => void, ms: number): unknown; clear(id: unknown): void },
+  done: (s: SnapshotFrom<GroupMachine> | null) => void,
+): void {
+  const reached = (s: SnapshotFrom<GroupMachine>) => states.includes(groupView(s).state) && !s.matches("probing");
+  let over = false;
+  const finish = (s: SnapshotFrom<GroupMachine> | null) => {
+    if (over) return;
+    over = true;
+    sub?.unsubscribe();
+    timers.clear(timer);
+    done(s);
+  };
+  let sub: { unsubscribe(): void } | null = null;
+  const timer = timers.timeout(() => finish(null), timeoutMs);
+  if (reached(actor.getSnapshot())) return finish(actor.getSnapshot());
+  sub = actor.subscribe((s) => {
+    if (reached(s)) finish(s);
+  });
+}

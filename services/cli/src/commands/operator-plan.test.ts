@@ -40,6 +40,14 @@ describe("planning an operator command", () => {
     expect(w.see(v, 8, decided, T0)).toBe(true);
   });
 
+  it("--wait on a move or a cleanup of a group removed from haresources meanwhile says so, instead of failing (found by the simulator's config reloads)", () => {
+    const v = view();
+    const removed = ev("ConfigLoaded", "n1", { nodes: ["n1", "n2"], groups: [{ id: "db", preferredNode: "n2", resources: ["fs"] }], autoFailback: "on", keepaliveMs: 50, deadtimeMs: 200 });
+    applyEvent(v, removed, 6);
+    for (const c of [{ kind: "move", group: "web", node: "n2" }, { kind: "cleanup", group: "web" }] as const)
+      expect(new CommandWait(c, 5).see(v, 6, removed, T0)).toBe("group web is no longer configured (removed from haresources on SIGHUP)");
+  });
+
   it("hb takeover moves the selected groups to the node; hb standby moves the node's groups to another online node", () => {
     expect(planHb(view(), "takeover", "foreign", "n1")).toEqual({ moves: [{ kind: "move", group: "db", node: "n1" }] });
     expect(planHb(view(), "standby", "all", "n1")).toEqual({ moves: [{ kind: "move", group: "web", node: "n2" }] });

@@ -117,7 +117,8 @@ export function carriedOut(
       if (!groups.every(settled)) return null;
       return placementReached(v, expectedPlacement(v, now)) || (decided !== null && placementReached(v, decided)) ? true : null;
     case "move": {
-      const g = v.groups.get(c.group)!;
+      const g = v.groups.get(c.group);
+      if (!g) return gone(c.group);
       if (g.node === c.node && g.state === "started") return true;
       if (g.state === "blocked" || g.state === "failed") return `group ${c.group} is ${g.state}${g.reason ? `: ${g.reason}` : ""}`;
       // The agents' placement says the move cannot be carried out (a failcount at its threshold, the
@@ -127,11 +128,15 @@ export function carriedOut(
       return null;
     }
     case "cleanup": {
-      const g = v.groups.get(c.group)!;
+      const g = v.groups.get(c.group);
+      if (!g) return gone(c.group);
       return g.resources.every((r) => Object.values(r.failcounts).every((n) => n === 0)) ? true : null;
     }
   }
 }
+
+/** A group the configuration no longer has (removed from haresources while the command waited). */
+const gone = (group: string) => `group ${group} is no longer configured (removed from haresources on SIGHUP)`;
 
 /** heartbeat's groups for `hb_standby`/`hb_takeover`: all, foreign (preferred elsewhere), local (preferred here). */
 export function hbGroups(v: ClusterView, which: "all" | "foreign" | "local", node: string): string[] {
