@@ -1,7 +1,8 @@
 // The agent's own faults in the simulated cluster, beside its host's: acks that come late or never
 // (the store keeps the event, the publisher sends it again), and an agent killed and started again
 // on its state dir, folding on from the snapshot it saved (view-snapshot.ts, the agent's own format
-// and fit check) while what it configured is still there.
+// and fit check) while what it configured is still there, and the operator's SIGHUP to every node in
+// turn (cluster/sighup.ts decideReload and Controller.reconfigure, the agent's own).
 import { describe, expect, it } from "vitest";
 import { PUBLISH_TIMEOUT_MS } from "@vigil/agent/events/publisher";
 import type { Fault } from "./fault-schedule.js";
@@ -49,6 +50,27 @@ describe("agent faults", () => {
       expect(lines(r, seen).length, `restart at ${restart} ms`).toBe(1);
       expect(lines(r, /n3 folds on from its snapshot/)).toEqual([]);
     }
+  });
+
+  it("a group removed and then one added, SIGHUP to one node after another: the removed group stops where it ran, the new one starts on its preferred node, nothing runs twice", () => {
+    const sighups = (at: number, order: string[]) => order.map((node, i) => ({ node, at: at + 100 * i }));
+    const r = run(fencing, [
+      { kind: "config-reload", change: { kind: "remove-group", group: "g1" }, steps: sighups(1000, ["n2", "n1", "n3"]), at: 1000, until: 1200 },
+      { kind: "config-reload", change: { kind: "add-group", preferred: "n2" }, steps: sighups(1500, ["n3", "n1", "n2"]), at: 1500, until: 1700 },
+    ]);
+    expect(lines(r, /ConfigLoaded: configuration reloaded .* 1 change\(s\) applied/).length).toBe(6);
+    expect(lines(r, /n1 g1 started\/started → stopping\/stopped: group removed from haresources/).length).toBe(1);
+    expect(r.groups.n1!.g1).toMatchObject({ holds: false });
+    expect(Object.values(r.groups).filter((g) => g.g4?.state === "started").length).toBe(1);
+    expect(r.groups.n2!.g4).toMatchObject({ state: "started", holds: true });
+  });
+
+  it("a typo in the files: every node refuses them with the file and line and keeps running as it was", () => {
+    const r = run(fencing, [{ kind: "config-reload", change: { kind: "typo" }, steps: [{ node: "n1", at: 1000 }, { node: "n2", at: 1100 }, { node: "n3", at: 1200 }], at: 1000, until: 1200 }]);
+    expect(r.records.filter((x) => x.event.type === "ConfigRejected").map((x) => [x.node, (x.event as { errors: string[] }).errors[0]])).toEqual(
+      ["n1", "n2", "n3"].map((n) => [n, expect.stringMatching(/^\/sim\/haresources:4: unknown resource agent/)]),
+    );
+    expect(lines(r, /stopping|ConfigLoaded: configuration reloaded/)).toEqual([]);
   });
 
   it(`acks slower than the publisher's ${PUBLISH_TIMEOUT_MS} ms while a failover writes events: every event is stored once, nothing is lost`, () => {
