@@ -74,8 +74,9 @@ type SimEvent =
   | { kind: "boot"; node: string; token: number; keep?: boolean }
   /** The agent saves its fold's snapshot (agent.ts's stats timer). */
   | { kind: "save"; node: string }
-  /** The operator has put `disk` on the node and sends SIGHUP; the agent reads `read`. */
-  | { kind: "sighup"; node: string; disk: ClusterConfig; read: ReadConfig };
+  /** The operator puts the files as they are now on the node and sends SIGHUP (`typo`: they do not
+   *  parse, and the operator puts the old ones back). */
+  | { kind: "sighup"; node: string; typo: boolean };
 
 /** Virtual time after which a run stops whatever happens, and a bound on events (a decision that
  *  woke itself forever at one instant would never advance the clock): every loop is bounded. */
@@ -248,7 +249,7 @@ class Simulation implements NodeHost {
       }
       case "sighup": {
         const node = this.byName.get(e.node)!;
-        node.setDisk(e.disk);
+        node.setDisk(this.file);
         if (!node.up) return; // it reads the new files when it starts
         if (node.frozen) return void this.deferred.get(node.name)!.push(e);
         return this.handle(node, e);
@@ -308,7 +309,7 @@ class Simulation implements NodeHost {
       case "fenced":
         return e.done({ ok: true, rc: 0, message: `simulated power-off of ${e.victim}` });
       case "sighup":
-        return node.sighup(e.read);
+        return node.sighup(this.read(e.typo));
       default:
         return;
     }
@@ -354,8 +355,8 @@ class Simulation implements NodeHost {
     } else if (f.kind === "slow-acks") {
       this.log.slowAcks(f.at, f.until, f.ms);
     } else if (f.kind === "config-reload") {
-      const { disk, read } = this.edit(f.change);
-      for (const s of f.steps) this.queue.push(s.at, { kind: "sighup", node: s.node, disk, read });
+      this.edit(f.change);
+      for (const s of f.steps) this.queue.push(s.at, { kind: "sighup", node: s.node, typo: f.change.kind === "typo" });
     } else if (f.kind === "log-outage") {
       this.log.outage(f.at, f.until, f.nodes ?? undefined);
       this.wakeLogs();
@@ -367,35 +368,36 @@ class Simulation implements NodeHost {
     } else this.net.begin(f);
   }
 
-  /** The operator's edit of the files every node has: what each node will have on disk, and what
-   *  it reads on SIGHUP (a typo is refused, and the old files go back). */
-  private edit(c: ConfigChange): { disk: ClusterConfig; read: ReadConfig } {
+  /** The operator's edit of the files (what every node reads at its next SIGHUP or start; a typo is
+   *  put right before anything restarts). */
+  private edit(c: ConfigChange): void {
     const file = this.file;
-    let next = file;
     switch (c.kind) {
-      case "typo": {
-        const line = file.groups.length + 1;
-        return { disk: file, read: { ok: false, errors: [`${file.dir}/haresources:${line}: unknown resource agent "IPadr" (is it "IPaddr"?)`] } };
-      }
+      case "typo":
       case "unchanged":
-        break;
+        return;
       case "auto-failback":
-        next = { ...file, haCf: { ...file.haCf, autoFailback: c.to } };
-        break;
+        this.file = { ...file, haCf: { ...file.haCf, autoFailback: c.to } };
+        return;
       case "add-group": {
         // A new name and address: never one a removed group had.
         const i = this.groupIds.length;
         const group = { id: groupName(i), preferredNode: c.preferred, resources: [{ id: `IPaddr::203.0.113.${10 + i}`, agent: "IPaddr", args: [`203.0.113.${10 + i}`] }], line: file.groups.length + 1 };
         this.groupIds.push(group.id);
-        next = { ...file, groups: [...file.groups, group] };
-        break;
+        this.file = { ...file, groups: [...file.groups, group] };
+        return;
       }
       case "remove-group":
-        next = { ...file, groups: file.groups.filter((g) => g.id !== c.group).map((g, i) => ({ ...g, line: i + 1 })) };
-        break;
+        this.file = { ...file, groups: file.groups.filter((g) => g.id !== c.group).map((g, i) => ({ ...g, line: i + 1 })) };
+        return;
     }
-    this.file = next;
-    return { disk: next, read: { ok: true, value: next } };
+  }
+
+  /** What an agent reads on SIGHUP: the files as they are now, or the typo's error. */
+  private read(typo: boolean): ReadConfig {
+    const file = this.file;
+    if (!typo) return { ok: true, value: file };
+    return { ok: false, errors: [`${file.dir}/haresources:${file.groups.length + 1}: unknown resource agent "IPadr" (is it "IPaddr"?)`] };
   }
 
   /** Every running agent's log machinery looks now (a fault it would otherwise meet only at its next poll). */
