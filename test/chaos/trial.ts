@@ -110,9 +110,10 @@ export async function runTrial(plan: PlannedTrial, o: TrialOptions): Promise<Tri
     });
     const lab = c.lab;
     const cluster = c;
-    await c.probe.waitSettledOn("n1", 1_000, 30_000);
+    // The monitor starts while the group settles (its start waits for `ip monitor` to subscribe); it
+    // records every change from then on, and the fault begins only once both are done.
     const monitor = HolderMonitor.forLab(lab, VIP, { nodes });
-    await monitor.start((p: LabProcess) => void lab.track(p));
+    await Promise.all([c.probe.waitSettledOn("n1", 1_000, 30_000), monitor.start((p: LabProcess) => void lab.track(p))]);
     const holder = monitor.holders()[0] ?? "n1";
     if (monitor.holders().join() !== "n1") note(`before the fault the address was held by [${monitor.holders().join(", ")}]`);
     res.description = kind.describe(params, holder);

@@ -107,13 +107,13 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     nodes.forEach((n) => {
       if (n.length > 12) throw new Error(`lab: node name ${n} is too long for an interface name`);
     });
-    for (const [i, n] of nodes.entries()) await net.addHost(n, nodeAddr(i));
-    if (opts.client !== false) await net.addHost("c", CLIENT_ADDR);
-    const natsPlaces = [];
-    for (let i = 0; i < natsCount; i++) {
-      const h = await net.addHost(`s${i + 1}`, natsAddr(i));
-      natsPlaces.push({ ns: h.ns, addr: h.addr, clientPort: 4222, clusterPort: 6222, monitorPort: 8222 });
-    }
+    // The hosts at once: each is its own namespace and veth, so only the spawns' latency adds up.
+    const natsHosts = Array.from({ length: natsCount }, (_, i) => ({ name: `s${i + 1}`, addr: natsAddr(i) }));
+    const hosts = [...nodes.map((n, i) => ({ name: n, addr: nodeAddr(i) })), ...(opts.client !== false ? [{ name: "c", addr: CLIENT_ADDR }] : []), ...natsHosts];
+    const made = await Promise.allSettled(hosts.map((h) => net.addHost(h.name, h.addr)));
+    const failed = made.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const natsPlaces = natsHosts.map((h) => ({ ns: net.host(h.name).ns, addr: h.addr, clientPort: 4222, clusterPort: 6222, monitorPort: 8222 }));
     nats = new NatsLab(natsPlaces, dir, "vlab");
     if (natsCount > 0) await nats.start();
     const natsLab = nats;

@@ -64,7 +64,10 @@ export async function createVipCluster(opts: VipClusterOptions = {}): Promise<Vi
   });
   try {
     lab.writeConfigs({ haresources: vipHaresources(), extra: [`auto_failback ${opts.autoFailback ?? "on"}`, ...(opts.extra ?? [])] });
-    for (const n of nodes) lab.track(await startNodeServer(lab.host(n).ns, n, join(lab.dir, `http-${n}.log`)));
+    const servers = await Promise.allSettled(nodes.map((n) => startNodeServer(lab.host(n).ns, n, join(lab.dir, `http-${n}.log`))));
+    for (const r of servers) if (r.status === "fulfilled") lab.track(r.value);
+    const failed = servers.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
     for (const n of nodes) lab.agents.start(n);
     const clientNs = lab.host("c").ns;
     const probe = new HttpProbe(clientNs, `http://${VIP}/`, join(lab.dir, "probe.log"), opts.probe);
