@@ -1,6 +1,6 @@
 // What one simulated run is made of: the cluster (nodes, groups, timing), the ranges the seed draws
 // durations from, and which faults the schedule may contain. Every run is fixed by (options, seed).
-import type { AutoFailback, ClusterConfig } from "@vigil/shared/config/schemas";
+import type { AutoFailback, ClusterConfig, GroupSpec } from "@vigil/shared/config/schemas";
 import { TIMING_PROFILES, type TimingProfile } from "@vigil/shared/config/timing-profiles";
 import type { ResourceScript } from "./sim-resources.js";
 import type { CommandVerb } from "./sim-commands.js";
@@ -115,11 +115,11 @@ export function clusterConfig(o: SimOptions, autoFailback: AutoFailback): Cluste
       ...(o.fencing ? { fence: ["sim-fence"] } : {}),
     },
     authKeys: { active: 1, method: "sha256", key: "sim", keys: { "1": { method: "sha256", key: "sim" } } },
-    groups: Array.from({ length: o.groups }, (_, i) => ({
-      id: groupName(i),
-      preferredNode: nodes[i % nodes.length]!,
-      resources: [{ id: `IPaddr::203.0.113.${10 + i}`, agent: "IPaddr", args: [`203.0.113.${10 + i}`] }],
-      line: i + 1,
-    })),
+    groups: Array.from({ length: o.groups }, (_, i) => simGroup(i, nodes[i % nodes.length]!, i + 1)),
   };
+}
+
+/** The `i`th group a run knows of (one address each), on haresources line `line`. */
+export function simGroup(i: number, preferredNode: string, line: number): GroupSpec {
+  return { id: groupName(i), preferredNode, resources: [{ id: `IPaddr::203.0.113.${10 + i}`, agent: "IPaddr", args: [`203.0.113.${10 + i}`] }], line };
 }

@@ -19,7 +19,7 @@ import type { VigilEvent } from "@vigil/shared/events/vocabulary";
 import { OCF, type ActionResult } from "@vigil/resource-agents/agent-interface";
 import type { LoopTimer } from "@vigil/shared/heartbeat/heartbeat-loop";
 import type { WirePacket } from "@vigil/shared/heartbeat/admit";
-import { clusterConfig, type SimOptions } from "./sim-options.js";
+import { clusterConfig, simGroup, type SimOptions } from "./sim-options.js";
 import { SimLog } from "./sim-log.js";
 import { describeCommand, SimCli, type CommandRun, type SimCommand } from "./sim-commands.js";
 import { groupName, nodeName } from "./sim-options.js";
@@ -86,6 +86,8 @@ const AUTO_FAILBACK: readonly AutoFailback[] = ["on", "off", "legacy"];
 /** After a log fault, time for the agents to find it (the watchdog looks every CHECK_EVERY_MS, 1.5 s
  *  after a reconnect), rebuild and republish before the run is judged settled. */
 const LOG_HEAL_MS = 10_000;
+/** The faults the network model carries out (network.ts); the others act on agents, hosts or the log. */
+const isNetworkFault = (f: Fault) => f.kind === "link-down" || f.kind === "partition" || f.kind === "one-way" || f.kind === "loss" || f.kind === "random-loss";
 const isLogFault = (f: Fault) => f.kind === "log-outage" || f.kind === "store-wiped" || f.kind === "log-stall" || f.kind === "slow-acks";
 
 export function simulate(o: SimOptions, seed: number, over: { schedule?: Fault[] } = {}): RunResult {
@@ -381,8 +383,7 @@ class Simulation implements NodeHost {
         return;
       case "add-group": {
         // A new name and address: never one a removed group had.
-        const i = this.groupIds.length;
-        const group = { id: groupName(i), preferredNode: c.preferred, resources: [{ id: `IPaddr::203.0.113.${10 + i}`, agent: "IPaddr", args: [`203.0.113.${10 + i}`] }], line: file.groups.length + 1 };
+        const group = simGroup(this.groupIds.length, c.preferred, file.groups.length + 1);
         this.groupIds.push(group.id);
         this.file = { ...file, groups: [...file.groups, group] };
         return;
@@ -408,7 +409,7 @@ class Simulation implements NodeHost {
   private endFault(f: Fault): void {
     this.note(`fault ends: ${describeFault(f)}`);
     if (f.kind === "freeze") this.thaw(this.byName.get(f.node)!);
-    else if (f.kind !== "crash" && f.kind !== "agent-restart" && f.kind !== "config-reload" && !isLogFault(f)) this.net.end(f);
+    else if (isNetworkFault(f)) this.net.end(f);
   }
 
   /** SIGCONT. Node runs an event loop's timers before it polls for I/O, and setImmediate callbacks

@@ -175,7 +175,7 @@ export class Agent {
     const tiebreakNats = haCf.tiebreaker === "nats" && haCf.nodes.length === 2;
     this.log.info({ servers, initdeadMs: haCf.initdeadMs }, tiebreakNats ? "connecting to NATS (tiebreaker nats: the lease needs it)" : "connecting to NATS (for at most initdead)");
     const connecting = connectNats({ servers, name: `vigil-agent-${this.node}`, waitOnFirstConnect: true });
-    const nc = tiebreakNats ? await connecting : await Promise.race([connecting, new Promise<null>((r) => setTimeout(() => r(null), haCf.initdeadMs))]);
+    const nc = tiebreakNats ? await connecting : await within(connecting, haCf.initdeadMs);
     if (nc) this.useNats(nc);
     else this.log.warn({ servers, initdeadMs: haCf.initdeadMs }, "NATS does not answer: starting without the event log (events wait in the outbox; the log is read once NATS answers)");
 
@@ -183,7 +183,7 @@ export class Agent {
     this.lastRead = this.cfg;
     this.record("ConfigLoaded", configLoadedBody(this.cfg), `configuration read from ${this.cfg.dir}`);
 
-    if (haCf.tiebreaker === "nats" && haCf.nodes.length === 2) {
+    if (tiebreakNats) {
       this.tiebreak = new TiebreakLease({
         nc: nc!,
         cluster: haCf.cluster,
@@ -236,7 +236,7 @@ export class Agent {
     if (nc) {
       const follower = this.follow(nc, snapshot?.created ?? null);
       this.log.info({ initdeadMs: haCf.initdeadMs }, "reading the event log before deciding (for at most initdead)");
-      const caughtUp = await Promise.race([follower.caughtUp.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), haCf.initdeadMs))]);
+      const caughtUp = (await within(follower.caughtUp.then(() => true), haCf.initdeadMs)) ?? false;
       if (!caughtUp) this.log.warn({ initdeadMs: haCf.initdeadMs, server: nc.getServer() }, "the event log did not answer within initdead: deciding without it (standby, moves and failcounts from the log wait for it)");
       this.watchWitness(nc);
     } else {
@@ -618,6 +618,11 @@ export class Agent {
       }
     })();
   }
+}
+
+/** What `p` resolves to, or null if it has not within `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  return Promise.race([p, new Promise<null>((r) => setTimeout(() => r(null), ms))]);
 }
 
 /** `vigil agent`: runs until SIGTERM/SIGINT, then stops cleanly. Resolves with the exit code. */

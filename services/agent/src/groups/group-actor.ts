@@ -5,6 +5,7 @@ import { groupMachine, type GroupMachine } from "./group-machine.js";
 import type { GroupInput } from "./group-context.js";
 import type { GroupNotice } from "./group-notices.js";
 import { groupView, type GroupState } from "./group-view.js";
+import type { Timers } from "../cluster/timers.js";
 
 export type GroupActor = Actor<GroupMachine>;
 
@@ -32,15 +33,16 @@ export function startGroupActor(input: GroupInput, opts: GroupActorOptions = {})
 /** States in which the group waits for a command rather than acting on its own. */
 const SETTLED: readonly GroupState[] = ["started", "stopped", "failed", "blocked"];
 
+/** The group is in one of `states`, its probe answered. */
+const inState = (states: readonly GroupState[]) => (s: SnapshotFrom<GroupMachine>) => states.includes(groupView(s).state) && !s.matches("probing");
+
 /** Resolves once the group is in one of `states` (default: any settled state). */
 export function whenGroup(
   actor: GroupActor,
   states: readonly GroupState[] = SETTLED,
   opts: { timeoutMs?: number } = {},
 ): Promise<SnapshotFrom<GroupMachine>> {
-  return waitFor(actor, (s) => states.includes(groupView(s).state) && !s.matches("probing"), {
-    timeout: opts.timeoutMs ?? Infinity,
-  });
+  return waitFor(actor, inState(states), { timeout: opts.timeoutMs ?? Infinity });
 }
 
 /** whenGroup by callback, on the caller's timers: `done` gets the snapshot once the group is in one of
@@ -50,10 +52,10 @@ export function onceGroup(
   actor: GroupActor,
   states: readonly GroupState[],
   timeoutMs: number,
-  timers: { timeout(fn: () => void, ms: number): unknown; clear(id: unknown): void },
+  timers: Pick<Timers, "timeout" | "clear">,
   done: (s: SnapshotFrom<GroupMachine> | null) => void,
 ): void {
-  const reached = (s: SnapshotFrom<GroupMachine>) => states.includes(groupView(s).state) && !s.matches("probing");
+  const reached = inState(states);
   let over = false;
   const finish = (s: SnapshotFrom<GroupMachine> | null) => {
     if (over) return;
